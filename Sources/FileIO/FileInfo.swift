@@ -1,0 +1,66 @@
+import Foundation
+
+/// What a path is: the kinds every flavor can report.
+public enum FileKind: String, Sendable, Codable {
+    /// A regular file or object.
+    case file
+    /// A directory, or an object-store prefix that holds objects.
+    case directory
+    /// A symbolic link (reported by listings only; `stat` follows links).
+    case symlink
+    /// Anything else a local file system can hold: a device, a socket, a FIFO.
+    case other
+}
+
+/// The metadata of one path, the same type for every flavor.
+public struct FileInfo: Sendable, Hashable, Codable {
+    /// The path as the store writes it (`/a/b`, `memory://a/b`, `s3://bucket/key`).
+    public var path: String
+    /// File, directory, or other.
+    public var kind: FileKind
+    /// Size in bytes; 0 for directories.
+    public var size: UInt64
+    /// Last modification time, when the store keeps one.
+    public var modified: Date?
+    /// The store's entity tag or content checksum (`"md5:…"`, an S3 ETag), when it has one.
+    public var etag: String?
+    /// POSIX permission bits, when the store keeps them.
+    public var permissions: UInt16?
+
+    /// Creates file metadata.
+    public init(
+        path: String, kind: FileKind, size: UInt64, modified: Date? = nil, etag: String? = nil,
+        permissions: UInt16? = nil
+    ) {
+        self.path = path
+        self.kind = kind
+        self.size = size
+        self.modified = modified
+        self.etag = etag
+        self.permissions = permissions
+    }
+
+    /// True for directories.
+    public var isDirectory: Bool { kind == .directory }
+}
+
+/// One entry of a directory listing: its name and what the listing already told about it, so
+/// callers need not `stat` every entry (the slow path of most object-store mounts).
+public struct DirectoryEntry: Sendable, Hashable {
+    /// The base name within the listed directory.
+    public var name: String
+    /// What the entry is; a symlink is reported as such, not followed.
+    public var kind: FileKind
+    /// Size in bytes when the listing carries it (files), else `nil`.
+    public var size: UInt64?
+    /// Modification time when the listing carries it.
+    public var modified: Date?
+
+    /// Creates a listing entry.
+    public init(name: String, kind: FileKind, size: UInt64? = nil, modified: Date? = nil) {
+        self.name = name
+        self.kind = kind
+        self.size = size
+        self.modified = modified
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin helpers over the POSIX calls the local store makes: they retry on `EINTR` and turn a
+/// failure into an ``ArtifactStoreError`` naming the path.
+enum POSIXCalls {
+    /// Maps an errno from `call` on `path` to the matching error code and a readable reason.
+    static func error(_ errno: Int32, call: String, path: String) -> ArtifactStoreError {
+        let cause = SystemCallError(call: call, errno: errno)
+        let (code, reason): (ArtifactStoreError.Code, String) =
+            switch errno {
+            case ENOENT: (.notFound, "no such file or directory")
+            case EEXIST: (.alreadyExists, "already exists")
+            case ENOTDIR: (.notADirectory, "not a directory (or a parent is a file)")
+            case EISDIR: (.isADirectory, "is a directory")
+            case ENOTEMPTY: (.directoryNotEmpty, "directory not empty")
+            case EACCES, EPERM: (.permissionDenied, "permission denied")
+            case EROFS: (.readOnly, "read-only file system")
+            case ENAMETOOLONG: (.invalidPath, "name too long")
+            case EINVAL: (.invalidArgument, "invalid argument to \(call)")
+            case ENOTSUP: (.unsupportedOperation, "operation not supported by the file system")
+            default: (.io, "\(call) failed: \(String(cString: strerror(errno)))")
+            }
+        return ArtifactStoreError(code, path: path, reason, cause: cause)
+    }
+
+    /// Runs a call that returns -1 on failure, retrying on `EINTR`.
+    @discardableResult
+    static func check<T: BinaryInteger>(_ call: String, path: String, _ body: () -> T) throws -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            if errno == EINTR { continue }
+            throw error(errno, call: call, path: path)
+        }
+    }
+
+    /// `stat(2)` (following links) or `lstat(2)`; nil when the path does not exist.
+    static func stat(_ path: String, followLinks: Bool = true) throws -> Glibc.stat? {
+        var info = Glibc.stat()
+        let result = fstatat(AT_FDCWD, path, &info, followLinks ? 0 : AT_SYMLINK_NOFOLLOW)
+        if result == 0 { return info }
+        if errno == ENOENT { return nil }
+        throw error(errno, call: followLinks ? "stat" : "lstat", path: path)
+    }
+
+    /// The kind a `st_mode` describes.
+    static func kind(of mode: mode_t) -> FileKind {
+        switch mode & S_IFMT {
+        case S_IFREG: .file
+        case S_IFDIR: .directory
+        case S_IFLNK: .symlink
+        default: .other
+        }
+    }
+
+    /// The modification time of a `stat` result.
+    static func modified(_ info: Glibc.stat) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+    }
+
+    /// Writes the whole buffer to `fd` at `offset` (or at the descriptor's position when nil).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, offset: UInt64?, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[done...])
+            let wrote = try check("write", path: path) {
+                if let offset { pwrite(fd, rest.baseAddress, rest.count, off_t(offset) + off_t(done)) }
+                else { Glibc.write(fd, rest.baseAddress, rest.count) }
+            }
+            done += wrote
+        }
+    }
+}
