@@ -1,0 +1,76 @@
+import FileIO
+import Foundation
+import Testing
+
+@Suite("fileio routing")
+struct FileIORoutingTests {
+    @Test func routesByScheme() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let memoryPath = "memory://routing-\(UUID().uuidString)/a.txt"
+        let handle = try fileio.open(memoryPath, mode: "w")
+        try handle.write("from memory")
+        try handle.close()
+        try fileio.copy(memoryPath, scratch.path + "/copied.txt")
+        #expect(try String(contentsOfFile: scratch.path + "/copied.txt", encoding: .utf8) == "from memory")
+        try fileio.copy("file://" + scratch.path + "/copied.txt", scratch.path + "/again.txt")
+        #expect(try fileio.listdir(scratch.path) == ["again.txt", "copied.txt"])
+    }
+
+    @Test func unknownSchemeNamesItAndListsTheRegisteredOnes() {
+        do {
+            _ = try fileio.exists("gopher://host/x")
+            Issue.record("an unknown scheme was accepted")
+        } catch let error as ArtifactStoreError {
+            #expect(error.code == .unsupportedScheme)
+            #expect(error.description.contains("gopher://"))
+            #expect(error.description.contains("memory://"))
+            #expect(error.description.contains("file://"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func longestRegisteredRootWins() throws {
+        let registry = FilesystemRegistry()
+        let wide = try MemoryArtifactStore(root: "memory://")
+        let narrow = try MemoryArtifactStore(root: "memory://team/art")
+        registry.register(wide)
+        registry.register(narrow)
+        #expect(try registry.store(for: "memory://team/art/x") === narrow)
+        #expect(try registry.store(for: "memory://team/artifacts2/x") === wide)
+        #expect(try registry.store(for: "memory://team") === wide)
+    }
+
+    @Test func crossStoreCopyAndMoveOfATree() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let source = "memory://tree-\(UUID().uuidString)"
+        for name in ["a.txt", "sub/b.txt", "sub/deeper/c.txt"] {
+            let handle = try fileio.open("\(source)/\(name)", mode: "w")
+            try handle.write(name)
+            try handle.close()
+        }
+        try fileio.makedirs("\(source)/empty")
+        try fileio.copyTree(source, scratch.path + "/copy")
+        #expect(try String(contentsOfFile: scratch.path + "/copy/sub/deeper/c.txt", encoding: .utf8) == "sub/deeper/c.txt")
+        #expect(try fileio.isdir(scratch.path + "/copy/empty"))
+
+        try fileio.rename(scratch.path + "/copy", "\(source)-moved")
+        #expect(try !fileio.exists(scratch.path + "/copy"))
+        #expect(try fileio.size("\(source)-moved") == UInt64("a.txtsub/b.txtsub/deeper/c.txt".utf8.count))
+    }
+
+    @Test func crossStoreMoveRefusesAnExistingDestinationAndKeepsBoth() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let source = "memory://refuse-\(UUID().uuidString)/f"
+        let handle = try fileio.open(source, mode: "w")
+        try handle.write("src")
+        try handle.close()
+        try "dst".write(toFile: scratch.path + "/f", atomically: false, encoding: .utf8)
+        #expect(throws: ArtifactStoreError.self) { try fileio.rename(source, scratch.path + "/f") }
+        #expect(try fileio.exists(source))
+        #expect(try String(contentsOfFile: scratch.path + "/f", encoding: .utf8) == "dst")
+    }
+}
