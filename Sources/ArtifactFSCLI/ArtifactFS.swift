@@ -1,0 +1,52 @@
+import ArgumentParser
+import FileIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `artifactfs` command: file verbs over every scheme `fileio` serves.
+public struct ArtifactFS: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "artifactfs",
+        abstract: "One file layer over every artifact store: local paths, memory://, s3:// and more.",
+        subcommands: [
+            List.self, Cat.self, Copy.self, Move.self, Remove.self, MakeDirectory.self, Stat.self, Glob.self, Find.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Parses the arguments and runs the command. Exits 0 on success; 1 after an operation error,
+    /// printed as `artifactfs: <path>: <reason>`; 64 on a usage error.
+    public static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ArtifactStoreError {
+            Output.error("artifactfs: \(error)")
+            Glibc.exit(1)
+        } catch is PartialFailure {
+            Glibc.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Thrown by a command that acts on several paths after it has reported each failure itself.
+struct PartialFailure: Error {}
+
+/// Runs `body` for each path, reporting failures as they happen, and fails at the end if any did.
+func forEachPath(_ paths: [String], _ body: (String) throws -> Void) throws {
+    var failed = false
+    for path in paths {
+        do {
+            try body(path)
+        } catch let error as ArtifactStoreError {
+            Output.error("artifactfs: \(error)")
+            failed = true
+        }
+    }
+    if failed { throw PartialFailure() }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import FileIO
+
+struct Cat: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stream files to standard output.")
+
+    @Argument(help: "Paths or URIs of files.")
+    var paths: [String]
+
+    func run() throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        try forEachPath(paths) { path in
+            let handle = try fileio.open(path, mode: "rb")
+            defer { try? handle.close() }
+            while true {
+                let got = try handle.read(into: buffer)
+                if got == 0 { break }
+                Output.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+            }
+        }
+    }
+}
+
+struct Copy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cp", abstract: "Copy a file or (with -r) a tree, within a store or across stores.",
+        discussion: "An existing destination is refused unless --force is given; copying into an existing directory puts the source inside it.")
+
+    @Flag(name: .short, help: "Copy directories recursively.")
+    var recursive = false
+
+    @Flag(name: [.short, .long], help: "Overwrite existing files (and merge into an existing directory).")
+    var force = false
+
+    @Argument(help: "The source path or URI.")
+    var source: String
+
+    @Argument(help: "The destination path or URI.")
+    var destination: String
+
+    func run() throws {
+        let target = try destinationInside(destination, for: source)
+        if try fileio.isdir(source) {
+            guard recursive else {
+                throw ArtifactStoreError(.isADirectory, path: source, "is a directory (use cp -r)")
+            }
+            if !force, try fileio.exists(target) {
+                throw ArtifactStoreError(.alreadyExists, path: target, "destination exists (use --force to merge into it)")
+            }
+            try fileio.copyTree(source, target, overwrite: force)
+        } else {
+            try fileio.copy(source, target, overwrite: force)
+        }
+    }
+}
+
+struct Move: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mv", abstract: "Move a file or tree, within a store or across stores.",
+        discussion: "An existing destination is refused unless --force is given; moving into an existing directory puts the source inside it.")
+
+    @Flag(name: [.short, .long], help: "Replace an existing destination file (or empty directory).")
+    var force = false
+
+    @Argument(help: "The source path or URI.")
+    var source: String
+
+    @Argument(help: "The destination path or URI.")
+    var destination: String
+
+    func run() throws {
+        try fileio.rename(source, destinationInside(destination, for: source), overwrite: force)
+    }
+}
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove files or (with -r) trees.")
+
+    @Flag(name: .short, help: "Remove directories and everything below them.")
+    var recursive = false
+
+    @Flag(name: [.short, .long], help: "Ignore paths that do not exist.")
+    var force = false
+
+    @Argument(help: "Paths or URIs to remove.")
+    var paths: [String]
+
+    func run() throws {
+        try forEachPath(paths) { path in
+            let info: FileInfo
+            do {
+                info = try fileio.stat(path)
+            } catch let error as ArtifactStoreError where force && error.code == .notFound {
+                return
+            }
+            if info.kind == .directory {
+                guard recursive else { throw ArtifactStoreError(.isADirectory, path: path, "is a directory (use rm -r)") }
+                try fileio.rmtree(path)
+            } else {
+                try fileio.remove(path)
+            }
+        }
+    }
+}
+
+struct MakeDirectory: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mkdir", abstract: "Create directories.")
+
+    @Flag(name: .short, help: "Create missing parents; an existing directory is fine.")
+    var parents = false
+
+    @Argument(help: "Paths or URIs of directories to create.")
+    var paths: [String]
+
+    func run() throws {
+        try forEachPath(paths) { path in
+            if parents { try fileio.makedirs(path) } else { try fileio.mkdir(path) }
+        }
+    }
+}
+
+/// `cp a dir/` and `mv a dir/` put `a` inside an existing directory, as the shell's tools do.
+func destinationInside(_ destination: String, for source: String) throws -> String {
+    guard try fileio.isdir(destination) else { return destination }
+    let name = try ArtifactPath(parsing: source).name
+    return try ArtifactPath(parsing: destination, keepEmptyComponents: true).appending(name).description
+}

@@ -1,0 +1,3 @@
+import ArtifactFSCLI
+
+ArtifactFS.main()
