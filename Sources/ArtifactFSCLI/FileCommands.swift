@@ -33,14 +33,10 @@ struct Copy: ParsableCommand {
     @Flag(name: [.short, .long], help: "Overwrite existing files (and merge into an existing directory).")
     var force = false
 
-    @Argument(help: "The source path or URI.")
-    var source: String
-
-    @Argument(help: "The destination path or URI.")
-    var destination: String
+    @OptionGroup var paths: SourceAndDestination
 
     func run() throws {
-        let target = try destinationInside(destination, for: source)
+        let (source, target) = try (paths.source, paths.resolvedDestination())
         if try fileio.isdir(source) {
             guard recursive else {
                 throw ArtifactStoreError(.isADirectory, path: source, "is a directory (use cp -r)")
@@ -63,14 +59,10 @@ struct Move: ParsableCommand {
     @Flag(name: [.short, .long], help: "Replace an existing destination file (or empty directory).")
     var force = false
 
-    @Argument(help: "The source path or URI.")
-    var source: String
-
-    @Argument(help: "The destination path or URI.")
-    var destination: String
+    @OptionGroup var paths: SourceAndDestination
 
     func run() throws {
-        try fileio.rename(source, destinationInside(destination, for: source), overwrite: force)
+        try fileio.rename(paths.source, paths.resolvedDestination(), overwrite: force)
     }
 }
 
@@ -120,9 +112,18 @@ struct MakeDirectory: ParsableCommand {
     }
 }
 
-/// `cp a dir/` and `mv a dir/` put `a` inside an existing directory, as the shell's tools do.
-func destinationInside(_ destination: String, for source: String) throws -> String {
-    guard try fileio.isdir(destination) else { return destination }
-    let name = try ArtifactPath(parsing: source).name
-    return try ArtifactPath(parsing: destination, keepEmptyComponents: true).appending(name).description
+/// The `SRC DST` pair of `cp` and `mv`.
+struct SourceAndDestination: ParsableArguments {
+    @Argument(help: "The source path or URI.")
+    var source: String
+
+    @Argument(help: "The destination path or URI.")
+    var destination: String
+
+    /// `cp a dir` and `mv a dir` put `a` inside an existing directory, as the shell's tools do.
+    func resolvedDestination() throws -> String {
+        guard try fileio.isdir(destination) else { return destination }
+        let name = try ArtifactPath(parsing: source).name
+        return try ArtifactPath(parsing: destination, keepEmptyComponents: true).appending(name).description
+    }
 }

@@ -91,6 +91,7 @@ extension ArtifactStoreConformance {
                 try abandoned.write("half")
             }
             try expect(try !ctx.store.exists(ctx.path("abandoned")), "a handle dropped without close publishes nothing")
+            try expectEqual(try ctx.store.listdir(ctx.base.description), ["old"], "no staging leftovers in the listing")
         },
         ConformanceCase("append") { ctx in
             if ctx.store.capabilities.append {

@@ -101,6 +101,24 @@ extension ArtifactFileHandle {
         }
     }
 
+    /// Where `seek(to:from:)` lands, as `lseek(2)` computes it.
+    /// - Throws: ``ArtifactStoreError/Code/invalidArgument`` for a position before the start.
+    public func seekTarget(
+        _ offset: Int64, from origin: SeekOrigin, position: UInt64, end: () throws -> UInt64
+    ) throws -> UInt64 {
+        let base: Int64 =
+            switch origin {
+            case .start: 0
+            case .current: Int64(position)
+            case .end: try Int64(end())
+            }
+        let target = base + offset
+        guard target >= 0 else {
+            throw ArtifactStoreError(.invalidArgument, path: path, "seek to a negative offset (\(target))")
+        }
+        return UInt64(target)
+    }
+
     /// The error for I/O on a closed handle.
     public func closedFileError() -> ArtifactStoreError {
         ArtifactStoreError(.invalidArgument, path: path, "I/O on a closed file")

@@ -20,3 +20,37 @@ struct MemoryConformanceTests {
         try check.run(on: MemoryArtifactStore(root: "memory://conformance"), under: "memory://conformance")
     }
 }
+
+@Suite("local flavor specifics")
+struct LocalSpecificTests {
+    @Test func writingThroughASymlinkReplacesItsTarget() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let store = try LocalArtifactStore(root: scratch.path)
+        try store.write(scratch.path + "/real.txt", contents: Array("old".utf8))
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/link.txt", withDestinationPath: "real.txt")
+        try store.write(scratch.path + "/link.txt", contents: Array("new".utf8))
+        #expect(try String(contentsOfFile: scratch.path + "/real.txt", encoding: .utf8) == "new")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.path + "/link.txt") == "real.txt")
+    }
+
+    @Test func rmtreeRemovesASymlinkNotWhatItPointsAt() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let store = try LocalArtifactStore(root: scratch.path)
+        try store.write(scratch.path + "/keep/precious.bin", contents: [1, 2, 3])
+        try store.makedirs(scratch.path + "/tree")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/tree/link", withDestinationPath: scratch.path + "/keep")
+        try store.rmtree(scratch.path + "/tree")
+        #expect(try store.read(scratch.path + "/keep/precious.bin") == [1, 2, 3])
+        #expect(try !store.exists(scratch.path + "/tree"))
+    }
+
+    @Test func theStoreRootCannotBeRemoved() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let store = try LocalArtifactStore(root: scratch.path)
+        #expect(throws: ArtifactStoreError.self) { try store.rmtree(scratch.path) }
+        #expect(FileManager.default.fileExists(atPath: scratch.path))
+    }
+}

@@ -41,6 +41,9 @@ public final class LocalArtifactStore: ArtifactStore {
             }
             return LocalFileHandle(path: fsPath, mode: .read, fd: fd, staging: nil)
         case .write:
+            // Like open(2), writing through a symbolic link replaces the file it points at.
+            let fsPath = Self.resolvingSymlink(fsPath)
+            let target = try ArtifactPath(parsing: fsPath)
             let existing = try POSIXCalls.stat(fsPath)
             if let existing, POSIXCalls.kind(of: existing.st_mode) == .directory {
                 throw ArtifactStoreError(.isADirectory, path: path, "is a directory")
@@ -139,11 +142,9 @@ public final class LocalArtifactStore: ArtifactStore {
             throw ArtifactStoreError(.invalidPath, path: destination, "cannot move directory '\(from)' into itself")
         }
         try prepareParent(of: to, for: destination)
-        let moved =
-            overwrite
-            ? Glibc.rename(from.description, to.description) : afs_rename_noreplace(from.description, to.description)
-        guard moved != 0 else { return }
-        switch errno {
+        switch Self.move(from.description, to: to.description, overwrite: overwrite) {
+        case 0:
+            return
         case EEXIST:
             throw ArtifactStoreError(.alreadyExists, path: destination, "destination exists (overwrite not requested)")
         case EXDEV:
@@ -179,13 +180,11 @@ public final class LocalArtifactStore: ArtifactStore {
             fchmod(output, info.st_mode & 0o7777)
             try copyContents(from: input, to: output, source: source)
             try POSIXCalls.check("close", path: destination) { Glibc.close(output) }
-            let published =
-                overwrite
-                ? Glibc.rename(temporary, to.description) : afs_rename_noreplace(temporary, to.description)
-            if published != 0 {
-                throw errno == EEXIST
-                    ? ArtifactStoreError(.alreadyExists, path: destination, "destination exists (overwrite not requested)")
-                    : POSIXCalls.error(errno, call: "rename", path: destination)
+            switch Self.move(temporary, to: to.description, overwrite: overwrite) {
+            case 0: break
+            case EEXIST:
+                throw ArtifactStoreError(.alreadyExists, path: destination, "destination exists (overwrite not requested)")
+            case let code: throw POSIXCalls.error(code, call: "rename", path: destination)
             }
         } catch {
             Glibc.close(output)
@@ -195,6 +194,18 @@ public final class LocalArtifactStore: ArtifactStore {
     }
 
     // MARK: - Helpers
+
+    /// Renames `from` to `to`; without `overwrite`, an existing `to` is refused atomically through
+    /// `RENAME_NOREPLACE`, or by a check just before renaming on file systems without it.
+    /// - Returns: 0, or the errno of the failure (`EEXIST` for a refused destination).
+    private static func move(_ from: String, to: String, overwrite: Bool) -> Int32 {
+        if overwrite { return Glibc.rename(from, to) == 0 ? 0 : errno }
+        if afs_rename_noreplace(from, to) == 0 { return 0 }
+        guard errno == EINVAL || errno == ENOSYS else { return errno }
+        var info = Glibc.stat()
+        if fstatat(AT_FDCWD, to, &info, AT_SYMLINK_NOFOLLOW) == 0 { return EEXIST }
+        return Glibc.rename(from, to) == 0 ? 0 : errno
+    }
 
     /// Copies in the kernel when it can, else through a 1 MiB buffer.
     private func copyContents(from input: Int32, to output: Int32, source: String) throws {
@@ -234,6 +245,16 @@ public final class LocalArtifactStore: ArtifactStore {
             if errno == EEXIST || errno == EINTR { continue }
             throw POSIXCalls.error(errno, call: "open", path: path)
         }
+    }
+
+    /// The file a symbolic link points at, or `path` itself when it is no link (or a dangling one).
+    private static func resolvingSymlink(_ path: String) -> String {
+        var info = Glibc.stat()
+        guard fstatat(AT_FDCWD, path, &info, AT_SYMLINK_NOFOLLOW) == 0, POSIXCalls.kind(of: info.st_mode) == .symlink,
+            let resolved = realpath(path, nil)
+        else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private func lstatKind(_ dirFD: Int32, _ name: String) -> FileKind {

@@ -65,17 +65,7 @@ final class MemoryFileHandle: ArtifactFileHandle {
     func seek(to offset: Int64, from origin: SeekOrigin) throws -> UInt64 {
         try state.withLock { state in
             guard !state.closed else { throw closedFileError() }
-            let base: Int64 =
-                switch origin {
-                case .start: 0
-                case .current: Int64(state.position)
-                case .end: Int64(state.bytes.count)
-                }
-            let target = base + offset
-            guard target >= 0 else {
-                throw ArtifactStoreError(.invalidArgument, path: path, "seek to a negative offset (\(target))")
-            }
-            state.position = UInt64(target)
+            state.position = try seekTarget(offset, from: origin, position: state.position, end: { UInt64(state.bytes.count) })
             return state.position
         }
     }
