@@ -3,15 +3,27 @@ import Synchronization
 /// Routes a path to the artifact store that serves it: among the registered stores whose
 /// schemes include the path's scheme and whose root contains the path, the one with the longest
 /// root wins, so two `s3://` stores with different roots (and credentials) work side by side.
+/// A path no registered store contains goes to its scheme's factory, when one is set.
 public final class FilesystemRegistry: Sendable {
+    /// Builds a store for a path that no registered store contains, e.g. a store rooted at
+    /// `s3://bucket` with credentials from the environment, so such paths work with nothing registered.
+    public typealias StoreFactory = @Sendable (ArtifactPath) throws -> any ArtifactStore
+
     /// The registry `fileio` uses: the local file system (`/`) and one process-wide `memory://` store.
     public static let shared = FilesystemRegistry.withDefaults()
 
     private let stores: Mutex<[any ArtifactStore]>
+    private let factories = Mutex<[String: StoreFactory]>([:])
 
     /// Creates a registry holding `stores`.
     public init(stores: [any ArtifactStore] = []) {
         self.stores = Mutex(stores)
+    }
+
+    /// Sets the factory for a scheme (`"s3://"`): a path of that scheme outside every registered
+    /// store gets a store from it, which is then registered and reused.
+    public func register(scheme: String, factory: @escaping StoreFactory) {
+        factories.withLock { $0[scheme] = factory }
     }
 
     /// A registry with the built-in flavors: `local` rooted at `/` and an empty `memory` store.
@@ -42,7 +54,7 @@ public final class FilesystemRegistry: Sendable {
 
     /// Every scheme some registered store serves, sorted, with `file://` standing for plain paths.
     public var registeredSchemes: [String] {
-        let schemes = stores.withLock { $0.flatMap(\.supportedSchemes) }
+        let schemes = stores.withLock { $0.flatMap(\.supportedSchemes) } + factories.withLock { Array($0.keys) }
         return Set(schemes.map { $0.isEmpty ? "file://" : $0 }).sorted()
     }
 
@@ -53,17 +65,24 @@ public final class FilesystemRegistry: Sendable {
     public func store(for path: String) throws -> any ArtifactStore {
         let parsed = try ArtifactPath(parsing: path, keepEmptyComponents: true)
         let serving = stores.withLock { $0.filter { $0.supportedSchemes.contains(parsed.schemePrefix) } }
+        if let best = serving.filter({ $0.root.contains(parsed) }).max(by: { $0.root.components.count < $1.root.components.count }) {
+            return best
+        }
+        if let factory = factories.withLock({ $0[parsed.schemePrefix] }) {
+            let store = try factory(parsed)
+            guard store.root.contains(parsed) else {
+                throw ArtifactStoreError(.invalidPath, path: path, "the '\(parsed.schemePrefix)' factory made a store at '\(store.root)', which does not contain this path")
+            }
+            register(store)
+            return store
+        }
         guard !serving.isEmpty else {
             throw ArtifactStoreError(
                 .unsupportedScheme, path: path,
                 "no artifact store is registered for scheme '\(parsed.schemePrefix)' (registered: \(registeredSchemes.joined(separator: ", ")))"
             )
         }
-        let containing = serving.filter { $0.root.contains(parsed) }
-        guard let best = containing.max(by: { $0.root.components.count < $1.root.components.count }) else {
-            let roots = serving.map(\.root.description).sorted().joined(separator: ", ")
-            throw ArtifactStoreError(.invalidPath, path: path, "outside every registered store for '\(parsed.schemePrefix)' (roots: \(roots))")
-        }
-        return best
+        let roots = serving.map(\.root.description).sorted().joined(separator: ", ")
+        throw ArtifactStoreError(.invalidPath, path: path, "outside every registered store for '\(parsed.schemePrefix)' (roots: \(roots))")
     }
 }

@@ -74,3 +74,24 @@ struct FileIORoutingTests {
         #expect(try String(contentsOfFile: scratch.path + "/f", encoding: .utf8) == "dst")
     }
 }
+
+@Suite("registry factories")
+struct RegistryFactoryTests {
+    @Test func aFactoryServesPathsOutsideEveryRegisteredStoreAndIsReused() throws {
+        let registry = FilesystemRegistry()
+        registry.register(scheme: "memory://") { path in
+            try MemoryArtifactStore(root: "memory://" + (path.components.first ?? ""))
+        }
+        let first = try registry.store(for: "memory://bucket-a/x/y")
+        #expect(first.root.description == "memory://bucket-a")
+        #expect(try registry.store(for: "memory://bucket-a/other") === first)
+        #expect(try registry.store(for: "memory://bucket-b/z") !== first)
+        #expect(registry.registeredSchemes == ["memory://"])
+    }
+
+    @Test func aFactoryWhoseStoreMissesThePathIsAnError() throws {
+        let registry = FilesystemRegistry()
+        registry.register(scheme: "memory://") { _ in try MemoryArtifactStore(root: "memory://elsewhere") }
+        #expect(throws: ArtifactStoreError.self) { try registry.store(for: "memory://bucket/x") }
+    }
+}
