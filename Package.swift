@@ -12,10 +12,14 @@ let package = Package(
     products: [
         .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "ArtifactStoreConformance", targets: ["ArtifactStoreConformance"]),
+        .library(name: "Stacks", targets: ["Stacks"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "CSystemShims"),
@@ -26,9 +30,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Stacks",
+            dependencies: [
+                "FileIO",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ArtifactFSCLI",
             dependencies: [
                 "FileIO",
+                "Stacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -37,6 +52,11 @@ let package = Package(
         .testTarget(
             name: "FileIOTests",
             dependencies: ["FileIO", "ArtifactStoreConformance"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StacksTests",
+            dependencies: ["Stacks", "FileIO"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FileIO
+import Stacks
 
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,8 @@ public struct ArtifactFS: ParsableCommand {
         abstract: "One file layer over every artifact store: local paths, memory://, s3:// and more.",
         subcommands: [
             List.self, Cat.self, Copy.self, Move.self, Remove.self, MakeDirectory.self, Stat.self, Glob.self, Find.self,
-        ]
+            Init.self, Status.self, StackCommand.self, SecretCommand.self,
+        ] + ComponentTypeCommands.all
     )
 
     public init() {}
@@ -22,8 +24,13 @@ public struct ArtifactFS: ParsableCommand {
     public static func main() {
         do {
             var command = try parseAsRoot()
+            // Every command but `init` works inside the project's metadata store, which routes fileio.
+            if !(command is Init) { _ = try Project.store() }
             try command.run()
         } catch let error as ArtifactStoreError {
+            Output.error("artifactfs: \(error)")
+            Glibc.exit(1)
+        } catch let error as StackError {
             Output.error("artifactfs: \(error)")
             Glibc.exit(1)
         } catch is PartialFailure {

@@ -40,6 +40,19 @@ enum Output {
         text.withUTF8 { write(UnsafeRawBufferPointer($0), to: 2) }
     }
 
+    /// Writes rows as aligned columns under a header.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        for row in [header] + rows {
+            let cells = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+            }
+            line(cells.joined(separator: "  "))
+        }
+    }
+
     /// An ISO 8601 timestamp in UTC, or `-` when the store keeps none.
     static func timestamp(_ date: Date?) -> String {
         guard let date else { return "-" }

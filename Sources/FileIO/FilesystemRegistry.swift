@@ -12,12 +12,31 @@ public final class FilesystemRegistry: Sendable {
     /// The registry `fileio` uses: the local file system (`/`) and one process-wide `memory://` store.
     public static let shared = FilesystemRegistry.withDefaults()
 
+    /// A store registered under a root but made only when a path below that root is first used.
+    private struct PendingStore: Sendable {
+        let root: ArtifactPath
+        let schemes: Set<String>
+        let make: @Sendable () throws -> any ArtifactStore
+    }
+
     private let stores: Mutex<[any ArtifactStore]>
+    private let pending = Mutex<[PendingStore]>([])
     private let factories = Mutex<[String: StoreFactory]>([:])
 
     /// Creates a registry holding `stores`.
     public init(stores: [any ArtifactStore] = []) {
         self.stores = Mutex(stores)
+    }
+
+    /// Registers a store under `root` without making it: `make` runs when a path below `root` is
+    /// first routed there (and the longest root wins, as for made stores). This keeps secrets and
+    /// connections of unused stores untouched.
+    public func register(root: ArtifactPath, schemes: Set<String>, make: @escaping @Sendable () throws -> any ArtifactStore) {
+        pending.withLock { pending in
+            pending.removeAll { $0.root == root }
+            pending.append(PendingStore(root: root, schemes: schemes, make: make))
+        }
+        stores.withLock { $0.removeAll { $0.root == root } }
     }
 
     /// Sets the factory for a scheme (`"s3://"`): a path of that scheme outside every registered
@@ -40,6 +59,7 @@ public final class FilesystemRegistry: Sendable {
             stores.removeAll { $0.root == store.root }
             stores.append(store)
         }
+        pending.withLock { $0.removeAll { $0.root == store.root } }
     }
 
     /// Removes the store registered with exactly this root; returns whether there was one.
@@ -54,7 +74,9 @@ public final class FilesystemRegistry: Sendable {
 
     /// Every scheme some registered store serves, sorted, with `file://` standing for plain paths.
     public var registeredSchemes: [String] {
-        let schemes = stores.withLock { $0.flatMap(\.supportedSchemes) } + factories.withLock { Array($0.keys) }
+        let schemes =
+            stores.withLock { $0.flatMap(\.supportedSchemes) } + pending.withLock { $0.flatMap(\.schemes) }
+            + factories.withLock { Array($0.keys) }
         return Set(schemes.map { $0.isEmpty ? "file://" : $0 }).sorted()
     }
 
@@ -65,9 +87,18 @@ public final class FilesystemRegistry: Sendable {
     public func store(for path: String) throws -> any ArtifactStore {
         let parsed = try ArtifactPath(parsing: path, keepEmptyComponents: true)
         let serving = stores.withLock { $0.filter { $0.supportedSchemes.contains(parsed.schemePrefix) } }
-        if let best = serving.filter({ $0.root.contains(parsed) }).max(by: { $0.root.components.count < $1.root.components.count }) {
-            return best
+        let best = serving.filter { $0.root.contains(parsed) }.max { $0.root.components.count < $1.root.components.count }
+        let waiting = pending.withLock { pending in
+            pending.filter { $0.schemes.contains(parsed.schemePrefix) && $0.root.contains(parsed) }
+                .max { $0.root.components.count < $1.root.components.count }
         }
+        if let waiting, waiting.root.components.count > best?.root.components.count ?? -1 {
+            let store = try waiting.make()
+            pending.withLock { $0.removeAll { $0.root == waiting.root } }
+            register(store)
+            return store
+        }
+        if let best { return best }
         if let factory = factories.withLock({ $0[parsed.schemePrefix] }) {
             let store = try factory(parsed)
             guard store.root.contains(parsed) else {

@@ -25,17 +25,34 @@ struct CLIRunner {
     }()
 
     let directory: String
+    /// The metadata folder the runs use (`ARTIFACTFS_CONFIG_DIR`), never the user's own; nil
+    /// leaves discovery to the working directory (for `artifactfs init` tests).
+    var configDirectory: String?
 
-    /// Runs `artifactfs ARGS` in `directory`.
-    func run(_ arguments: String...) throws -> Result {
+    /// Runs `artifactfs ARGS` in `directory`, with `input` on standard input.
+    func run(_ arguments: String..., input: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
+        try run(arguments, input: input, environment: extra)
+    }
+
+    /// Runs `artifactfs ARGS` in `directory`, with `input` on standard input.
+    func run(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARTIFACTFS_CONFIG_DIR"] = configDirectory
+        environment["XDG_CONFIG_HOME"] = directory + "-xdg"
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        let stdin = Pipe()
+        process.standardInput = stdin
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -57,7 +74,7 @@ struct Workspace {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: false, encoding: .utf8)
         }
-        cli = CLIRunner(directory: path)
+        cli = CLIRunner(directory: path, configDirectory: path + "-config")
     }
 
     func contents(_ relative: String) throws -> String {
@@ -70,5 +87,7 @@ struct Workspace {
 
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: path + "-config")
+        try? FileManager.default.removeItem(atPath: path + "-xdg")
     }
 }

@@ -54,3 +54,15 @@ struct LocalSpecificTests {
         #expect(FileManager.default.fileExists(atPath: scratch.path))
     }
 }
+
+@Suite("local store with a missing root")
+struct LocalMissingRootTests {
+    @Test func theFirstWriteCreatesTheRootFolder() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let root = scratch.path + "/not/yet/there"
+        let store = try LocalArtifactStore(root: root)
+        try store.write(root + "/run/model.bin", contents: [7])
+        #expect(try store.read(root + "/run/model.bin") == [7])
+    }
+}

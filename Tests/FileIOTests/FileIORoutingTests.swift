@@ -1,5 +1,6 @@
 import FileIO
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("fileio routing")
@@ -93,5 +94,33 @@ struct RegistryFactoryTests {
         let registry = FilesystemRegistry()
         registry.register(scheme: "memory://") { _ in try MemoryArtifactStore(root: "memory://elsewhere") }
         #expect(throws: ArtifactStoreError.self) { try registry.store(for: "memory://bucket/x") }
+    }
+}
+
+@Suite("registry lazy stores")
+struct RegistryLazyStoreTests {
+    @Test func aLazyStoreIsMadeOnlyWhenAPathBelowItsRootIsUsed() throws {
+        let registry = FilesystemRegistry.withDefaults()
+        let made = Mutex(0)
+        let root = try ArtifactPath(parsing: "memory://team/models")
+        registry.register(root: root, schemes: ["memory://"]) {
+            made.withLock { $0 += 1 }
+            return try MemoryArtifactStore(root: "memory://team/models")
+        }
+        #expect(try registry.store(for: "memory://elsewhere/x").root.description == "memory://")
+        #expect(made.withLock { $0 } == 0)
+        let store = try registry.store(for: "memory://team/models/resnet")
+        #expect(store.root == root)
+        #expect(try registry.store(for: "memory://team/models/other") === store)
+        #expect(made.withLock { $0 } == 1)
+    }
+
+    @Test func aFailingLazyStoreReportsItsErrorAndStaysPending() throws {
+        let registry = FilesystemRegistry()
+        registry.register(root: try ArtifactPath(parsing: "memory://x"), schemes: ["memory://"]) {
+            throw ArtifactStoreError(.permissionDenied, path: "memory://x", "no credentials")
+        }
+        #expect(throws: ArtifactStoreError.self) { try registry.store(for: "memory://x/a") }
+        #expect(throws: ArtifactStoreError.self) { try registry.store(for: "memory://x/a") }
     }
 }

@@ -111,6 +111,23 @@ public final class LocalArtifactStore: ArtifactStore {
         }
     }
 
+    /// `mkdir -p`: creates every missing directory on the way, the store's root included (a new
+    /// component's folder need not exist before its first write).
+    public func makedirs(_ path: String) throws {
+        let target = try resolve(path)
+        var current = ArtifactPath(scheme: target.scheme, components: [])
+        for component in target.components {
+            current = current.appending(component)
+            if Glibc.mkdir(current.description, 0o777) == 0 || errno == EEXIST {
+                if let info = try POSIXCalls.stat(current.description), POSIXCalls.kind(of: info.st_mode) != .directory {
+                    throw ArtifactStoreError(.notADirectory, path: path, "'\(current)' is a file, not a directory")
+                }
+                continue
+            }
+            throw POSIXCalls.error(errno, call: "mkdir", path: path)
+        }
+    }
+
     public func rmdir(_ path: String) throws {
         let target = try resolve(path)
         try Transfer.refuseRoot(of: self, target, path)

@@ -1,0 +1,146 @@
+import Foundation
+
+/// The type of one config field, which decides how a command-line string is parsed.
+public enum ConfigFieldType: String, Sendable, Codable {
+    case string, integer, number, boolean
+    /// A JSON object (`--client_kwargs='{"endpoint_url": "..."}'`).
+    case object
+    /// A JSON array.
+    case array
+}
+
+/// One field of a flavor's config, as `flavor describe` shows it.
+public struct ConfigField: Sendable, Hashable, Codable {
+    /// The field name (`path`, `endpoint_url`).
+    public var name: String
+    /// Its type.
+    public var type: ConfigFieldType
+    /// Whether registration fails without it.
+    public var required: Bool
+    /// The value used when it is not given.
+    public var defaultValue: ConfigValue?
+    /// A secret field takes only a `{{secret_name.key}}` reference, resolved when the component is used.
+    public var secret: Bool
+    /// One line saying what it is for.
+    public var help: String
+
+    /// Describes a field.
+    public init(
+        _ name: String, _ type: ConfigFieldType, required: Bool = false, default defaultValue: ConfigValue? = nil,
+        secret: Bool = false, help: String
+    ) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.defaultValue = defaultValue
+        self.secret = secret
+        self.help = help
+    }
+}
+
+/// The fields of a flavor's config, and the checks every config gets before anything is stored.
+public struct ConfigSchema: Sendable, Hashable, Codable {
+    /// The fields, in the order `describe` shows them.
+    public var fields: [ConfigField]
+
+    /// Creates a schema.
+    public init(_ fields: [ConfigField]) {
+        self.fields = fields
+    }
+
+    /// The field with this name, if any.
+    public func field(_ name: String) -> ConfigField? { fields.first { $0.name == name } }
+
+    /// Parses `--key=value` strings into typed values by each field's type.
+    /// - Throws: ``StackError`` naming an unknown field or a value of the wrong type.
+    public func parse(_ settings: [(key: String, value: String)], flavor: String) throws -> ComponentConfig {
+        var config: ComponentConfig = [:]
+        for (key, text) in settings {
+            guard let field = field(key) else { throw unknownField(key, flavor: flavor) }
+            config[key] = try Self.parse(text, as: field)
+        }
+        return config
+    }
+
+    /// Checks a whole config: no unknown fields, required ones present, values of the right type,
+    /// secret fields given only as references. Fills in defaults.
+    /// - Throws: ``StackError`` naming the first field at fault; never echoes a secret's value.
+    public func validate(_ config: ComponentConfig, flavor: String) throws -> ComponentConfig {
+        var result = config
+        for key in config.keys.sorted() where field(key) == nil { throw unknownField(key, flavor: flavor) }
+        for field in fields {
+            guard let value = config[field.name] else {
+                if let defaultValue = field.defaultValue {
+                    result[field.name] = defaultValue
+                } else if field.required {
+                    throw StackError(.invalidConfig, "missing required field '\(field.name)' for flavor '\(flavor)' (\(field.help))")
+                }
+                continue
+            }
+            if field.secret {
+                guard let text = value.stringValue, SecretReference(text) != nil else {
+                    throw StackError(
+                        .secret,
+                        "field '\(field.name)' is a secret: store the value with `artifactfs secret create NAME --\(field.name)=...` and pass --\(field.name)='{{NAME.\(field.name)}}'"
+                    )
+                }
+                continue
+            }
+            if !Self.matches(value, field.type), SecretReference(value.stringValue ?? "") == nil {
+                throw StackError(.invalidConfig, "field '\(field.name)' expects \(Self.article(field.type)), got '\(value)'")
+            }
+        }
+        return result
+    }
+
+    private func unknownField(_ key: String, flavor: String) -> StackError {
+        let known = fields.map(\.name).joined(separator: ", ")
+        return StackError(.invalidConfig, "unknown field '\(key)' for flavor '\(flavor)' (fields: \(known.isEmpty ? "none" : known))")
+    }
+
+    /// Parses one command-line value; a `{{...}}` reference is kept as text for any type.
+    static func parse(_ text: String, as field: ConfigField) throws -> ConfigValue {
+        if field.secret || SecretReference(text) != nil { return .string(text) }
+        let wrong = StackError(.invalidConfig, "field '\(field.name)' expects \(article(field.type)), got '\(text)'")
+        switch field.type {
+        case .string: return .string(text)
+        case .integer:
+            guard let value = Int(text) else { throw wrong }
+            return .integer(value)
+        case .number:
+            guard let value = Double(text) else { throw wrong }
+            return .number(value)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "yes", "1", "on": return .boolean(true)
+            case "false", "no", "0", "off": return .boolean(false)
+            default: throw wrong
+            }
+        case .object, .array:
+            guard let value = try? JSONDecoder().decode(ConfigValue.self, from: Data(text.utf8)), matches(value, field.type) else {
+                throw wrong
+            }
+            return value
+        }
+    }
+
+    static func matches(_ value: ConfigValue, _ type: ConfigFieldType) -> Bool {
+        switch (value, type) {
+        case (.string, .string), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean),
+            (.object, .object), (.array, .array):
+            true
+        default: false
+        }
+    }
+
+    static func article(_ type: ConfigFieldType) -> String {
+        switch type {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .number: "a number"
+        case .boolean: "a boolean (true or false)"
+        case .object: "a JSON object"
+        case .array: "a JSON array"
+        }
+    }
+}

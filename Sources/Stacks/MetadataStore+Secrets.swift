@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+extension MetadataStore {
+    /// Stores a new secret.
+    /// - Throws: ``StackError`` for a taken or invalid name, or no values.
+    public func createSecret(_ name: String, values: [String: String]) throws {
+        try Self.checkSecret(name, values)
+        let (payload, encrypted) = try cipher.seal(values)
+        try write { db in
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM secret WHERE name = ?", arguments: [name])! > 0 {
+                throw StackError(.alreadyExists, "a secret named '\(name)' already exists (use `artifactfs secret update`)")
+            }
+            let now = Date()
+            try db.execute(
+                sql: "INSERT INTO secret (name, payload, encrypted, created, updated) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, payload, encrypted, now, now])
+        }
+    }
+
+    /// Sets keys of a secret (merged over its values); a `nil` value removes a key.
+    public func updateSecret(_ name: String, values changes: [String: String?]) throws {
+        try write { db in
+            var values = try fetchSecret(db, name)
+            for (key, value) in changes { values[key] = value }
+            try Self.checkSecret(name, values)
+            let (payload, encrypted) = try cipher.seal(values)
+            try db.execute(
+                sql: "UPDATE secret SET payload = ?, encrypted = ?, updated = ? WHERE name = ?", arguments: [payload, encrypted, Date(), name])
+        }
+    }
+
+    /// Deletes a secret.
+    public func deleteSecret(_ name: String) throws {
+        try write { db in
+            _ = try fetchSecret(db, name)
+            try db.execute(sql: "DELETE FROM secret WHERE name = ?", arguments: [name])
+        }
+    }
+
+    /// Secret names with their keys (never values), sorted by name.
+    public func secretKeys() throws -> [(name: String, keys: [String])] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM secret ORDER BY name").map { name in
+                (name, try fetchSecret(db, name).keys.sorted())
+            }
+        }
+    }
+
+    /// A secret's values.
+    public func secret(_ name: String) throws -> [String: String] {
+        try read { db in try fetchSecret(db, name) }
+    }
+
+    /// A component's config with every `{{secret.key}}` reference replaced by its value: what the
+    /// flavor's implementation receives when the component is used.
+    /// - Throws: ``StackError`` naming the field and the reference that cannot be resolved.
+    public func resolvedConfig(of component: StackComponent) throws -> ComponentConfig {
+        try read { db in
+            var resolved = component.config
+            for (field, value) in component.config {
+                guard let text = value.stringValue, let reference = SecretReference(text) else { continue }
+                let values: [String: String]
+                do {
+                    values = try fetchSecret(db, reference.name)
+                } catch let error as StackError where error.code == .notFound {
+                    throw StackError(.secret, "field '\(field)' of \(component.type.displayName) '\(component.name)' refers to \(reference), but there is no secret '\(reference.name)'")
+                }
+                guard let secretValue = values[reference.key] else {
+                    throw StackError(.secret, "field '\(field)' of \(component.type.displayName) '\(component.name)' refers to \(reference), but secret '\(reference.name)' has no key '\(reference.key)' (keys: \(values.keys.sorted().joined(separator: ", ")))")
+                }
+                resolved[field] = .string(secretValue)
+            }
+            return resolved
+        }
+    }
+
+    private func fetchSecret(_ db: Database, _ name: String) throws -> [String: String] {
+        guard let row = try Row.fetchOne(db, sql: "SELECT payload, encrypted FROM secret WHERE name = ?", arguments: [name]) else {
+            throw StackError(.notFound, "no secret named '\(name)'")
+        }
+        return try cipher.open(row["payload"], encrypted: row["encrypted"], secret: name)
+    }
+
+    private static func checkSecret(_ name: String, _ values: [String: String]) throws {
+        guard SecretReference.isValidName(name) else {
+            throw StackError(.invalidArgument, "invalid secret name '\(name)': use letters, digits, '_' and '-'")
+        }
+        guard !values.isEmpty else { throw StackError(.invalidArgument, "secret '\(name)' needs at least one --KEY=VALUE") }
+        for key in values.keys where !SecretReference.isValidName(key) {
+            throw StackError(.invalidArgument, "invalid key '\(key)' in secret '\(name)': use letters, digits, '_' and '-'")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// A `{{secret_name.key}}` reference: how a config names a secret value without holding it.
+public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
+    /// The secret's name.
+    public var name: String
+    /// The key inside the secret.
+    public var key: String
+
+    /// Parses `{{name.key}}` (surrounding spaces inside the braces allowed); nil for anything else.
+    public init?(_ text: String) {
+        guard text.hasPrefix("{{"), text.hasSuffix("}}"), text.count > 4 else { return nil }
+        let inner = text.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
+        guard let dot = inner.firstIndex(of: ".") else { return nil }
+        let name = String(inner[..<dot]), key = String(inner[inner.index(after: dot)...])
+        guard SecretReference.isValidName(name), SecretReference.isValidName(key) else { return nil }
+        self.name = name
+        self.key = key
+    }
+
+    /// `{{name.key}}`.
+    public var description: String { "{{\(name).\(key)}}" }
+
+    /// Names of secrets and their keys: letters, digits, `_` and `-`, not empty.
+    public static func isValidName(_ text: String) -> Bool {
+        !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Yams
+
+/// A stack as `stack export` writes it: YAML with each component's flavor and config, secret
+/// fields left as their `{{name.key}}` references.
+public struct StackExport: Codable, Sendable, Hashable {
+    /// One exported component.
+    public struct Component: Codable, Sendable, Hashable {
+        public var name: String
+        public var flavor: String
+        public var config: ComponentConfig
+        public var labels: [String: String]?
+    }
+
+    /// The stack's name.
+    public var stack: String
+    /// Its components by stored type name (`artifact_store`).
+    public var components: [String: Component]
+}
+
+extension MetadataStore {
+    /// The YAML text of a stack.
+    public func exportStack(_ name: String) throws -> String {
+        let stack = try stack(name)
+        var components: [String: StackExport.Component] = [:]
+        for (type, component) in stack.components {
+            components[type.rawValue] = .init(
+                name: component.name, flavor: component.flavor, config: component.config,
+                labels: component.labels.isEmpty ? nil : component.labels)
+        }
+        do {
+            return try YAMLEncoder().encode(StackExport(stack: stack.name, components: components))
+        } catch {
+            throw StackError(.storage, "cannot write stack '\(name)' as YAML: \(error)")
+        }
+    }
+
+    /// Registers a stack from exported YAML, in one transaction. A component identical to an
+    /// existing one (same type, name, flavor and config) is reused; one whose name is taken by a
+    /// different component is registered as `NAME-imported` (or `-imported-2`, ...).
+    /// - Returns: the stack and the components it registered.
+    /// - Throws: ``StackError`` naming the YAML problem or the component whose config fails validation;
+    ///   nothing is written then.
+    @discardableResult
+    public func importStack(yaml: String, name newName: String? = nil) throws -> (stack: Stack, created: [StackComponent]) {
+        let document: StackExport
+        do {
+            document = try YAMLDecoder().decode(StackExport.self, from: yaml)
+        } catch {
+            throw StackError(.invalidArgument, "not a stack export: \(error)")
+        }
+        let stackName = newName ?? document.stack
+        try Self.checkName(stackName, what: "stack")
+        var planned: [(StackComponentType, StackExport.Component, ComponentConfig)] = []
+        for (typeName, component) in document.components.sorted(by: { $0.key < $1.key }) {
+            guard let type = StackComponentType(name: typeName) else {
+                throw StackError(.invalidArgument, "unknown component type '\(typeName)' in the stack export")
+            }
+            let flavor = try flavors.flavor(component.flavor, of: type)
+            let coerced = flavor.schema.coercingScalars(component.config)
+            do {
+                planned.append((type, component, try flavor.validate(coerced)))
+            } catch let error as StackError {
+                throw StackError(error.code, "\(type.displayName) '\(component.name)': \(error.message)")
+            }
+        }
+        return try write { db in
+            var members: [StackComponentType: StackComponent] = [:]
+            var created: [StackComponent] = []
+            for (type, component, config) in planned {
+                if let existing = try? fetchComponent(db, component.name, type), existing.flavor == component.flavor, existing.config == config {
+                    members[type] = existing
+                    continue
+                }
+                var name = component.name
+                var attempt = 1
+                while (try? fetchComponent(db, name, type)) != nil {
+                    name = component.name + (attempt == 1 ? "-imported" : "-imported-\(attempt)")
+                    attempt += 1
+                }
+                let inserted = try insertComponent(
+                    db, name: name, type: type, flavor: component.flavor, config: config, labels: component.labels ?? [:])
+                members[type] = inserted
+                created.append(inserted)
+            }
+            return (try insertStack(db, name: stackName, components: members), created)
+        }
+    }
+}
+
+extension ConfigSchema {
+    /// Turns scalars YAML typed differently (`port: "8333"`, `path: 123`) into what each field expects.
+    func coercingScalars(_ config: ComponentConfig) -> ComponentConfig {
+        config.reduce(into: ComponentConfig()) { result, entry in
+            guard let field = field(entry.key), !Self.matches(entry.value, field.type) else {
+                result[entry.key] = entry.value
+                return
+            }
+            switch entry.value {
+            case .string(let text): result[entry.key] = (try? Self.parse(text, as: field)) ?? entry.value
+            case .integer, .number, .boolean:
+                result[entry.key] = field.type == .string ? .string(entry.value.description) : entry.value
+            default: result[entry.key] = entry.value
+            }
+        }
+    }
+}
