@@ -14,8 +14,7 @@ enum Project {
     static func store() throws -> MetadataStore {
         try opened.withLock { opened in
             if let opened { return opened }
-            let store = try MetadataStore(directory: ConfigLocation.find().directory, flavors: BuiltinFlavorSet.registry())
-            try store.configure(fileio.registry)
+            let store = try MetadataStore.activate(flavors: BuiltinFlavorSet.registry())
             opened = store
             return store
         }

@@ -1,6 +1,18 @@
 import FileIO
 
 extension MetadataStore {
+    /// Opens the metadata store of the project this process runs in (see ``ConfigLocation``) and
+    /// routes `fileio` through it: what a pipeline step calls once so that `fileio.open("s3://...")`
+    /// reaches the same stores as `artifactfs` does.
+    @discardableResult
+    public static func activate(
+        flavors: FlavorRegistry = .builtIn(), registry: FilesystemRegistry = fileio.registry
+    ) throws -> MetadataStore {
+        let store = try MetadataStore(directory: ConfigLocation.find().directory, flavors: flavors)
+        try store.configure(registry)
+        return store
+    }
+
     /// Routes `fileio` through the registered components:
     /// 1. a path below an artifact-store component's `path` goes to that component's store (the
     ///    longest `path` wins), made with its secrets resolved only when first used;
