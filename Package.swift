@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "ArtifactStoreConformance", targets: ["ArtifactStoreConformance"]),
         .library(name: "Stacks", targets: ["Stacks"]),
+        .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -40,10 +41,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ModelRegistry",
+            dependencies: ["FileIO", "Stacks", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ArtifactFSCLI",
             dependencies: [
                 "FileIO",
                 "Stacks",
+                "ModelRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -57,6 +64,11 @@ let package = Package(
         .testTarget(
             name: "StacksTests",
             dependencies: ["Stacks", "FileIO"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ModelRegistryTests",
+            dependencies: ["ModelRegistry", "Stacks", "FileIO"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FileIO
+import ModelRegistry
 import Stacks
 
 #if canImport(Glibc)
@@ -33,6 +34,12 @@ public struct ArtifactFS: ParsableCommand {
         } catch let error as StackError {
             Output.error("artifactfs: \(error)")
             Glibc.exit(1)
+        } catch let error as ModelRegistryError {
+            Output.error("artifactfs: \(error)")
+            Glibc.exit(1)
+        } catch let error as ValidationError {
+            Output.error("artifactfs: \(error.message)")
+            Glibc.exit(64)
         } catch is PartialFailure {
             Glibc.exit(1)
         } catch {

@@ -43,7 +43,7 @@ struct ComponentCommand<T: ComponentTypeSelector>: ParsableCommand {
             subcommands: [
                 FlavorCommand<T>.self, RegisterComponent<T>.self, ListComponents<T>.self, DescribeComponent<T>.self,
                 UpdateComponent<T>.self, RenameComponent<T>.self, DeleteComponent<T>.self,
-            ])
+            ] + (T.type == .modelRegistry ? [ModelsCommand.self] : []))
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FileIO
 import Foundation
+import ModelRegistry
 import Stacks
 import Synchronization
 
@@ -15,6 +16,7 @@ enum Project {
         try opened.withLock { opened in
             if let opened { return opened }
             let store = try MetadataStore.activate(flavors: BuiltinFlavorSet.registry())
+            store.configureModelPaths(fileio.registry)
             opened = store
             return store
         }
@@ -23,7 +25,9 @@ enum Project {
 
 /// The flavors this `artifactfs` binary carries.
 enum BuiltinFlavorSet {
-    static func registry() -> FlavorRegistry { .builtIn() }
+    static func registry() -> FlavorRegistry {
+        FlavorRegistry([LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), DefaultModelRegistryFlavor()])
+    }
 }
 
 /// Parses `KEY=VALUE` labels.

@@ -122,14 +122,15 @@ extension MetadataStore {
             created: row["created"], updated: row["updated"])
     }
 
-    static func json(_ value: some Encodable) throws -> String {
+    /// Compact JSON with sorted keys, as configs, labels and tags are stored.
+    package static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// Names of components, stacks and secrets: letters, digits, `_`, `-` and `.`, not starting with `-`.
-    static func checkName(_ name: String, what: String) throws {
+    package static func checkName(_ name: String, what: String) throws {
         guard !name.isEmpty, !name.hasPrefix("-"), name.count <= 128,
             name.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) })
         else {

@@ -17,7 +17,8 @@ public final class MetadataStore: Sendable {
     public let directory: String
     /// The flavors configs are checked against.
     public let flavors: FlavorRegistry
-    let database: DatabasePool
+    /// The database; other modules of this package (the model registry) keep their tables here too.
+    package let database: DatabasePool
     let cipher: SecretCipher
 
     /// Opens (creating and migrating when needed) the metadata store in `directory`. A new store
@@ -86,27 +87,58 @@ public final class MetadataStore: Sendable {
                 table.column("updated", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2: model registry") { db in
+            try db.create(table: "registeredModel") { table in
+                table.primaryKey("name", .text)
+                table.column("description", .text)
+                table.column("tags", .text).notNull()
+                table.column("created", .datetime).notNull()
+                table.column("updated", .datetime).notNull()
+            }
+            try db.create(table: "modelVersion") { table in
+                table.column("model", .text).notNull().references("registeredModel", onDelete: .cascade, onUpdate: .cascade)
+                table.column("version", .text).notNull()
+                table.column("sequence", .integer).notNull()
+                table.column("sourceURI", .text).notNull()
+                table.column("storedURI", .text).notNull()
+                table.column("copied", .boolean).notNull()
+                table.column("format", .text)
+                table.column("library", .text)
+                table.column("description", .text)
+                table.column("stage", .text).notNull()
+                table.column("metadata", .text).notNull()
+                table.column("tags", .text).notNull()
+                table.column("created", .datetime).notNull()
+                table.column("updated", .datetime).notNull()
+                table.primaryKey(["model", "version"])
+            }
+            try db.create(index: "modelVersionByStage", on: "modelVersion", columns: ["model", "stage"])
+            try db.create(table: "modelAlias") { table in
+                table.column("model", .text).notNull()
+                table.column("alias", .text).notNull()
+                table.column("version", .text).notNull()
+                table.primaryKey(["model", "alias"])
+                table.foreignKey(["model", "version"], references: "modelVersion", onDelete: .cascade, onUpdate: .cascade)
+            }
+        }
         return migrator
     }
 
-    /// Runs a write transaction, turning database failures into ``StackError``.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs a write transaction, turning database failures into ``StackError``; errors `body`
+    /// throws pass through unchanged (and roll the transaction back).
+    package func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try database.write(body)
-        } catch let error as StackError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw StackError(.storage, "the metadata store failed: \(error)")
         }
     }
 
     /// Runs a read, turning database failures into ``StackError``.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    package func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try database.read(body)
-        } catch let error as StackError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw StackError(.storage, "the metadata store failed: \(error)")
         }
     }
