@@ -117,7 +117,7 @@ struct DefaultModelRegistryTests {
         defer { fx.remove() }
         try fx.registry.registerModel("big", description: nil, tags: [:])
         try fileio.copyTree(fx.base + "/resnet", fx.store + "/shared")
-        let start = Date()
+        let start = Date().addingTimeInterval(-1)  // dates are kept to the millisecond
         for index in 1...1005 {
             try fx.registry.registerModelVersion(
                 ModelVersionRequest(
