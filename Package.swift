@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "ArtifactStoreConformance", targets: ["ArtifactStoreConformance"]),
+        .library(name: "StackModel", targets: ["StackModel"]),
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
@@ -30,10 +31,12 @@ let package = Package(
             dependencies: ["FileIO"],
             swiftSettings: strictSettings
         ),
+        .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(
             name: "Stacks",
             dependencies: [
                 "FileIO",
+                "StackModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,6 +1,6 @@
 /// What a flavor can do, declared up front so that `fileio` and the FUSE bridge refuse an
 /// operation early and clearly instead of faking it (as OpenDAL's capability flags do).
-public struct ArtifactStoreCapabilities: Sendable, Hashable {
+public struct ArtifactStoreCapabilities: Sendable, Hashable, Codable {
     /// `open(path, "a")` adds to an existing file in place.
     public var append: Bool
     /// A write handle may seek backwards and overwrite bytes it already wrote.

@@ -103,6 +103,18 @@ extension ArtifactStoreError {
         /// The underlying I/O failed; ``ArtifactStoreError/cause`` says how. Maps to `EIO`.
         public static let io = Code(.io)
 
+        /// Every code, for looking one up by its ``description``.
+        public static let allCodes: [Code] = [
+            .notFound, .alreadyExists, .notADirectory, .isADirectory, .directoryNotEmpty, .permissionDenied, .readOnly,
+            .invalidPath, .invalidArgument, .unsupportedScheme, .unsupportedOperation, .io,
+        ]
+
+        /// The code whose ``description`` is `name` (`notFound`), if any.
+        public init?(name: String) {
+            guard let code = Self.allCodes.first(where: { $0.description == name }) else { return nil }
+            self = code
+        }
+
         /// The errno this code stands for.
         public var errno: Int32 {
             switch kind {

@@ -46,7 +46,7 @@ public struct FileInfo: Sendable, Hashable, Codable {
 
 /// One entry of a directory listing: its name and what the listing already told about it, so
 /// callers need not `stat` every entry (the slow path of most object-store mounts).
-public struct DirectoryEntry: Sendable, Hashable {
+public struct DirectoryEntry: Sendable, Hashable, Codable {
     /// The base name within the listed directory.
     public var name: String
     /// What the entry is; a symlink is reported as such, not followed.

@@ -144,3 +144,21 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
         }
     }
 }
+
+extension ConfigSchema {
+    /// Turns scalars YAML typed differently (`port: "8333"`, `path: 123`) into what each field expects.
+    public func coercingScalars(_ config: ComponentConfig) -> ComponentConfig {
+        config.reduce(into: ComponentConfig()) { result, entry in
+            guard let field = field(entry.key), !Self.matches(entry.value, field.type) else {
+                result[entry.key] = entry.value
+                return
+            }
+            switch entry.value {
+            case .string(let text): result[entry.key] = (try? Self.parse(text, as: field)) ?? entry.value
+            case .integer, .number, .boolean:
+                result[entry.key] = field.type == .string ? .string(entry.value.description) : entry.value
+            default: result[entry.key] = entry.value
+            }
+        }
+    }
+}
