@@ -59,6 +59,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(name: "artifactfs", dependencies: ["ArtifactFSCLI"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "artifactfs-bench",
+            dependencies: ["ArtifactFSCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "FileIOTests",
             dependencies: ["FileIO", "ArtifactStoreConformance"],
