@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "StackModel", targets: ["StackModel"]),
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
+        .library(name: "HTTPClient", targets: ["HTTPClient"]),
+        .library(name: "S3Store", targets: ["S3Store"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -48,12 +50,25 @@ let package = Package(
             dependencies: ["FileIO", "Stacks", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        .target(
+            name: "S3Store",
+            dependencies: [
+                "FileIO", "StackModel", "HTTPClient", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "TestServers", swiftSettings: strictSettings),
         .target(
             name: "ArtifactFSCLI",
             dependencies: [
                 "FileIO",
                 "Stacks",
                 "ModelRegistry",
+                "S3Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -81,7 +96,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ArtifactFSCLITests",
-            dependencies: ["artifactfs", "FileIO"],
+            dependencies: ["artifactfs", "FileIO", "TestServers"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "S3StoreTests",
+            dependencies: ["S3Store", "HTTPClient", "FileIO", "ArtifactStoreConformance", "TestServers"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,0 +1,49 @@
+import Foundation
+import Synchronization
+
+/// Runs blocking work (transfers) on threads of its own, so that a wait on the network never
+/// holds a Dispatch worker that other code needs.
+public enum Parallel {
+    /// Starts `work` on a new thread and returns at once.
+    public static func detach(_ work: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: work)
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Calls `body` for each index in `0..<count` on up to `concurrency` threads and waits for all.
+    /// After the first failure no new index starts; that first error is rethrown.
+    /// - Throws: the first error `body` threw.
+    public static func forEach(_ count: Int, concurrency: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+        guard count > 0 else { return }
+        if count == 1 || concurrency <= 1 {
+            for index in 0..<count { try body(index) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        let failure = Mutex<(any Error)?>(nil)
+        let done = DispatchGroup()
+        let workers = min(count, concurrency)
+        let shared = SharedCounter(next: next)
+        for _ in 0..<workers {
+            done.enter()
+            detach {
+                defer { done.leave() }
+                while failure.withLock({ $0 == nil }) {
+                    let index = shared.take()
+                    guard index < count else { return }
+                    do { try body(index) } catch { failure.withLock { if $0 == nil { $0 = error } } }
+                }
+            }
+        }
+        done.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+}
+
+/// A counter handed to worker threads; `Atomic` itself cannot be captured by escaping closures.
+private final class SharedCounter: Sendable {
+    private let next: Atomic<Int>
+    init(next: consuming Atomic<Int>) { self.next = next }
+    func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
+}

@@ -1,0 +1,80 @@
+import Dispatch
+import Synchronization
+
+/// Uploads the parts of one object (S3 multipart, GCS resumable chunks, Azure blocks) in parallel
+/// with bounded memory: at most `concurrency` parts are in flight, and ``submit(_:bytes:)`` blocks
+/// the writer until a slot frees up. Part buffers are recycled, so a long upload reuses the same
+/// few allocations.
+public final class PartUploader: Sendable {
+    /// Uploads one part and returns what the protocol needs to finish (an ETag, a block id).
+    public typealias Upload = @Sendable (_ number: Int, _ bytes: [UInt8]) throws -> String
+
+    private let slots: DispatchSemaphore
+    private let running = DispatchGroup()
+    private let upload: Upload
+    private let state = Mutex<State>(State())
+    private let partSize: Int
+
+    private struct State {
+        var finished: [Int: String] = [:]
+        var failure: (any Error)?
+        var spare: [[UInt8]] = []
+    }
+
+    /// Creates an uploader running `upload` for up to `concurrency` parts at once.
+    public init(concurrency: Int, partSize: Int, upload: @escaping Upload) {
+        slots = DispatchSemaphore(value: max(1, concurrency))
+        self.upload = upload
+        self.partSize = partSize
+    }
+
+    /// An empty buffer with room for one part, recycled from a finished upload when there is one.
+    public func makeBuffer() -> [UInt8] {
+        if let buffer = state.withLock({ $0.spare.popLast() }) { return buffer }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(partSize)
+        return buffer
+    }
+
+    /// Starts uploading part `number`, waiting first for a free slot.
+    /// - Throws: the error of a part that already failed, so a writer stops early.
+    public func submit(_ number: Int, bytes: [UInt8]) throws {
+        try checkFailure()
+        slots.wait()
+        running.enter()
+        Parallel.detach { [self] in
+            defer {
+                slots.signal()
+                running.leave()
+            }
+            do {
+                let tag = try upload(number, bytes)
+                var recycled = bytes
+                recycled.removeAll(keepingCapacity: true)
+                state.withLock {
+                    $0.finished[number] = tag
+                    $0.spare.append(recycled)
+                }
+            } catch {
+                state.withLock { if $0.failure == nil { $0.failure = error } }
+            }
+        }
+    }
+
+    /// Waits for every submitted part and returns `(number, tag)` pairs in part order.
+    /// - Throws: the first part's error.
+    public func finish() throws -> [(number: Int, tag: String)] {
+        running.wait()
+        try checkFailure()
+        return state.withLock { $0.finished.sorted { $0.key < $1.key }.map { (number: $0.key, tag: $0.value) } }
+    }
+
+    /// Waits for the parts in flight without reporting; for abandoning an upload.
+    public func drain() {
+        running.wait()
+    }
+
+    private func checkFailure() throws {
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+}

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bounded retries with exponential backoff and full jitter, as the AWS SDKs and mountpoint-s3 do:
+/// attempt `n` waits a random time up to `min(maxDelay, baseDelay * 2^n)`.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Attempts in all, the first included; 1 means no retry.
+    public var maxAttempts: Int
+    /// The backoff cap of the first retry, in seconds.
+    public var baseDelay: Double
+    /// The largest wait between two attempts, in seconds.
+    public var maxDelay: Double
+
+    /// Describes a policy; the defaults retry 4 times within about 6 seconds.
+    public init(maxAttempts: Int = 5, baseDelay: Double = 0.1, maxDelay: Double = 3) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// True for statuses that say "try again": 5xx (SlowDown is a 503), 408 and 429.
+    public static func isRetryable(status: Int) -> Bool {
+        status >= 500 || status == 429 || status == 408
+    }
+
+    /// Sleeps before retry number `retry` (1 for the first retry).
+    public func backoff(before retry: Int) {
+        let cap = min(maxDelay, baseDelay * Double(1 << min(retry - 1, 20)))
+        let seconds = Double.random(in: 0...cap)
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1, errno == EINTR { request = remaining }
+    }
+}

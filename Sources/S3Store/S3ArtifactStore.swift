@@ -1,0 +1,353 @@
+import FileIO
+import Foundation
+import HTTPClient
+import Synchronization
+
+/// The `s3` artifact store: objects in one bucket, below an optional prefix, over libcurl.
+///
+/// Directories are key prefixes, as in every mature S3 file layer: a directory exists while some
+/// key lies below it, and `mkdir`/`makedirs` write a zero-byte marker `dir/` so an empty directory
+/// exists too (directories without markers, made by other tools, read the same). Files appear
+/// only when their write handle closes (a single PUT, or a multipart upload completed at close and
+/// aborted on failure). `rename` is copy-then-delete, so it is not atomic.
+public final class S3ArtifactStore: ArtifactStore {
+    /// The schemes this flavor serves.
+    public static let schemes: Set<String> = ["s3://"]
+
+    public let root: ArtifactPath
+    public var supportedSchemes: Set<String> { Self.schemes }
+    public var capabilities: ArtifactStoreCapabilities {
+        ArtifactStoreCapabilities(append: false, randomWrite: false, atomicRename: false, serverSideCopy: true, emptyDirectories: true)
+    }
+    /// The bucket every path of this store lives in.
+    public let bucket: String
+    /// The resolved configuration (endpoint, region, part size, ...).
+    public var configuration: S3Configuration { client.configuration }
+
+    let client: S3Client
+    /// Prefixes this process saw as directories; a write below them skips the "is a parent a
+    /// file?" HEADs. Anything removed or written over is dropped from it.
+    private let knownDirectories = Mutex<Set<String>>([])
+
+    /// The largest object CopyObject copies in one request; above it copies go part by part.
+    static let singleCopyLimit: UInt64 = 5 << 30
+    /// The part size of multipart copies.
+    static let copyPartSize: UInt64 = 512 << 20
+
+    /// Creates a store from a resolved configuration. Nothing is sent until the first operation.
+    /// - Throws: ``ArtifactStoreError`` when the root is not `s3://bucket[/prefix]` or the endpoint is malformed.
+    public init(configuration: S3Configuration) throws {
+        root = try ArtifactPath(root: configuration.root, supportedSchemes: Self.schemes, keepEmptyComponents: true)
+        guard let bucket = root.components.first, !bucket.isEmpty else {
+            throw ArtifactStoreError(.invalidPath, path: configuration.root, "an s3 root must name a bucket (s3://bucket[/prefix])")
+        }
+        self.bucket = bucket
+        client = try S3Client(configuration: configuration)
+    }
+
+    public func resolve(_ path: String) throws -> ArtifactPath {
+        try checkContained(ArtifactPath(parsing: path, keepEmptyComponents: true), original: path)
+    }
+
+    // MARK: - Files
+
+    public func open(_ path: String, mode: OpenMode) throws -> any ArtifactFileHandle {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        switch mode {
+        case .append:
+            throw ArtifactStoreError(.unsupportedOperation, path: path, "S3 objects cannot be appended to (open with 'w' to replace)")
+        case .read:
+            guard !key.isEmpty, let info = try client.head(bucket: bucket, key: key, path: path) else {
+                if try key.isEmpty || hasChildren(key, path: path) {
+                    throw ArtifactStoreError(.isADirectory, path: path, "is a directory")
+                }
+                throw ArtifactStoreError(.notFound, path: path, "no such file")
+            }
+            return S3ReadHandle(store: self, path: path, key: key, size: info.size, etag: info.etag)
+        case .write:
+            try prepareWrite(target, path: path)
+            return S3WriteHandle(store: self, path: path, key: key)
+        }
+    }
+
+    public func stat(_ path: String) throws -> FileInfo {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        if key.isEmpty {
+            _ = try client.list(bucket: bucket, prefix: "", delimiter: "/", maxKeys: 1, path: path)
+            return FileInfo(path: target.description, kind: .directory, size: 0)
+        }
+        if let info = try client.head(bucket: bucket, key: key, path: path) {
+            return FileInfo(path: target.description, kind: .file, size: info.size, modified: info.modified, etag: info.etag)
+        }
+        if try target == root || hasChildren(key, path: path) {
+            return FileInfo(path: target.description, kind: .directory, size: 0)
+        }
+        throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
+    }
+
+    public func scandir(_ path: String) throws -> [DirectoryEntry] {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        let prefix = key.isEmpty ? "" : key + "/"
+        var entries: [DirectoryEntry] = []
+        var sawAnything = false
+        try client.listAll(bucket: bucket, prefix: prefix, delimiter: "/", path: path) { page in
+            for object in page.objects {
+                sawAnything = true
+                let name = String(object.key.dropFirst(prefix.count))
+                if !name.isEmpty {
+                    entries.append(DirectoryEntry(name: name, kind: .file, size: object.size, modified: object.modified))
+                }
+            }
+            for common in page.prefixes {
+                sawAnything = true
+                let name = String(common.dropFirst(prefix.count).dropLast())
+                if !name.isEmpty { entries.append(DirectoryEntry(name: name, kind: .directory)) }
+            }
+            return true
+        }
+        if !sawAnything, !key.isEmpty, target != root {
+            if try client.head(bucket: bucket, key: key, path: path) != nil {
+                throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
+            }
+            throw ArtifactStoreError(.notFound, path: path, "no such directory")
+        }
+        return entries
+    }
+
+    public func remove(_ path: String) throws {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        guard !key.isEmpty, try client.head(bucket: bucket, key: key, path: path) != nil else {
+            if try key.isEmpty || hasChildren(key, path: path) {
+                throw ArtifactStoreError(.isADirectory, path: path, "is a directory (remove it with rmtree)")
+            }
+            throw ArtifactStoreError(.notFound, path: path, "no such file")
+        }
+        try client.delete(bucket: bucket, key: key, path: path)
+    }
+
+    // MARK: - Directories
+
+    public func mkdir(_ path: String) throws {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        if try key.isEmpty || target == root || exists(path) {
+            throw ArtifactStoreError(.alreadyExists, path: path, "already exists")
+        }
+        if target.parent != root, Self.key(of: target.parent).count > 0 {
+            let parent = try? stat(target.parent.description)
+            guard let parent else { throw ArtifactStoreError(.notFound, path: path, "the parent directory does not exist") }
+            guard parent.kind == .directory else {
+                throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
+            }
+        }
+        try putMarker(key, path: path)
+    }
+
+    /// Checks that no level is a file, then writes one marker for the deepest directory.
+    public func makedirs(_ path: String) throws {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        guard !key.isEmpty, target != root else { return }
+        try checkAncestors(of: target, path: path)
+        if try client.head(bucket: bucket, key: key, path: path) != nil {
+            throw ArtifactStoreError(.notADirectory, path: path, "'\(target)' is a file, not a directory")
+        }
+        if try !hasChildren(key, path: path) { try putMarker(key, path: path) }
+        remember(directoriesAbove: target, including: true)
+    }
+
+    public func rmdir(_ path: String) throws {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        guard !key.isEmpty, target != root else {
+            throw ArtifactStoreError(.invalidPath, path: path, "the store's root cannot be removed")
+        }
+        let page = try client.list(bucket: bucket, prefix: key + "/", delimiter: nil, maxKeys: 2, path: path)
+        if page.objects.contains(where: { $0.key != key + "/" }) || !page.prefixes.isEmpty {
+            throw ArtifactStoreError(.directoryNotEmpty, path: path, "directory not empty")
+        }
+        if page.objects.isEmpty {
+            if try client.head(bucket: bucket, key: key, path: path) != nil {
+                throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
+            }
+            throw ArtifactStoreError(.notFound, path: path, "no such directory")
+        }
+        forget(prefix: key)
+        try client.delete(bucket: bucket, key: key + "/", path: path)
+    }
+
+    /// Lists every key below the directory (one recursive listing) and deletes them in batches of 1,000.
+    public func rmtree(_ path: String) throws {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        guard !key.isEmpty, target != root else {
+            throw ArtifactStoreError(.invalidPath, path: path, "refusing to remove the store's root '\(root)'")
+        }
+        guard try stat(path).kind == .directory else {
+            throw ArtifactStoreError(.notADirectory, path: path, "not a directory (remove a file with remove)")
+        }
+        forget(prefix: key)
+        try client.deleteAll(bucket: bucket, keys: allKeys(below: key + "/", path: path), path: path)
+    }
+
+    // MARK: - Copies and moves
+
+    public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
+        let from = try resolve(source), to = try resolve(destination)
+        let info = try stat(source)
+        guard info.kind == .file else {
+            throw ArtifactStoreError(.isADirectory, path: source, "is a directory (copy a tree with copyTree or `cp -r`)")
+        }
+        try checkDestination(to, path: destination, overwrite: overwrite)
+        try prepareWrite(to, path: destination)
+        try serverCopy(from: Self.key(of: from), to: Self.key(of: to), size: info.size, path: destination)
+    }
+
+    public func rename(_ source: String, _ destination: String, overwrite: Bool) throws {
+        let from = try resolve(source), to = try resolve(destination)
+        let info = try stat(source)
+        let sourceKey = Self.key(of: from), destinationKey = Self.key(of: to)
+        if info.kind == .file {
+            try checkDestination(to, path: destination, overwrite: overwrite)
+            try prepareWrite(to, path: destination)
+            try serverCopy(from: sourceKey, to: destinationKey, size: info.size, path: destination)
+            try client.delete(bucket: bucket, key: sourceKey, path: source)
+            return
+        }
+        guard !from.contains(to), !sourceKey.isEmpty, from != root else {
+            throw ArtifactStoreError(.invalidPath, path: destination, "cannot move directory '\(from)' into itself")
+        }
+        if let existing = try? stat(destination) {
+            guard existing.kind == .directory else {
+                throw ArtifactStoreError(.notADirectory, path: destination, "cannot replace a file with a directory")
+            }
+            guard overwrite else { throw ArtifactStoreError(.alreadyExists, path: destination, "already exists") }
+            guard try scandir(destination).isEmpty else {
+                throw ArtifactStoreError(.directoryNotEmpty, path: destination, "cannot replace a non-empty directory")
+            }
+        }
+        try checkAncestors(of: to, path: destination)
+        let objects = try allObjects(below: sourceKey + "/", path: source)
+        let sourcePrefix = sourceKey + "/", destinationPrefix = destinationKey + "/"
+        try Parallel.forEach(objects.count, concurrency: configuration.concurrency) { [self] index in
+            let object = objects[index]
+            let target = destinationPrefix + object.key.dropFirst(sourcePrefix.count)
+            try serverCopy(from: object.key, to: target, size: object.size, path: destination)
+        }
+        forget(prefix: sourceKey)
+        try client.deleteAll(bucket: bucket, keys: objects.map(\.key), path: source)
+    }
+
+    // MARK: - Internals
+
+    /// The object key of a path: the components after the bucket.
+    static func key(of path: ArtifactPath) -> String {
+        path.components.dropFirst().joined(separator: "/")
+    }
+
+    /// True when at least one key lies below `key/` (a directory, with or without a marker).
+    func hasChildren(_ key: String, path: String) throws -> Bool {
+        let page = try client.list(bucket: bucket, prefix: key.isEmpty ? "" : key + "/", delimiter: nil, maxKeys: 1, path: path)
+        return !page.objects.isEmpty || !page.prefixes.isEmpty
+    }
+
+    /// Refuses to write a file where a directory is or below a file.
+    private func prepareWrite(_ target: ArtifactPath, path: String) throws {
+        let key = Self.key(of: target)
+        if try key.isEmpty || target == root || hasChildren(key, path: path) {
+            throw ArtifactStoreError(.isADirectory, path: path, "is a directory")
+        }
+        try checkAncestors(of: target, path: path)
+    }
+
+    /// Fails with `notADirectory` when a level above `target` (below the bucket) is a file.
+    private func checkAncestors(of target: ArtifactPath, path: String) throws {
+        let known = knownDirectories.withLock { $0 }
+        var level = target.components.count - 1
+        while level >= 2 {
+            let ancestor = ArtifactPath(scheme: target.scheme, components: Array(target.components[..<level]))
+            let key = Self.key(of: ancestor)
+            if known.contains(key) { return }
+            if try client.head(bucket: bucket, key: key, path: path) != nil {
+                throw ArtifactStoreError(.notADirectory, path: path, "'\(ancestor)' is a file, not a directory")
+            }
+            level -= 1
+        }
+    }
+
+    /// Called once a file is published: its parents are directories, and it is not one.
+    func published(_ key: String, path: String) {
+        guard let target = try? resolve(path) else { return }
+        remember(directoriesAbove: target, including: false)
+        knownDirectories.withLock { _ = $0.remove(key) }
+    }
+
+    private func remember(directoriesAbove target: ArtifactPath, including: Bool) {
+        knownDirectories.withLock { known in
+            var level = including ? target.components.count : target.components.count - 1
+            while level >= 2 {
+                known.insert(target.components[1..<level].joined(separator: "/"))
+                level -= 1
+            }
+        }
+    }
+
+    private func forget(prefix key: String) {
+        knownDirectories.withLock { known in known = known.filter { $0 != key && !$0.hasPrefix(key + "/") } }
+    }
+
+    private func putMarker(_ key: String, path: String) throws {
+        try [UInt8]().withUnsafeBytes { try client.put(bucket: bucket, key: key + "/", body: $0, path: path) }
+    }
+
+    /// Refuses an existing destination without `overwrite`, and a directory as a file's destination.
+    private func checkDestination(_ target: ArtifactPath, path: String, overwrite: Bool) throws {
+        let key = Self.key(of: target)
+        guard !key.isEmpty else { throw ArtifactStoreError(.isADirectory, path: path, "is a directory") }
+        if try client.head(bucket: bucket, key: key, path: path) != nil, !overwrite {
+            throw ArtifactStoreError(.alreadyExists, path: path, "already exists (pass overwrite to replace it)")
+        }
+    }
+
+    /// CopyObject, or a parallel multipart copy (UploadPartCopy) above 5 GiB.
+    private func serverCopy(from source: String, to destination: String, size: UInt64, path: String) throws {
+        guard size > Self.singleCopyLimit else {
+            try client.copy(bucket: bucket, from: source, to: destination, path: path)
+            return
+        }
+        let uploadID = try client.createMultipartUpload(bucket: bucket, key: destination, path: path)
+        let count = Int((size + Self.copyPartSize - 1) / Self.copyPartSize)
+        let tags = Mutex<[Int: String]>([:])
+        do {
+            try Parallel.forEach(count, concurrency: configuration.concurrency) { [self] index in
+                let start = UInt64(index) * Self.copyPartSize
+                let range = start...(min(start + Self.copyPartSize, size) - 1)
+                let tag = try client.uploadPartCopy(
+                    bucket: bucket, source: source, key: destination, uploadID: uploadID, number: index + 1, range: range, path: path)
+                tags.withLock { $0[index + 1] = tag }
+            }
+            let parts = tags.withLock { $0 }.sorted { $0.key < $1.key }.map { (number: $0.key, tag: $0.value) }
+            try client.completeMultipartUpload(bucket: bucket, key: destination, uploadID: uploadID, parts: parts, path: path)
+        } catch {
+            try? client.abortMultipartUpload(bucket: bucket, key: destination, uploadID: uploadID, path: path)
+            throw error
+        }
+    }
+
+    private func allObjects(below prefix: String, path: String) throws -> [S3Client.ObjectInfo] {
+        var objects: [S3Client.ObjectInfo] = []
+        try client.listAll(bucket: bucket, prefix: prefix, delimiter: nil, path: path) { page in
+            objects += page.objects
+            return true
+        }
+        return objects
+    }
+
+    private func allKeys(below prefix: String, path: String) throws -> [String] {
+        try allObjects(below: prefix, path: path).map(\.key)
+    }
+}

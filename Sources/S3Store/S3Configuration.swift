@@ -1,0 +1,153 @@
+import FileIO
+import Foundation
+import HTTPClient
+import StackModel
+
+/// Everything an ``S3ArtifactStore`` needs, with credentials, region and endpoint resolved from the
+/// component's config first, then the `AWS_*` environment variables, then `~/.aws/`.
+public struct S3Configuration: Sendable {
+    /// The store's root, `s3://bucket[/prefix]`.
+    public var root: String
+    /// The credentials to sign with; `nil` sends unsigned (anonymous) requests.
+    public var credentials: S3Credentials?
+    /// Where the credentials came from, for error messages (never the secret itself).
+    public var credentialSource: String
+    /// The region requests are signed for.
+    public var region: String
+    /// The endpoint URL (`https://s3.us-east-1.amazonaws.com`, `http://127.0.0.1:8333`).
+    public var endpoint: String
+    /// Path-style (`endpoint/bucket/key`) rather than virtual-hosted (`bucket.endpoint/key`) URLs.
+    public var pathStyle: Bool
+    /// Bytes per multipart part and per read-ahead block.
+    public var partSize: Int
+    /// Transfers one handle runs at once (parts uploading, blocks read ahead, copies in a tree).
+    public var concurrency: Int
+    /// TLS, timeouts and retries.
+    public var http: HTTPClientConfiguration
+
+    /// The smallest part S3 accepts (except the last one).
+    public static let minimumPartSize = 5 << 20
+    /// The default part size: 8 MiB, as mountpoint-s3 and the AWS CLI use.
+    public static let defaultPartSize = 8 << 20
+
+    /// Describes a store directly (tests, library callers).
+    public init(
+        root: String, credentials: S3Credentials?, credentialSource: String = "given by the caller",
+        region: String = "us-east-1", endpoint: String, pathStyle: Bool = true, partSize: Int = defaultPartSize,
+        concurrency: Int = 8, http: HTTPClientConfiguration = HTTPClientConfiguration()
+    ) {
+        self.root = root
+        self.credentials = credentials
+        self.credentialSource = credentialSource
+        self.region = region
+        self.endpoint = endpoint
+        self.pathStyle = pathStyle
+        self.partSize = partSize
+        self.concurrency = concurrency
+        self.http = http
+    }
+
+    /// Resolves a validated `s3` component config (secrets already resolved) against the environment.
+    /// - Throws: ``StackError`` naming the field at fault (a bad addressing style, a part size below 5 MiB).
+    public init(config: ComponentConfig, environment: AWSEnvironment = AWSEnvironment()) throws {
+        let kwargs: [String: ConfigValue]
+        if case .object(let object)? = config["client_kwargs"] { kwargs = object } else { kwargs = [:] }
+        func text(_ name: String) -> String? {
+            guard let value = config[name]?.stringValue, !value.isEmpty else { return nil }
+            return value
+        }
+        root = text("path") ?? "s3://"
+        if let key = text("key"), let secret = text("secret") {
+            credentials = S3Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: text("token"))
+            credentialSource = "the component config (fields 'key' and 'secret')"
+        } else if let fromEnvironment = environment.environmentCredentials {
+            credentials = fromEnvironment
+            credentialSource = "the environment (AWS_ACCESS_KEY_ID, access key id \(fromEnvironment.accessKeyID))"
+        } else if let fromFile = environment.fileCredentials() {
+            credentials = fromFile
+            credentialSource = "\(environment.credentialsFile), profile '\(environment.profile)'"
+        } else {
+            credentials = nil
+            credentialSource = "none (anonymous requests: no key in the config, AWS_ACCESS_KEY_ID or \(environment.credentialsFile))"
+        }
+        region = text("region") ?? kwargs["region_name"]?.stringValue ?? environment.region ?? "us-east-1"
+        let customEndpoint = text("endpoint_url") ?? kwargs["endpoint_url"]?.stringValue ?? environment.endpoint?.url
+        endpoint = (customEndpoint ?? "https://s3.\(region).amazonaws.com").trimmingSuffix("/")
+        switch text("addressing_style") ?? "auto" {
+        case "path": pathStyle = true
+        case "virtual": pathStyle = false
+        case "auto":
+            let bucket = root.dropFirst("s3://".count).split(separator: "/").first.map(String.init) ?? ""
+            pathStyle = customEndpoint != nil || bucket.contains(".")
+        case let other:
+            throw StackError(.invalidConfig, "field 'addressing_style' must be auto, path or virtual, got '\(other)'")
+        }
+        partSize = config["part_size"].flatMap(Self.integer) ?? Self.defaultPartSize
+        guard partSize >= Self.minimumPartSize else {
+            throw StackError(.invalidConfig, "field 'part_size' must be at least \(Self.minimumPartSize) bytes (5 MiB, S3's minimum), got \(partSize)")
+        }
+        concurrency = max(1, config["concurrency"].flatMap(Self.integer) ?? 8)
+        var verify = true
+        if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
+        http = HTTPClientConfiguration(
+            verifyTLS: verify, caBundle: text("ca_bundle"),
+            retry: RetryPolicy(maxAttempts: config["max_attempts"].flatMap(Self.integer) ?? 5))
+    }
+
+    private static func integer(_ value: ConfigValue) -> Int? {
+        switch value {
+        case .integer(let number): number
+        case .number(let number): Int(number)
+        case .string(let text): Int(text)
+        default: nil
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        var result = self
+        while result.hasSuffix(suffix) { result.removeLast(suffix.count) }
+        return result
+    }
+}
+
+/// The `s3` artifact-store flavor: objects in an S3 bucket (AWS, MinIO, Ceph, SeaweedFS, ...).
+///
+/// Its config mirrors the reference framework's `s3` flavor (`key`, `secret`, `token` as secret
+/// fields, `client_kwargs` with `endpoint_url`/`region_name`) plus the transfer settings a mature
+/// S3 client offers.
+public struct S3ArtifactStoreFlavor: ArtifactStoreFlavor {
+    public init() {}
+    public var name: String { "s3" }
+    public var summary: String {
+        "Objects in an S3 bucket (AWS or any S3-compatible server: MinIO, Ceph, SeaweedFS) under s3://."
+    }
+    public var supportedSchemes: Set<String> { S3ArtifactStore.schemes }
+    public var schema: ConfigSchema {
+        ConfigSchema([
+            ConfigField("path", .string, required: true, help: "the root: s3://bucket or s3://bucket/prefix"),
+            ConfigField("key", .string, secret: true, help: "access key id (else AWS_ACCESS_KEY_ID, else ~/.aws/credentials)"),
+            ConfigField("secret", .string, secret: true, help: "secret access key"),
+            ConfigField("token", .string, secret: true, help: "session token of temporary credentials"),
+            ConfigField("region", .string, help: "region to sign for (else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config, us-east-1)"),
+            ConfigField("endpoint_url", .string, help: "S3-compatible endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS)"),
+            ConfigField("client_kwargs", .object, help: "reference-framework compatibility: {\"endpoint_url\": ..., \"region_name\": ...}"),
+            ConfigField("addressing_style", .string, default: .string("auto"), help: "auto, path or virtual (auto: path for a custom endpoint)"),
+            ConfigField("verify_tls", .boolean, default: .boolean(true), help: "check the server's TLS certificate"),
+            ConfigField("ca_bundle", .string, help: "PEM file of certificate authorities to trust"),
+            ConfigField("part_size", .integer, default: .integer(S3Configuration.defaultPartSize), help: "bytes per multipart part and read-ahead block (at least 5 MiB)"),
+            ConfigField("concurrency", .integer, default: .integer(8), help: "parallel transfers per file (parts, read-ahead blocks)"),
+            ConfigField("max_attempts", .integer, default: .integer(5), help: "attempts per request on transient failures (1: no retry)"),
+        ])
+    }
+
+    /// A path outside every component gets a store rooted at its bucket.
+    public func defaultRoot(for path: ArtifactPath) -> String {
+        "s3://" + (path.components.first ?? "")
+    }
+
+    public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {
+        try S3ArtifactStore(configuration: S3Configuration(config: config))
+    }
+}

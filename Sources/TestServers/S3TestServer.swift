@@ -1,0 +1,239 @@
+import Foundation
+import Synchronization
+
+/// A real S3 server on 127.0.0.1 for tests: SeaweedFS (`weed mini`, the primary one) or moto
+/// (`moto_server`, a second implementation for dialect differences), on free ports in a fresh
+/// temporary folder.
+///
+/// The server is stopped by ``stop()``, by `deinit`, at process exit, and — should the test
+/// process die — by a watchdog that ends it when its parent is gone, so no run leaves one behind.
+public final class S3TestServer: Sendable {
+    /// The two implementations.
+    public enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
+        case seaweedfs, moto
+        public var description: String { rawValue }
+    }
+
+    /// Which implementation this is.
+    public let kind: Kind
+    /// `http://127.0.0.1:PORT`.
+    public let endpoint: String
+    /// The access key the server was started with (SeaweedFS enforces it; moto accepts any).
+    public let accessKey = "artifactfs-test"
+    /// The matching secret key.
+    public let secretKey = "artifactfs-test-secret"
+    /// The server's data and log folder.
+    public let directory: String
+    private let ports: [Int]
+    private let process = Mutex<Process?>(nil)
+
+    /// Starts a server of `kind` and creates `buckets`.
+    /// - Throws: ``TestServerError`` when the program is missing or does not answer within 60 s.
+    public init(_ kind: Kind, buckets: [String] = []) throws {
+        self.kind = kind
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-\(kind)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        ports = try FreePorts.take(kind == .seaweedfs ? 11 : 1)
+        endpoint = "http://127.0.0.1:\(ports[kind == .seaweedfs ? 6 : 0])"
+        try start()
+        for bucket in buckets { try createBucket(bucket) }
+    }
+
+    deinit { stop() }
+
+    /// The environment a client needs to reach this server: the `AWS_*` credentials, region and
+    /// `AWS_ENDPOINT_URL`.
+    public var environment: [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey, "AWS_ENDPOINT_URL": endpoint,
+            "AWS_REGION": "us-east-1",
+        ]
+    }
+
+    /// Starts the server (again, after ``stop()``, on the same ports and data) and waits until it answers.
+    /// - Throws: ``TestServerError`` when it does not answer within 60 s.
+    public func start() throws {
+        let program: String
+        var arguments: [String]
+        switch kind {
+        case .seaweedfs:
+            program = "weed"
+            let p = ports
+            arguments = [
+                "mini", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false", "-webdav=false",
+                "-master.port=\(p[0])", "-master.port.grpc=\(p[1])", "-volume.port=\(p[2])", "-volume.port.grpc=\(p[3])",
+                "-filer.port=\(p[4])", "-filer.port.grpc=\(p[5])", "-s3.port=\(p[6])", "-s3.port.grpc=\(p[7])",
+                "-admin.port=\(p[8])", "-admin.port.grpc=\(p[9])", "-s3.port.iceberg=0", "-s3.port.lance=0",
+                "-metricsPort=\(p[10])",
+            ]
+        case .moto:
+            program = "moto_server"
+            arguments = ["-H", "127.0.0.1", "-p", String(ports[0])]
+        }
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        // The watchdog shell ends the server when this test process goes away, however it ends.
+        let script = """
+            "$0" "$@" >>"\(directory)/server.log" 2>&1 &
+            server=$!
+            trap 'kill $server 2>/dev/null; wait $server; exit 0' TERM INT
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1 & wait $!; done
+            kill $server 2>/dev/null; wait $server
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script, try Self.locate(program)] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_ACCESS_KEY_ID"] = accessKey
+        environment["AWS_SECRET_ACCESS_KEY"] = secretKey
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process.withLock { $0 = process }
+        ExitCleanup.shared.add(self)
+        try waitUntilReady()
+    }
+
+    /// Stops the server and waits for it to exit; its data stays for a restart.
+    public func stop() {
+        guard let process = self.process.withLock({ state -> Process? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Stops the server and removes its folder.
+    public func shutDown() {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Creates a bucket through boto3 (a client no one here wrote).
+    /// - Throws: ``TestServerError`` with boto3's message.
+    public func createBucket(_ name: String) throws {
+        try runPython("import boto3\nboto3.client('s3').create_bucket(Bucket='\(name)')")
+    }
+
+    /// Runs a Python snippet with this server's `AWS_*` environment; returns its standard output.
+    /// - Throws: ``TestServerError`` with the snippet's standard error when it fails.
+    @discardableResult
+    public func runPython(_ code: String, arguments: [String] = []) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.locate("python3"))
+        process.arguments = ["-c", code] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestServerError(message: "python3 failed: \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private func waitUntilReady() throws {
+        let deadline = Date().addingTimeInterval(60)
+        let port = ports[kind == .seaweedfs ? 6 : 0]
+        while Date() < deadline {
+            if FreePorts.isListening(port), (try? runPython("import boto3\nboto3.client('s3').list_buckets()")) != nil {
+                return
+            }
+            guard process.withLock({ $0?.isRunning ?? false }) else { break }
+            usleep(200_000)
+        }
+        let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
+        stop()
+        throw TestServerError(message: "\(kind) did not answer on \(endpoint) within 60 s; log:\n\(log.suffix(2000))")
+    }
+
+    private static func locate(_ program: String) throws -> String {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestServerError(message: "'\(program)' is not on the PATH (run scripts/bootstrap)")
+    }
+}
+
+/// A test server that could not be started or used.
+public struct TestServerError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var message: String
+    public var description: String { message }
+}
+
+/// Stops every server still running when the process exits normally.
+final class ExitCleanup: Sendable {
+    static let shared: ExitCleanup = {
+        let cleanup = ExitCleanup()
+        atexit { ExitCleanup.shared.stopAll() }
+        return cleanup
+    }()
+
+    private let servers = Mutex<[S3TestServer]>([])
+
+    func add(_ server: S3TestServer) {
+        servers.withLock { list in
+            if !list.contains(where: { $0 === server }) { list.append(server) }
+        }
+    }
+
+    func stopAll() {
+        for server in servers.withLock({ $0 }) { server.stop() }
+    }
+}
+
+/// Free TCP ports on 127.0.0.1, found by binding port 0.
+public enum FreePorts {
+    /// `count` distinct ports that were free a moment ago.
+    /// - Throws: ``TestServerError`` when a socket cannot be made.
+    public static func take(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        var ports: [Int] = []
+        while ports.count < count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw TestServerError(message: "socket() failed") }
+            sockets.append(fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+                }
+            }
+            guard bound else { throw TestServerError(message: "bind() to 127.0.0.1:0 failed") }
+            let port = Int(UInt16(bigEndian: address.sin_port))
+            // gRPC ports of SeaweedFS default to HTTP port + 10000; we pass them all explicitly.
+            if !ports.contains(port) { ports.append(port) }
+        }
+        return ports
+    }
+
+    /// True when something accepts connections on 127.0.0.1:`port`.
+    public static func isListening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
