@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "ModelRegistry",
-            dependencies: ["FileIO", "Stacks", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FileIO", "Stacks", "HTTPClient", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .systemLibrary(
@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelRegistryTests",
-            dependencies: ["ModelRegistry", "Stacks", "FileIO"],
+            dependencies: ["ModelRegistry", "Stacks", "FileIO", "TestServers"],
             swiftSettings: strictSettings
         ),
         .testTarget(

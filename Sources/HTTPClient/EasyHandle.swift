@@ -56,7 +56,7 @@ final class EasyHandle: @unchecked Sendable {
         switch request.method {
         case "HEAD": setLong(CURLOPT_NOBODY, 1)
         case "GET": setLong(CURLOPT_HTTPGET, 1)
-        case "PUT", "POST":
+        case _ where body != nil || request.method == "PUT" || request.method == "POST":
             setLong(CURLOPT_UPLOAD, 1)
             _ = afs_curl_setopt_off(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(body?.count ?? 0))
             _ = afs_curl_setopt_io_callback(curl, CURLOPT_READFUNCTION, readCallback)
