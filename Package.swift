@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "ArtifactStoreConformance", targets: ["ArtifactStoreConformance"]),
         .library(name: "StackModel", targets: ["StackModel"]),
+        .library(name: "ArtifactFSPlugin", targets: ["ArtifactFSPlugin"]),
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
@@ -32,11 +33,24 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
+        .target(name: "CArtifactFSPlugin"),
+        .target(
+            name: "ArtifactFSPlugin",
+            dependencies: ["FileIO", "StackModel", "CArtifactFSPlugin"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PluginHost",
+            dependencies: ["FileIO", "StackModel", "ArtifactFSPlugin", "CArtifactFSPlugin"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Stacks",
             dependencies: [
                 "FileIO",
                 "StackModel",
+                "PluginHost",
+                "ArtifactFSPlugin",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -53,6 +67,7 @@ let package = Package(
             dependencies: [
                 "FileIO",
                 "Stacks",
+                "PluginHost",
                 "ModelRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
