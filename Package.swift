@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArtifactFSCLITests",
-            dependencies: ["artifactfs", "FileIO"],
+            dependencies: ["artifactfs", "FileIO", "PluginHost", "ArtifactFSPlugin", "ArtifactStoreConformance"],
             swiftSettings: strictSettings
         ),
     ],

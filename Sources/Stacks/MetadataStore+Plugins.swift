@@ -59,7 +59,7 @@ extension MetadataStore {
                 {
                     throw StackError(
                         .alreadyExists,
-                        "a \(type.displayName) flavor named '\(registration.name)' is already registered from '\(other)': `artifactfs \(type.cliName) flavor delete \(registration.name)` first")
+                        "\(type.displayName) flavor '\(registration.name)' is already registered from '\(other)': `artifactfs \(type.cliName) flavor delete \(registration.name)` first")
                 }
                 try db.execute(
                     sql: "INSERT INTO pluginFlavor (type, name, source, library, sdkVersion, description, registered) VALUES (?, ?, ?, ?, ?, ?, ?)",

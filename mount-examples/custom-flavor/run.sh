@@ -28,10 +28,12 @@ step "build and register the plugin: a package folder is built with 'swift build
 "$artifactfs" artifact-store flavor register "$here"
 
 step "the flavor is listed with its source, and describes its config"
-"$artifactfs" artifact-store flavor list
-"$artifactfs" artifact-store flavor list | grep -q "^blob  *$here" || fail "blob is not listed with its source"
-"$artifactfs" artifact-store flavor describe blob
-"$artifactfs" artifact-store flavor describe blob | grep -q "^folder" || fail "describe does not show the folder field"
+flavors="$("$artifactfs" artifact-store flavor list)"
+echo "$flavors"
+grep -q "^blob  *$here" <<<"$flavors" || fail "blob is not listed with its source"
+described="$("$artifactfs" artifact-store flavor describe blob)"
+echo "$described"
+grep -q "^folder" <<<"$described" || fail "describe does not show the folder field"
 
 step "a config the flavor refuses is refused at registration, naming the field"
 if "$artifactfs" artifact-store register bad --flavor blob --path blob://bad --folder relative/folder 2>err.txt; then
@@ -52,7 +54,7 @@ printf '{"accuracy": 0.93}' > runs/1/metrics.json
 "$artifactfs" cp -r runs/1 blob://models/run-1
 "$artifactfs" ls -l blob://models/run-1
 [ "$("$artifactfs" cat blob://models/run-1/model.bin)" = "weights-v1" ] || fail "model read back differs"
-"$artifactfs" glob 'blob://models/**/*.json' | grep -q "run-1/metrics.json" || fail "glob misses metrics.json"
+grep -q "run-1/metrics.json" <<<"$("$artifactfs" glob 'blob://models/**/*.json')" || fail "glob misses metrics.json"
 
 step "content addressing: a copy adds a name, not a blob"
 blobs_before="$(ls "$work/blobs/blobs" | wc -l)"
@@ -76,7 +78,7 @@ step "clean up: back to the default stack, delete the stack, the component, then
 "$artifactfs" stack delete blob-stack
 "$artifactfs" artifact-store delete models
 "$artifactfs" artifact-store flavor delete blob
-if "$artifactfs" artifact-store flavor list | grep -q "^blob"; then fail "blob is still listed"; fi
+if grep -q "^blob" <<<"$("$artifactfs" artifact-store flavor list)"; then fail "blob is still listed"; fi
 
 echo
 echo "custom-flavor: all steps passed"
