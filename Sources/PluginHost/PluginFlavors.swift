@@ -14,22 +14,22 @@ public protocol PluginBackedFlavor: Flavor {
 /// stored description alone; only `prepare` loads the plugin, for the flavor's own rules.
 public struct PluginFlavor: PluginBackedFlavor {
     /// The flavor as its plugin described it.
-    public let description: FlavorDescription
+    public let declaration: FlavorDescription
     public let type: StackComponentType
     public let source: String
     public let library: String
 
     /// A flavor of `type` described by the plugin at `library`.
     public init(_ description: FlavorDescription, type: StackComponentType, source: String, library: String) {
-        self.description = description
+        self.declaration = description
         self.type = type
         self.source = source
         self.library = library
     }
 
-    public var name: String { description.name }
-    public var summary: String { description.summary }
-    public var schema: ConfigSchema { ConfigSchema(description.fields) }
+    public var name: String { declaration.name }
+    public var summary: String { declaration.summary }
+    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
 
     /// Runs the plugin's own checks.
     /// - Throws: ``StackError`` from the plugin naming the field at fault, or when the plugin no longer loads.
@@ -41,21 +41,21 @@ public struct PluginFlavor: PluginBackedFlavor {
 /// A plugin's artifact-store flavor: its stores are ``PluginArtifactStore``s.
 public struct PluginArtifactStoreFlavor: ArtifactStoreFlavor, PluginBackedFlavor {
     /// The flavor as its plugin described it.
-    public let description: FlavorDescription
+    public let declaration: FlavorDescription
     public let source: String
     public let library: String
 
     /// An artifact-store flavor described by the plugin at `library`.
     public init(_ description: FlavorDescription, source: String, library: String) {
-        self.description = description
+        self.declaration = description
         self.source = source
         self.library = library
     }
 
-    public var name: String { description.name }
-    public var summary: String { description.summary }
-    public var schema: ConfigSchema { ConfigSchema(description.fields) }
-    public var supportedSchemes: Set<String> { Set(description.schemes) }
+    public var name: String { declaration.name }
+    public var summary: String { declaration.summary }
+    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
+    public var supportedSchemes: Set<String> { Set(declaration.schemes) }
 
     /// The scheme's root (`blob://`): a path no component contains is served from there.
     public func defaultRoot(for path: ArtifactPath) -> String { path.schemePrefix.isEmpty ? "/" : path.schemePrefix }

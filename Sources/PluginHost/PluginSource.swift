@@ -44,7 +44,8 @@ public enum PluginSource {
         return plugins[0]
     }
 
-    /// True when the shared library loads and exports the entry point.
+    /// True when the shared library loads and exports the entry point. The library stays loaded:
+    /// Swift code cannot be unloaded safely, and the one chosen is loaded next anyway.
     static func exportsEntry(_ path: String) -> Bool {
         guard let handle = dlopen(path, RTLD_LAZY | RTLD_LOCAL) else { return false }
         return dlsym(handle, PluginABI.entrySymbol) != nil

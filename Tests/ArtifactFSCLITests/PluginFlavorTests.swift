@@ -71,6 +71,22 @@ struct PluginFlavorCLITests {
         #expect(script.output.contains("custom-flavor: all steps passed"))
     }
 
+    @Test func aPluginRemovedAfterRegistrationIsStillListedAndFailsClearlyWhenUsed() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let library = workspace.path + "/libBlobStoreFlavor.so"
+        try FileManager.default.copyItem(atPath: try PluginFixtures.exampleLibrary(), toPath: library)
+        let cli = workspace.cli
+        #expect(try cli.run("artifact-store", "flavor", "register", library).status == 0)
+        #expect(
+            try cli.run("artifact-store", "register", "b", "--flavor", "blob", "--path", "blob://b", "--folder", workspace.path + "/blobs").status == 0)
+        try FileManager.default.removeItem(atPath: library)
+        #expect(try cli.run("artifact-store", "flavor", "list").stdout.contains(library))
+        let used = try cli.run("cat", "blob://b/model.bin")
+        #expect(used.status == 1)
+        #expect(used.stderr.contains("no plugin at '\(library)': the file does not exist"), "\(used.stderr)")
+    }
+
     @Test func aFlavorOfAnotherComponentTypeValidatesComponentsFromItsDescription() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
