@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArtifactFSCLITests",
-            dependencies: ["artifactfs", "FileIO", "PluginHost", "ArtifactFSPlugin", "ArtifactStoreConformance"],
+            dependencies: ["artifactfs", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ArtifactStoreConformance"],
             swiftSettings: strictSettings
         ),
     ],

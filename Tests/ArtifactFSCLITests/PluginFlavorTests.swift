@@ -3,6 +3,7 @@ import ArtifactStoreConformance
 import FileIO
 import Foundation
 import PluginHost
+import Stacks
 import Testing
 
 /// Registering a separately built flavor plugin and using it from new `artifactfs` processes.
@@ -202,6 +203,32 @@ struct PluginFlavorRefusalTests {
         #expect(try cli.run("artifact-store", "delete", "b").status == 0)
         #expect(try cli.run("artifact-store", "flavor", "delete", "blob").status == 0)
         #expect(try !cli.run("artifact-store", "flavor", "list").stdout.contains("blob"))
+    }
+}
+
+/// A Swift step that opens the project's metadata store routes `fileio` through plugin components.
+@Suite("plugin flavors from Swift")
+struct PluginFlavorLibraryTests {
+    @Test func aStoreOpenedLaterRoutesFileioThroughAPluginComponent() throws {
+        let library = try PluginFixtures.exampleLibrary()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plugin-meta-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try MetadataStore(directory: directory + "/config")
+        try first.registerPluginFlavors(from: library, type: .artifactStore, base: "/")
+        try first.registerComponent(
+            name: "models", type: .artifactStore, flavor: "blob",
+            config: ["path": .string("blob://models"), "folder": .string(directory + "/blobs")])
+
+        // As a new process would: a fresh registry of flavors, filled from the metadata store alone.
+        let later = try MetadataStore(directory: directory + "/config", flavors: .builtIn())
+        #expect(later.flavors.artifactStoreFlavors.contains { $0.name == "blob" })
+        let routes = FilesystemRegistry()
+        try later.configure(routes)
+        let store = try routes.store(for: "blob://models/run/model.bin")
+        try store.write("blob://models/run/model.bin", contents: Array("weights".utf8))
+        #expect(try routes.store(for: "blob://models/run").listdir("blob://models/run") == ["model.bin"])
+        #expect(try store.read("blob://models/run/model.bin") == Array("weights".utf8))
+        #expect(try store.stat("blob://models/run/model.bin").etag?.hasPrefix("sha256:") == true)
     }
 }
 
