@@ -39,6 +39,9 @@ extension MetadataStore {
                 .invalidArgument,
                 "plugin '\(libraryPath)' declares no \(type.displayName) flavors (it declares: \(declared.isEmpty ? "none" : declared.joined(separator: ", ")))")
         }
+        if let twice = Dictionary(grouping: wanted, by: \.name).first(where: { $0.value.count > 1 })?.key {
+            throw StackError(.invalidArgument, "plugin '\(libraryPath)' declares two \(type.displayName) flavors named '\(twice)'")
+        }
         for description in wanted {
             try Self.checkName(description.name, what: "flavor")
             if let existing = try? flavors.flavor(description.name, of: type), !(existing is any PluginBackedFlavor) {

@@ -164,6 +164,16 @@ struct PluginFlavorRefusalTests {
             mentioning: ["plugin flavor 'local' collides with the built-in artifact store flavor 'local'"])
     }
 
+    @Test func aPluginDeclaringOneNameTwice() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let twin = #"{"name":"twin","type":"artifact_store","summary":"x","schemes":["twin://"],"fields":[]}"#
+        let library = try PluginFixtures.cPlugin(in: workspace.path, name: "twins", flavors: "[\(twin),\(twin)]")
+        try expectRefused(
+            workspace, ["artifact-store", "flavor", "register", library],
+            mentioning: ["plugin '\(library)' declares two artifact store flavors named 'twin'"])
+    }
+
     @Test func aNameAlreadyRegistered() throws {
         let library = try PluginFixtures.exampleLibrary()
         let workspace = try Workspace()
