@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "ArtifactStoreConformance", targets: ["ArtifactStoreConformance"]),
         .library(name: "StackModel", targets: ["StackModel"]),
+        .library(name: "ArtifactFSPlugin", targets: ["ArtifactFSPlugin"]),
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
         .library(name: "HTTPClient", targets: ["HTTPClient"]),
@@ -34,11 +35,24 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
+        .target(name: "CArtifactFSPlugin"),
+        .target(
+            name: "ArtifactFSPlugin",
+            dependencies: ["FileIO", "StackModel", "CArtifactFSPlugin"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PluginHost",
+            dependencies: ["FileIO", "StackModel", "ArtifactFSPlugin", "CArtifactFSPlugin"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Stacks",
             dependencies: [
                 "FileIO",
                 "StackModel",
+                "PluginHost",
+                "ArtifactFSPlugin",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -67,6 +81,7 @@ let package = Package(
             dependencies: [
                 "FileIO",
                 "Stacks",
+                "PluginHost",
                 "ModelRegistry",
                 "S3Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -96,7 +111,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ArtifactFSCLITests",
-            dependencies: ["artifactfs", "FileIO", "TestServers"],
+            dependencies: [
+                "artifactfs", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ArtifactStoreConformance", "TestServers",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

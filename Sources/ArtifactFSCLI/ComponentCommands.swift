@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PluginHost
 import Stacks
 
 /// Names one component type for the generic component commands: one line per type, so the
@@ -50,8 +51,8 @@ struct ComponentCommand<T: ComponentTypeSelector>: ParsableCommand {
 struct FlavorCommand<T: ComponentTypeSelector>: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: "flavor", abstract: "List and describe \(T.type.displayName) flavors.",
-            subcommands: [ListFlavors<T>.self, DescribeFlavor<T>.self])
+            commandName: "flavor", abstract: "List, describe, register and delete \(T.type.displayName) flavors.",
+            subcommands: [ListFlavors<T>.self, DescribeFlavor<T>.self, RegisterFlavor<T>.self, DeleteFlavor<T>.self])
     }
 }
 
@@ -67,7 +68,7 @@ struct ListFlavors<T: ComponentTypeSelector>: ParsableCommand {
         guard !flavors.isEmpty else {
             return Output.line("No \(T.type.displayName) flavors are registered.")
         }
-        Output.table(["FLAVOR", "DESCRIPTION"], flavors.map { [$0.name, $0.summary] })
+        Output.table(["FLAVOR", "SOURCE", "DESCRIPTION"], flavors.map { [$0.name, flavorSource($0), $0.summary] })
     }
 }
 
@@ -86,6 +87,7 @@ struct DescribeFlavor<T: ComponentTypeSelector>: ParsableCommand {
         let flavor = try Project.store().flavors.flavor(name, of: T.type)
         if json { return try Output.json(FlavorRecord(flavor)) }
         Output.line("\(T.type.displayName) flavor '\(flavor.name)': \(flavor.summary)")
+        Output.line("source: \(flavorSource(flavor))")
         Output.table(
             ["FIELD", "TYPE", "REQUIRED", "DEFAULT", "SECRET", "HELP"],
             flavor.schema.fields.map {
@@ -237,14 +239,21 @@ struct FlavorRecord: Encodable {
     let name: String
     let type: String
     let summary: String
+    let source: String
     let fields: [ConfigField]
 
     init(_ flavor: any Flavor) {
         name = flavor.name
         type = flavor.type.rawValue
         summary = flavor.summary
+        source = flavorSource(flavor)
         fields = flavor.schema.fields
     }
+}
+
+/// Where a flavor comes from: `built-in`, or the plugin source it was registered from.
+func flavorSource(_ flavor: any Flavor) -> String {
+    (flavor as? any PluginBackedFlavor)?.source ?? "built-in"
 }
 
 /// A component as the `--json` outputs print it: secret fields show only their references.

@@ -45,9 +45,16 @@ public protocol ArtifactStoreFlavor: Flavor {
 extension ArtifactStoreFlavor {
     public var type: StackComponentType { .artifactStore }
 
+    /// Checks `path` (see ``preparePath(_:)``); a flavor with rules of its own overrides this and
+    /// calls ``preparePath(_:)`` first.
+    public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
+        try preparePath(config)
+    }
+
     /// Checks that `path` uses a supported scheme and stores it in canonical form (a relative
     /// local path becomes absolute).
-    public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
+    /// - Throws: ``StackError`` naming the `path` field.
+    public func preparePath(_ config: ComponentConfig) throws -> ComponentConfig {
         guard let path = config["path"]?.stringValue else {
             throw StackError(.invalidConfig, "missing required field 'path' for flavor '\(name)'")
         }

@@ -25,6 +25,11 @@ public final class FlavorRegistry: Sendable {
         }
     }
 
+    /// Removes the flavor of `type` named `name`, if there is one.
+    public func unregister(_ name: String, of type: StackComponentType) {
+        flavors.withLock { $0.removeAll { $0.type == type && $0.name == name } }
+    }
+
     /// The flavors of one component type, sorted by name.
     public func flavors(of type: StackComponentType) -> [any Flavor] {
         flavors.withLock { $0.filter { $0.type == type } }.sorted { $0.name < $1.name }

@@ -44,6 +44,7 @@ public final class MetadataStore: Sendable {
         } catch {
             throw StackError(.storage, "cannot open the metadata store at '\(path)': \(error)")
         }
+        try addPluginFlavors()
         try ensureDefaultStack()
     }
 
@@ -119,6 +120,18 @@ public final class MetadataStore: Sendable {
                 table.column("version", .text).notNull()
                 table.primaryKey(["model", "alias"])
                 table.foreignKey(["model", "version"], references: "modelVersion", onDelete: .cascade, onUpdate: .cascade)
+            }
+        }
+        migrator.registerMigration("v3: plugin flavors") { db in
+            try db.create(table: "pluginFlavor") { table in
+                table.column("type", .text).notNull()
+                table.column("name", .text).notNull()
+                table.column("source", .text).notNull()
+                table.column("library", .text).notNull()
+                table.column("sdkVersion", .text).notNull()
+                table.column("description", .text).notNull()
+                table.column("registered", .datetime).notNull()
+                table.primaryKey(["type", "name"])
             }
         }
         return migrator
