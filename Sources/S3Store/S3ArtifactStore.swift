@@ -236,7 +236,12 @@ public final class S3ArtifactStore: ArtifactStore {
         try Parallel.forEach(objects.count, concurrency: configuration.concurrency) { [self] index in
             let object = objects[index]
             let target = destinationPrefix + object.key.dropFirst(sourcePrefix.count)
-            try serverCopy(from: object.key, to: target, size: object.size, path: destination)
+            if object.key.hasSuffix("/"), object.size == 0 {
+                // A directory marker: some servers (SeaweedFS) keep it as a folder, not a copyable object.
+                try putMarker(String(target.dropLast()), path: destination)
+            } else {
+                try serverCopy(from: object.key, to: target, size: object.size, path: destination)
+            }
         }
         forget(prefix: sourceKey)
         try client.deleteAll(bucket: bucket, keys: objects.map(\.key), path: source)
