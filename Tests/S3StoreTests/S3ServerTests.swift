@@ -1,3 +1,4 @@
+import Crypto
 import FileIO
 import Foundation
 import HTTPClient
@@ -155,16 +156,5 @@ struct S3ServerTests {
 }
 
 func sha256Hex(_ bytes: [UInt8]) -> String {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: file) }
-    FileManager.default.createFile(atPath: file.path, contents: Data(bytes))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    process.arguments = [file.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try? process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(String(decoding: output, as: UTF8.self).prefix(64))
+    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
 }
