@@ -118,7 +118,10 @@ let package = Package(
         ),
         .testTarget(
             name: "S3StoreTests",
-            dependencies: ["S3Store", "HTTPClient", "FileIO", "ArtifactStoreConformance", "TestServers"],
+            dependencies: [
+                "S3Store", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

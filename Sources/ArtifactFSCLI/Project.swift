@@ -2,6 +2,7 @@ import ArgumentParser
 import FileIO
 import Foundation
 import ModelRegistry
+import S3Store
 import Stacks
 import Synchronization
 
@@ -26,7 +27,10 @@ enum Project {
 /// The flavors this `artifactfs` binary carries.
 enum BuiltinFlavorSet {
     static func registry() -> FlavorRegistry {
-        FlavorRegistry([LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), DefaultModelRegistryFlavor()])
+        FlavorRegistry([
+            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), DefaultModelRegistryFlavor(),
+            MLflowModelRegistryFlavor(),
+        ])
     }
 }
 

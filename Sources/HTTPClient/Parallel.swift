@@ -20,17 +20,16 @@ public enum Parallel {
             for index in 0..<count { try body(index) }
             return
         }
-        let next = Atomic<Int>(0)
+        let next = SharedCounter()
         let failure = Mutex<(any Error)?>(nil)
         let done = DispatchGroup()
         let workers = min(count, concurrency)
-        let shared = SharedCounter(next: next)
         for _ in 0..<workers {
             done.enter()
             detach {
                 defer { done.leave() }
                 while failure.withLock({ $0 == nil }) {
-                    let index = shared.take()
+                    let index = next.take()
                     guard index < count else { return }
                     do { try body(index) } catch { failure.withLock { if $0 == nil { $0 = error } } }
                 }
@@ -41,9 +40,8 @@ public enum Parallel {
     }
 }
 
-/// A counter handed to worker threads; `Atomic` itself cannot be captured by escaping closures.
+/// The next index to work on, shared by worker threads (an `Atomic` cannot be captured by escaping closures).
 private final class SharedCounter: Sendable {
-    private let next: Atomic<Int>
-    init(next: consuming Atomic<Int>) { self.next = next }
+    private let next = Atomic<Int>(0)
     func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
 }

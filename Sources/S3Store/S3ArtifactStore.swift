@@ -194,6 +194,35 @@ public final class S3ArtifactStore: ArtifactStore {
         try client.deleteAll(bucket: bucket, keys: allKeys(below: key + "/", path: path), path: path)
     }
 
+    /// One recursive listing of the whole tree instead of one listing per directory (what makes
+    /// `find`, `size` and `glob("**")` fast on object stores); the visits then run in memory, in
+    /// the same order and with the same pruning as the default walk. The listing succeeds or fails
+    /// as a whole, so `onError` is never called below the top.
+    public func walk(
+        _ top: String, topdown: Bool, onError: ((ArtifactStoreError) -> Void)?,
+        _ visit: (inout WalkEntry) throws -> Void
+    ) throws {
+        let start = try resolve(top)
+        let key = Self.key(of: start)
+        let prefix = key.isEmpty ? "" : key + "/"
+        let tree = WalkNode()
+        var sawAnything = false
+        try client.listAll(bucket: bucket, prefix: prefix, delimiter: nil, path: top) { page in
+            for object in page.objects {
+                sawAnything = true
+                var node = tree
+                let parts = object.key.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+                for directory in parts.dropLast() where !directory.isEmpty {
+                    node = node.child(String(directory))
+                }
+                if let name = parts.last, !name.isEmpty { node.files.append((String(name), object.size)) }
+            }
+            return true
+        }
+        if !sawAnything { _ = try scandir(top) }
+        try tree.visit(start, topdown: topdown, visit)
+    }
+
     // MARK: - Copies and moves
 
     public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
@@ -236,7 +265,12 @@ public final class S3ArtifactStore: ArtifactStore {
         try Parallel.forEach(objects.count, concurrency: configuration.concurrency) { [self] index in
             let object = objects[index]
             let target = destinationPrefix + object.key.dropFirst(sourcePrefix.count)
-            try serverCopy(from: object.key, to: target, size: object.size, path: destination)
+            if object.key.hasSuffix("/"), object.size == 0 {
+                // A directory marker: some servers (SeaweedFS) keep it as a folder, not a copyable object.
+                try putMarker(String(target.dropLast()), path: destination)
+            } else {
+                try serverCopy(from: object.key, to: target, size: object.size, path: destination)
+            }
         }
         forget(prefix: sourceKey)
         try client.deleteAll(bucket: bucket, keys: objects.map(\.key), path: source)
@@ -349,5 +383,30 @@ public final class S3ArtifactStore: ArtifactStore {
 
     private func allKeys(below prefix: String, path: String) throws -> [String] {
         try allObjects(below: prefix, path: path).map(\.key)
+    }
+}
+
+/// A directory of a tree listed in one go, for ``S3ArtifactStore/walk(_:topdown:onError:_:)``.
+private final class WalkNode {
+    var directories: [String: WalkNode] = [:]
+    var files: [(name: String, size: UInt64)] = []
+
+    func child(_ name: String) -> WalkNode {
+        if let existing = directories[name] { return existing }
+        let node = WalkNode()
+        directories[name] = node
+        return node
+    }
+
+    func visit(_ path: ArtifactPath, topdown: Bool, _ body: (inout WalkEntry) throws -> Void) throws {
+        let sortedFiles = files.sorted { $0.name < $1.name }
+        var entry = WalkEntry(
+            dir: path.description, subdirs: directories.keys.sorted(), files: sortedFiles.map(\.name),
+            fileSizes: sortedFiles.map { $0.size })
+        if topdown { try body(&entry) }
+        for name in entry.subdirs {
+            try directories[name]?.visit(path.appending(name), topdown: topdown, body)
+        }
+        if !topdown { try body(&entry) }
     }
 }

@@ -129,6 +129,10 @@ final class S3WriteHandle: ArtifactFileHandle {
             try checkAccess(closed: state.closed, reading: false)
             if let failure = state.failure { throw failure }
             var remaining = bytes
+            if state.buffer.capacity < partSize, state.buffer.count + remaining.count > 1 << 20 {
+                // Past 1 MiB the file is likely large: size the buffer for a whole part once.
+                state.buffer.reserveCapacity(partSize)
+            }
             while !remaining.isEmpty {
                 let take = min(partSize - state.buffer.count, remaining.count)
                 state.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: remaining[..<take]))

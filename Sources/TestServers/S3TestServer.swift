@@ -72,12 +72,18 @@ public final class S3TestServer: Sendable {
         }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         // The watchdog shell ends the server when this test process goes away, however it ends.
+        // SeaweedFS takes several seconds to stop gracefully; after 3 s it is killed.
         let script = """
             "$0" "$@" >>"\(directory)/server.log" 2>&1 &
             server=$!
-            trap 'kill $server 2>/dev/null; wait $server; exit 0' TERM INT
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1 & wait $!; done
-            kill $server 2>/dev/null; wait $server
+            finish() {
+              kill $server 2>/dev/null
+              for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do kill -0 $server 2>/dev/null || exit 0; sleep 0.2; done
+              kill -9 $server 2>/dev/null; exit 0
+            }
+            trap finish TERM INT
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
+            finish
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -94,16 +100,21 @@ public final class S3TestServer: Sendable {
         try waitUntilReady()
     }
 
-    /// Stops the server and waits for it to exit; its data stays for a restart.
+    /// Stops the server and waits (up to 30 s) for it to exit; its data stays for a restart.
     public func stop() {
+        stop(waiting: true)
+    }
+
+    /// Signals the watchdog shell, which stops the server and waits for it.
+    func stop(waiting: Bool) {
         guard let process = self.process.withLock({ state -> Process? in
             defer { state = nil }
             return state
         }) else { return }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(30)
+        while waiting, process.isRunning, Date() < deadline { usleep(50_000) }
     }
 
     /// Stops the server and removes its folder.
@@ -187,7 +198,7 @@ final class ExitCleanup: Sendable {
     }
 
     func stopAll() {
-        for server in servers.withLock({ $0 }) { server.stop() }
+        for server in servers.withLock({ $0 }) { server.stop(waiting: false) }
     }
 }
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# GET and PUT throughput of one large object against SeaweedFS (`weed mini` on 127.0.0.1), through
+# `artifactfs` (release build) next to boto3 (upload_file / download_fileobj, default transfer
+# settings) in the same run. Usage: Benchmarks/s3-throughput.sh [SIZE_MIB] [ROUNDS] (default 256, 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib="${1:-256}"
+rounds="${2:-2}"
+swift build -c release --product artifactfs >/dev/null
+artifactfs="$(swift build -c release --show-bin-path)/artifactfs"
+work="$(mktemp -d -p "${BENCH_DIR:-/var/tmp}" artifactfs-s3-bench.XXXXXX)"
+read -r -a ports <<< "$(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(11)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')"
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL="http://127.0.0.1:${ports[6]}"
+weed mini -dir="$work/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -admin.ui=false -webdav=false \
+  -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" -volume.port="${ports[2]}" -volume.port.grpc="${ports[3]}" \
+  -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" -s3.port="${ports[6]}" -s3.port.grpc="${ports[7]}" \
+  -admin.port="${ports[8]}" -admin.port.grpc="${ports[9]}" -metricsPort="${ports[10]}" \
+  -s3.port.iceberg=0 -s3.port.lance=0 >"$work/weed.log" 2>&1 &
+weed_pid=$!
+cleanup() {
+  kill "$weed_pid" 2>/dev/null || true
+  for _ in $(seq 15); do kill -0 "$weed_pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$weed_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/data"
+for _ in $(seq 300); do
+  python3 -c 'import boto3; boto3.client("s3").create_bucket(Bucket="bench")' 2>/dev/null && break
+  sleep 0.2
+done
+
+head -c "$((size_mib << 20))" /dev/urandom > "$work/big.bin"
+
+# measure LABEL COMMAND...: one table row with wall time, throughput and peak RSS.
+measure() {
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null
+  read -r seconds kib < "$work/time.txt"
+  awk -v l="$label" -v s="$seconds" -v k="$kib" -v m="$size_mib" \
+    'BEGIN { printf "| %s | %.2f | %.0f | %.1f |\n", l, s, (s > 0 ? m * 1.048576 / s : 0), k / 1024 }'
+}
+
+boto3_put='import boto3, sys; boto3.client("s3").upload_file(sys.argv[1], "bench", sys.argv[2])'
+boto3_get='
+import boto3, sys
+class Discard:
+    def write(self, data): return len(data)
+boto3.client("s3").download_fileobj("bench", sys.argv[1], Discard())'
+
+echo "| ${size_mib} MiB object, SeaweedFS on loopback | seconds | MB/s | peak RSS (MiB) |"
+echo "| --- | ---: | ---: | ---: |"
+for round in $(seq "$rounds"); do
+  measure "artifactfs PUT (cp local → s3://)" "$artifactfs" cp "$work/big.bin" "s3://bench/ours-$round.bin"
+  measure "boto3 PUT (upload_file)" python3 -c "$boto3_put" "$work/big.bin" "boto-$round.bin"
+  measure "artifactfs GET (cat s3:// > /dev/null)" "$artifactfs" cat "s3://bench/ours-$round.bin"
+  measure "boto3 GET (download_fileobj, discarded)" python3 -c "$boto3_get" "boto-$round.bin"
+done
+"$artifactfs" cat "s3://bench/boto-1.bin" | cmp - "$work/big.bin" && echo "(boto3's upload read back by artifactfs: identical)"
