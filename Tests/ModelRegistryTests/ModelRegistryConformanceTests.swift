@@ -222,3 +222,66 @@ struct ModelRegistryConformanceTests {
         try fx.registry.deleteModel(resnet)
     }
 }
+
+@Suite("mlflow flavor and MLflow's own client")
+struct MLflowInteropTests {
+    @Test func aVersionRegisteredHereIsReadByMLflowsClientAndTheOtherWayRound() throws {
+        let fx = try ConformanceFixture(.mlflow)
+        defer { fx.remove() }
+        let server = try MLflowTestServer.shared()
+        let ours = fx.name("ours"), theirs = fx.name("theirs")
+        let source = "memory://interop-\(fx.suffix)/model"
+        try fileio.registry.store(for: source).write(source, contents: Array("weights".utf8))
+        try fx.registry.registerModel(ours, description: "from artifactfs", tags: ["team": "vision"])
+        let registered = try fx.registry.registerModelVersion(
+            ModelVersionRequest(
+                model: ours, sourceURI: source, description: "v1",
+                metadata: [ModelVersionMetadata.pipelineName: "train"], tags: ["owner": "ml"]))
+        try fx.registry.updateModelVersion(ours, version: registered.version, description: nil, metadata: [:], removeMetadata: [], stage: .production, archiveExisting: false)
+        let seen = try server.runPython(
+            """
+            import json, mlflow
+            c = mlflow.MlflowClient()
+            v = c.get_model_version('\(ours)', '1')
+            m = c.get_registered_model('\(ours)')
+            print(json.dumps({"source": v.source, "stage": v.current_stage, "tags": v.tags, "description": v.description,
+                              "model_tags": m.tags, "model_description": m.description}, sort_keys=True))
+            """)
+        let answer = try JSONSerialization.jsonObject(with: Data(seen.utf8)) as? [String: Any]
+        #expect(answer?["source"] as? String == source)
+        #expect(answer?["stage"] as? String == "Production")
+        #expect(answer?["tags"] as? [String: String] == ["owner": "ml", "zenml_pipeline_name": "train"])
+        #expect(answer?["description"] as? String == "v1")
+        #expect(answer?["model_tags"] as? [String: String] == ["team": "vision"])
+
+        try server.runPython(
+            """
+            import mlflow
+            c = mlflow.MlflowClient()
+            c.create_registered_model('\(theirs)', tags={'origin': 'python'}, description='from mlflow')
+            v = c.create_model_version('\(theirs)', 's3://bucket/models/\(theirs)/1', tags={'zenml_step_name': 'fit', 'k': 'v'})
+            c.transition_model_version_stage('\(theirs)', v.version, 'Staging')
+            c.set_registered_model_alias('\(theirs)', 'champion', v.version)
+            """)
+        let model = try fx.registry.model(theirs)
+        #expect(model.description == "from mlflow" && model.tags == ["origin": "python"])
+        let version = try fx.registry.modelVersion(theirs, alias: "champion")
+        #expect(version.version == "1" && version.stage == .staging)
+        #expect(version.sourceURI == "s3://bucket/models/\(theirs)/1" && version.storedURI == version.sourceURI)
+        #expect(version.metadata == [ModelVersionMetadata.stepName: "fit"] && version.tags == ["k": "v"])
+        try fx.registry.deleteModel(ours)
+        try fx.registry.deleteModel(theirs)
+    }
+
+    @Test func anUnreachableServerIsNamed() throws {
+        let fx = try ConformanceFixture(.default)
+        defer { fx.remove() }
+        let port = try FreePorts.take(1)[0]
+        let metadata = try MetadataStore(directory: fx.base + "/other", flavors: FlavorRegistry([LocalArtifactStoreFlavor(), MLflowModelRegistryFlavor()]))
+        let registry = try MLflowModelRegistryFlavor().makeRegistry(
+            ["tracking_uri": .string("http://127.0.0.1:\(port)"), "artifact_path": .string(fx.base + "/copies")], metadata: metadata)
+        let error = registryError { _ = try registry.model("resnet") }
+        #expect(error?.code == .backend)
+        #expect(error?.message.hasPrefix("cannot reach the MLflow server at http://127.0.0.1:\(port) (model 'resnet')") == true)
+    }
+}
