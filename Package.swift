@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "StackModel", targets: ["StackModel"]),
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
+        .library(name: "FuseBridge", targets: ["FuseBridge"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -31,6 +32,8 @@ let package = Package(
             dependencies: ["FileIO"],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
+        .target(name: "FuseBridge", dependencies: ["FileIO", "CFuse"], swiftSettings: strictSettings),
         .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(
             name: "Stacks",
@@ -54,6 +57,7 @@ let package = Package(
                 "FileIO",
                 "Stacks",
                 "ModelRegistry",
+                "FuseBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
