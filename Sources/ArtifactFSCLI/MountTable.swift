@@ -86,9 +86,13 @@ enum MountTable {
         }
     }
 
-    /// True when a daemon process with this pid is alive.
+    /// True when a daemon process with this pid is alive (a zombie nobody reaped is not).
     static func isAlive(_ pid: Int32) -> Bool {
-        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.range(of: ") ", options: .backwards)
+        else { return true }
+        return stat[end.upperBound...].first != "Z"
     }
 
     /// `/proc/mounts` writes space, tab, newline and backslash as `\ooo` octal escapes.

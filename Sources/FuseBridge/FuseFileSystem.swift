@@ -322,6 +322,13 @@ final class FuseFileSystem: Sendable {
         }
     }
 
+    /// Uploads what files still open for writing hold, when the mount ends under them.
+    func publishOpenWriters() {
+        for writer in handles.allWriters() {
+            do { try publish(writer) } catch { log("at unmount: upload of '\(writer.path)' failed: \(error)") }
+        }
+    }
+
     private func publish(_ writer: WriterFile) throws {
         defer { cache.invalidate(writer.path) }
         do {

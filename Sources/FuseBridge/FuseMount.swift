@@ -1,6 +1,8 @@
 import CFuse
+import Dispatch
 import FileIO
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +23,8 @@ public struct MountError: Error, Sendable, CustomStringConvertible {
 public enum FuseMount {
     /// Mounts `store` at `options.mountpoint`, calls `ready` once the mount is usable, and serves
     /// requests on the multi-threaded loop until it is unmounted (`fusermount3 -u`) or the
-    /// process gets SIGINT, SIGTERM or SIGHUP; then unmounts and returns.
+    /// process gets SIGINT, SIGTERM or SIGHUP; then unmounts and returns. Files still open for
+    /// writing then are uploaded before it returns, so an early unmount loses no write.
     /// - Throws: ``MountError`` when libfuse refuses the options or the mount;
     ///   ``ArtifactStoreError`` when `options.root` is not a path of `store`.
     public static func serve(store: any ArtifactStore, options: MountOptions, ready: () -> Void) throws {
@@ -49,15 +52,43 @@ public enum FuseMount {
             throw MountError("\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)")
         }
         defer { fuse_unmount(fuse) }
-        let session = fuse_get_session(fuse)
-        guard fuse_set_signal_handlers(session) == 0 else {
-            throw MountError("\(options.mountpoint): cannot install signal handlers")
-        }
-        defer { fuse_remove_signal_handlers(session) }
+        let signals = SignalUnmounter(fuse: fuse)
+        defer { signals.stop() }
         ready()
         let result = cfuse_loop_mt(fuse, options.maxThreads)
-        if result < 0 {
+        fileSystem.publishOpenWriters()
+        if result < 0, !signals.received {
             throw MountError("\(options.mountpoint): the FUSE loop stopped with error \(-result)")
+        }
+    }
+
+    /// Unmounts on SIGINT, SIGTERM and SIGHUP, whichever thread receives them. (libfuse's own
+    /// handlers only wake the loop when the signal lands on its main thread, which is not
+    /// guaranteed in a process that has other threads.) Unmounting ends the loop.
+    private final class SignalUnmounter: @unchecked Sendable {
+        private let fuse: OpaquePointer
+        private var sources: [any DispatchSourceSignal] = []
+        private let signalled = Atomic<Bool>(false)
+
+        /// True once a signal asked for the unmount (the loop then ends with EBADF, as expected).
+        var received: Bool { signalled.load(ordering: .acquiring) }
+
+        init(fuse: OpaquePointer) {
+            self.fuse = fuse
+            for number in [SIGINT, SIGTERM, SIGHUP] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [self] in
+                    signalled.store(true, ordering: .releasing)
+                    fuse_unmount(self.fuse)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+
+        func stop() {
+            for source in sources { source.cancel() }
         }
     }
 

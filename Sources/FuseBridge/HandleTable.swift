@@ -73,6 +73,13 @@ final class HandleTable: Sendable {
         }
     }
 
+    /// Every writer still open.
+    func allWriters() -> [WriterFile] {
+        table.withLock { table in
+            table.files.values.compactMap { if case .writer(let writer) = $0 { writer } else { nil } }
+        }
+    }
+
     /// Moves the writers of `source` (and below it) to `destination` after a rename.
     func rename(_ source: String, to destination: String) {
         table.withLock { table in
