@@ -233,10 +233,14 @@ final class FuseFileSystem: Sendable {
                 return 0
             }
             guard !readOnly else { return -EROFS }
-            if let info = try lookup(target), info.kind == .directory { return -EISDIR }
+            let existing = try lookup(target)
+            if existing?.kind == .directory { return -EISDIR }
             let writer: WriterFile
             if flags & O_TRUNC != 0, flags & O_ACCMODE == O_WRONLY {
                 writer = try .streaming(store: store, path: target, stagingDirectory: options.stagingDirectory, stats: stats)
+            } else if flags & O_APPEND != 0, flags & O_ACCMODE == O_WRONLY, store.capabilities.append, let existing {
+                writer = try .streaming(
+                    store: store, path: target, appendingTo: existing.size, stagingDirectory: options.stagingDirectory, stats: stats)
             } else {
                 writer = try .staged(
                     store: store, path: target, copyExisting: flags & O_TRUNC == 0,

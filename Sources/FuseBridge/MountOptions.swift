@@ -18,6 +18,9 @@ public struct MountOptions: Sendable {
     public var stagingDirectory = "/var/tmp"
     /// The fixed files of `.artifactfs/` (`component.json`, `stack.json`), by name.
     public var controlFiles: [String: String] = [:]
+    /// The kernel's read-ahead for the mount, in KiB (its default of 128 KiB caps FUSE reads at
+    /// that size); set through `/sys/class/bdi`, which needs root. 0 keeps the kernel's.
+    public var kernelReadAheadKiB = 4096
     /// Worker threads of the multi-threaded loop.
     public var maxThreads: UInt32 = 16
 

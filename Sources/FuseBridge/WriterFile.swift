@@ -52,10 +52,17 @@ final class WriterFile: Sendable {
         }
     }
 
-    /// A new (or truncated) file whose bytes stream into the store's write handle.
-    static func streaming(store: any ArtifactStore, path: String, stagingDirectory: String, stats: MountStats) throws -> WriterFile {
-        let handle = try store.open(path, mode: .write)
-        return WriterFile(store: store, path: path, backing: .streaming(handle, position: 0), size: 0, stagingDirectory: stagingDirectory, stats: stats)
+    /// A new (or truncated) file whose bytes stream into the store's write handle; with
+    /// `appendingTo` (the current size), an append handle of a store that can append in place.
+    static func streaming(
+        store: any ArtifactStore, path: String, appendingTo size: UInt64? = nil, stagingDirectory: String, stats: MountStats
+    ) throws -> WriterFile {
+        let handle = try store.open(path, mode: size == nil ? .write : .append)
+        let file = WriterFile(
+            store: store, path: path, backing: .streaming(handle, position: size ?? 0), size: size ?? 0,
+            stagingDirectory: stagingDirectory, stats: stats)
+        if size != nil { file.state.withLock { $0.dirty = false } }
+        return file
     }
 
     /// A file staged in a temporary file: empty (`copyExisting` false) or holding the store's
