@@ -52,7 +52,16 @@ public enum FuseMount {
             throw MountError("\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)")
         }
         defer { fuse_unmount(fuse) }
-        if options.kernelReadAheadKiB > 0 { setKernelReadAhead(options.kernelReadAheadKiB, mountpoint: options.mountpoint) }
+        let (readAhead, mountpoint) = (options.kernelReadAheadKiB, options.mountpoint)
+        if readAhead > 0 {
+            // The kernel sets the read-ahead from FUSE's INIT reply: raise it once a first request
+            // (served after INIT) has come back.
+            DispatchQueue.global().async {
+                var info = stat()
+                guard stat(mountpoint, &info) == 0 else { return }
+                setKernelReadAhead(readAhead, mountpoint: mountpoint)
+            }
+        }
         let signals = SignalUnmounter(fuse: fuse)
         defer { signals.stop() }
         ready()
@@ -104,7 +113,11 @@ public enum FuseMount {
             let path = fields[4].replacingOccurrences(of: "\\040", with: " ").replacingOccurrences(of: "\\011", with: "\t")
                 .replacingOccurrences(of: "\\012", with: "\n").replacingOccurrences(of: "\\134", with: "\\")
             guard path == mountpoint else { continue }
-            try? "\(kib)\n".write(toFile: "/sys/class/bdi/\(fields[2])/read_ahead_kb", atomically: false, encoding: .utf8)
+            let fd = open("/sys/class/bdi/\(fields[2])/read_ahead_kb", O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            let value = Array("\(kib)\n".utf8)
+            _ = value.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            close(fd)
         }
     }
 
