@@ -125,7 +125,10 @@ enum MountDaemon {
         let pid = try spawn(arguments: Array(CommandLine.arguments.dropFirst()) + ["--foreground"], log: log)
         let deadline = Date().addingTimeInterval(startTimeout)
         while true {
-            if MountTable.kernelMounts().contains(where: { $0.mountpoint == mountpoint }) { return }
+            // Mounted, and the daemon has recorded itself (so `artifactfs mounts` shows it at once).
+            if MountTable.kernelMounts().contains(where: { $0.mountpoint == mountpoint }), MountTable.read(mountpoint)?.pid == pid {
+                return
+            }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
                 throw MountError(failureMessage(log: log) ?? "the mount process exited before mounting (log: \(log))")
