@@ -29,7 +29,7 @@ public enum FuseMount {
     ///   ``ArtifactStoreError`` when `options.root` is not a path of `store`.
     public static func serve(store: any ArtifactStore, options: MountOptions, ready: () -> Void) throws {
         let fileSystem = try FuseFileSystem(store: store, options: options)
-        var mountOptions = ["fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions"]
+        var mountOptions = ["fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions", "auto_cache"]
         if fileSystem.readOnly { mountOptions.append("ro") }
         if options.allowOther { mountOptions.append("allow_other") }
         var arguments = ["artifactfs", "-o", mountOptions.joined(separator: ",")]
