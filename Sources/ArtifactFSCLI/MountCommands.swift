@@ -81,6 +81,8 @@ struct Mount: ParsableCommand {
             try? MountTable.write(state)
             Output.error("artifactfs: mounted \(store.sourceName) at \(mountpoint)")
         }
+        // A clean end needs no log; after a failure it stays, for `artifactfs mount` to report.
+        unlink(MountTable.logFile(for: mountpoint))
     }
 }
 
