@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
         .library(name: "HTTPClient", targets: ["HTTPClient"]),
         .library(name: "S3Store", targets: ["S3Store"]),
+        .library(name: "FuseBridge", targets: ["FuseBridge"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -34,6 +35,8 @@ let package = Package(
             dependencies: ["FileIO"],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
+        .target(name: "FuseBridge", dependencies: ["FileIO", "CFuse"], swiftSettings: strictSettings),
         .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(name: "CArtifactFSPlugin"),
         .target(
@@ -84,6 +87,7 @@ let package = Package(
                 "PluginHost",
                 "ModelRegistry",
                 "S3Store",
+                "FuseBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -14,7 +14,7 @@ public struct ArtifactFS: ParsableCommand {
         abstract: "One file layer over every artifact store: local paths, memory://, s3:// and more.",
         subcommands: [
             List.self, Cat.self, Copy.self, Move.self, Remove.self, MakeDirectory.self, Stat.self, Glob.self, Find.self,
-            Init.self, Status.self, StackCommand.self, SecretCommand.self,
+            Init.self, Status.self, StackCommand.self, SecretCommand.self, Mount.self, Unmount.self, Mounts.self,
         ] + ComponentTypeCommands.all
     )
 

@@ -1,0 +1,128 @@
+import CFuse
+import Dispatch
+import FileIO
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a mount could not start: names the mountpoint and what is wrong with it.
+public struct MountError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in words a user can act on.
+    public var message: String
+
+    /// Creates an error with a message.
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
+
+/// Serves one artifact store as a directory through libfuse3.
+public enum FuseMount {
+    /// Mounts `store` at `options.mountpoint`, calls `ready` once the mount is usable, and serves
+    /// requests on the multi-threaded loop until it is unmounted (`fusermount3 -u`) or the
+    /// process gets SIGINT, SIGTERM or SIGHUP; then unmounts and returns. Files still open for
+    /// writing then are uploaded before it returns, so an early unmount loses no write.
+    /// - Throws: ``MountError`` when libfuse refuses the options or the mount;
+    ///   ``ArtifactStoreError`` when `options.root` is not a path of `store`.
+    public static func serve(store: any ArtifactStore, options: MountOptions, ready: () -> Void) throws {
+        let fileSystem = try FuseFileSystem(store: store, options: options)
+        var mountOptions = ["fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions", "auto_cache"]
+        if fileSystem.readOnly { mountOptions.append("ro") }
+        if options.allowOther { mountOptions.append("allow_other") }
+        var arguments = ["artifactfs", "-o", mountOptions.joined(separator: ",")]
+        if options.debug { arguments.append("-d") }
+
+        // libfuse keeps (and may reallocate) argv: hand it heap copies it can own.
+        let argv = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: arguments.count + 1)
+        for (index, argument) in arguments.enumerated() { argv[index] = strdup(argument) }
+        argv[arguments.count] = nil
+        var args = fuse_args(argc: Int32(arguments.count), argv: argv, allocated: 0)
+
+        var operations = FuseOperations.table()
+        let state = Unmanaged.passRetained(fileSystem)
+        defer { state.release() }
+        guard let fuse = cfuse_new(&args, &operations, state.toOpaque()) else {
+            throw MountError("libfuse refused the mount options \(mountOptions.joined(separator: ","))")
+        }
+        defer { fuse_destroy(fuse) }
+        guard fuse_mount(fuse, options.mountpoint) == 0 else {
+            throw MountError("\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)")
+        }
+        defer { fuse_unmount(fuse) }
+        let (readAhead, mountpoint) = (options.kernelReadAheadKiB, options.mountpoint)
+        if readAhead > 0 {
+            // The kernel sets the read-ahead from FUSE's INIT reply: raise it once a first request
+            // (served after INIT) has come back.
+            DispatchQueue.global().async {
+                var info = stat()
+                guard stat(mountpoint, &info) == 0 else { return }
+                setKernelReadAhead(readAhead, mountpoint: mountpoint)
+            }
+        }
+        let signals = SignalUnmounter(fuse: fuse)
+        defer { signals.stop() }
+        ready()
+        let result = cfuse_loop_mt(fuse, options.maxThreads)
+        fileSystem.publishOpenWriters()
+        if result < 0, !signals.received {
+            throw MountError("\(options.mountpoint): the FUSE loop stopped with error \(-result)")
+        }
+    }
+
+    /// Unmounts on SIGINT, SIGTERM and SIGHUP, whichever thread receives them. (libfuse's own
+    /// handlers only wake the loop when the signal lands on its main thread, which is not
+    /// guaranteed in a process that has other threads.) Unmounting ends the loop.
+    private final class SignalUnmounter: @unchecked Sendable {
+        private let fuse: OpaquePointer
+        private var sources: [any DispatchSourceSignal] = []
+        private let signalled = Atomic<Bool>(false)
+
+        /// True once a signal asked for the unmount (the loop then ends with EBADF, as expected).
+        var received: Bool { signalled.load(ordering: .acquiring) }
+
+        init(fuse: OpaquePointer) {
+            self.fuse = fuse
+            for number in [SIGINT, SIGTERM, SIGHUP] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [self] in
+                    signalled.store(true, ordering: .releasing)
+                    fuse_unmount(self.fuse)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+
+        func stop() {
+            for source in sources { source.cancel() }
+        }
+    }
+
+    /// Raises the mount's read-ahead, so sequential reads arrive as 1 MiB requests instead of
+    /// 128 KiB ones. Best effort: without root it stays as it was. Reads `/proc/self/mountinfo`
+    /// for the device, never the mount itself (which nobody serves yet).
+    private static func setKernelReadAhead(_ kib: Int, mountpoint: String) {
+        guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return }
+        for line in info.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { continue }
+            let path = fields[4].replacingOccurrences(of: "\\040", with: " ").replacingOccurrences(of: "\\011", with: "\t")
+                .replacingOccurrences(of: "\\012", with: "\n").replacingOccurrences(of: "\\134", with: "\\")
+            guard path == mountpoint else { continue }
+            let fd = open("/sys/class/bdi/\(fields[2])/read_ahead_kb", O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            let value = Array("\(kib)\n".utf8)
+            _ = value.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+    }
+
+    /// Escapes the characters libfuse's option parser treats specially.
+    private static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ",", with: "\\,")
+    }
+}

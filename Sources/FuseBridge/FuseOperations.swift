@@ -1,0 +1,85 @@
+import CFuse
+import FileIO
+
+/// The libfuse callback table. Each callback is a non-capturing closure (so it is a C function
+/// pointer) that finds the mount's ``FuseFileSystem`` in the FUSE context's private data.
+enum FuseOperations {
+    private static var fileSystem: FuseFileSystem {
+        Unmanaged<FuseFileSystem>.fromOpaque(fuse_get_context()!.pointee.private_data).takeUnretainedValue()
+    }
+
+    private static func path(_ pointer: UnsafePointer<CChar>?) -> String {
+        pointer.map { String(cString: $0) } ?? "/"
+    }
+
+    /// The operations every mount registers.
+    static func table() -> fuse_operations {
+        var operations = fuse_operations()
+        operations.`init` = { connection, config in
+            let fileSystem = FuseOperations.fileSystem
+            if let config {
+                let ttl = fileSystem.options.attributeTTL
+                config.pointee.entry_timeout = ttl
+                config.pointee.attr_timeout = ttl
+                config.pointee.negative_timeout = ttl
+                // Unlinking an open file removes it at once instead of renaming it to .fuse_hidden*.
+                config.pointee.hard_remove = 1
+            }
+            if let connection {
+                connection.pointee.max_write = 1 << 20
+                connection.pointee.want |= UInt32(FUSE_CAP_ATOMIC_O_TRUNC)
+            }
+            return fuse_get_context()!.pointee.private_data
+        }
+        operations.getattr = { path, out, info in
+            FuseOperations.fileSystem.getattr(FuseOperations.path(path), out!, handle: info.map { $0.pointee.fh })
+        }
+        operations.opendir = { path, info in
+            let (result, handle) = FuseOperations.fileSystem.opendir(FuseOperations.path(path))
+            info!.pointee.fh = handle
+            return result
+        }
+        operations.readdir = { _, buffer, filler, offset, info, flags in
+            let plus = flags.rawValue & FUSE_READDIR_PLUS.rawValue != 0
+            return FuseOperations.fileSystem.readdir(info!.pointee.fh, offset: Int(offset), plus: plus) { name, attributes, next, complete in
+                filler!(buffer, name, attributes, off_t(next), complete ? FUSE_FILL_DIR_PLUS : fuse_fill_dir_flags(0)) != 0
+            }
+        }
+        operations.releasedir = { _, info in
+            FuseOperations.fileSystem.releasedir(info!.pointee.fh)
+        }
+        operations.mkdir = { path, _ in FuseOperations.fileSystem.mkdir(FuseOperations.path(path)) }
+        operations.rmdir = { path in FuseOperations.fileSystem.rmdir(FuseOperations.path(path)) }
+        operations.unlink = { path in FuseOperations.fileSystem.unlink(FuseOperations.path(path)) }
+        operations.rename = { source, destination, flags in
+            FuseOperations.fileSystem.rename(FuseOperations.path(source), FuseOperations.path(destination), flags: flags)
+        }
+        operations.open = { path, info in
+            let (result, handle, directIO) = FuseOperations.fileSystem.open(FuseOperations.path(path), flags: info!.pointee.flags)
+            info!.pointee.fh = handle
+            if directIO { cfuse_set_direct_io(info, 1) }
+            return result
+        }
+        operations.create = { path, _, info in
+            let (result, handle) = FuseOperations.fileSystem.create(FuseOperations.path(path), flags: info!.pointee.flags)
+            info!.pointee.fh = handle
+            return result
+        }
+        operations.read = { _, buffer, size, offset, info in
+            FuseOperations.fileSystem.read(
+                info!.pointee.fh, into: UnsafeMutableRawBufferPointer(start: buffer, count: size), at: UInt64(offset))
+        }
+        operations.write = { _, buffer, size, offset, info in
+            FuseOperations.fileSystem.write(info!.pointee.fh, UnsafeRawBufferPointer(start: buffer, count: size), at: UInt64(offset))
+        }
+        operations.flush = { _, info in FuseOperations.fileSystem.flush(info!.pointee.fh) }
+        operations.fsync = { _, _, info in FuseOperations.fileSystem.fsync(info!.pointee.fh) }
+        operations.release = { _, info in FuseOperations.fileSystem.release(info!.pointee.fh) }
+        operations.truncate = { path, size, info in
+            FuseOperations.fileSystem.truncate(FuseOperations.path(path), size: UInt64(max(size, 0)), handle: info.map { $0.pointee.fh })
+        }
+        operations.utimens = { path, _, _ in FuseOperations.fileSystem.utimens(FuseOperations.path(path)) }
+        operations.statfs = { _, out in FuseOperations.fileSystem.statfs(out!) }
+        return operations
+    }
+}

@@ -1,0 +1,278 @@
+import FileIO
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file open for writing. Its bytes reach the store at `flush`/`fsync` (and so at `close(2)`),
+/// and a failed upload is reported there.
+///
+/// Two ways to hold the bytes until then, both with bounded memory:
+/// - **streaming**: sequential writes go straight into the store's write handle (a local temp file,
+///   a multipart upload); a forward gap is filled with zeros; a backward write needs the store's
+///   random-write capability.
+/// - **staged**: an anonymous temporary file in the staging folder, used for read-write opens,
+///   writes into existing content and truncation; it is uploaded in one stream when published.
+final class WriterFile: Sendable {
+    private enum Backing {
+        case streaming(any ArtifactFileHandle, position: UInt64)
+        case staged(fd: Int32)
+        /// Published; the next write stages the store's content again.
+        case published
+    }
+
+    private struct State: @unchecked Sendable {
+        var backing: Backing
+        var size: UInt64
+        var dirty: Bool
+        var unlinked = false
+    }
+
+    private static let chunk = 4 << 20
+
+    let store: any ArtifactStore
+    let stagingDirectory: String
+    let stats: MountStats
+    private let state: Mutex<State>
+    /// Kept apart from `state`, whose lock is held during uploads, so renames never wait on them.
+    private let currentPath: Mutex<String>
+
+    private init(store: any ArtifactStore, path: String, backing: Backing, size: UInt64, stagingDirectory: String, stats: MountStats) {
+        self.store = store
+        self.stagingDirectory = stagingDirectory
+        self.stats = stats
+        state = Mutex(State(backing: backing, size: size, dirty: true))
+        currentPath = Mutex(path)
+    }
+
+    deinit {
+        state.withLock { state in
+            if case .staged(let fd) = state.backing { Glibc.close(fd) }
+        }
+    }
+
+    /// A new (or truncated) file whose bytes stream into the store's write handle; with
+    /// `appendingTo` (the current size), an append handle of a store that can append in place.
+    static func streaming(
+        store: any ArtifactStore, path: String, appendingTo size: UInt64? = nil, stagingDirectory: String, stats: MountStats
+    ) throws -> WriterFile {
+        let handle = try store.open(path, mode: size == nil ? .write : .append)
+        let file = WriterFile(
+            store: store, path: path, backing: .streaming(handle, position: size ?? 0), size: size ?? 0,
+            stagingDirectory: stagingDirectory, stats: stats)
+        if size != nil { file.state.withLock { $0.dirty = false } }
+        return file
+    }
+
+    /// A file staged in a temporary file: empty (`copyExisting` false) or holding the store's
+    /// current content, for writes into it and reads of it.
+    static func staged(
+        store: any ArtifactStore, path: String, copyExisting: Bool, stagingDirectory: String, stats: MountStats
+    ) throws -> WriterFile {
+        let fd = try makeTemporary(in: stagingDirectory, for: path)
+        do {
+            let size = copyExisting ? try copyFromStore(store, path, to: fd) : 0
+            let file = WriterFile(store: store, path: path, backing: .staged(fd: fd), size: size, stagingDirectory: stagingDirectory, stats: stats)
+            file.state.withLock { $0.dirty = !copyExisting }
+            return file
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    /// The path the bytes are published to (it follows renames).
+    var path: String { currentPath.withLock { $0 } }
+    /// The size the file has now, as the writer sees it.
+    var size: UInt64 { state.withLock { $0.size } }
+
+    func renamed(to path: String) { currentPath.withLock { $0 = path } }
+    func markUnlinked() { state.withLock { $0.unlinked = true } }
+
+    /// Writes `bytes` at `offset`.
+    /// - Throws: `unsupportedOperation` for a backward write into a streaming file of a store
+    ///   without random writes.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
+        try state.withLock { state in
+            if case .published = state.backing { try restage(&state) }
+            switch state.backing {
+            case .streaming(let handle, var position):
+                if offset != position {
+                    if offset > position, !store.capabilities.randomWrite {
+                        try writeZeros(handle, count: offset - position)
+                    } else if store.capabilities.randomWrite {
+                        try handle.seek(to: offset)
+                    } else {
+                        throw ArtifactStoreError(
+                            .unsupportedOperation, path: path,
+                            "write at offset \(offset) behind \(position): this store takes sequential writes only")
+                    }
+                    position = offset
+                }
+                try handle.write(bytes)
+                position += UInt64(bytes.count)
+                state.backing = .streaming(handle, position: position)
+            case .staged(let fd):
+                try Self.writeAll(fd, bytes, at: offset, path: path)
+            case .published:
+                break
+            }
+            state.size = max(state.size, offset + UInt64(bytes.count))
+            state.dirty = true
+        }
+        stats.addBytesWritten(bytes.count)
+    }
+
+    /// Reads staged bytes (a read-write open); a streaming file is write-only.
+    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try state.withLock { state in
+            if case .published = state.backing { try restage(&state) }
+            guard case .staged(let fd) = state.backing else {
+                throw ArtifactStoreError(.permissionDenied, path: path, "file is open for writing only")
+            }
+            var filled = 0
+            while filled < buffer.count {
+                let got = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset) + off_t(filled))
+                if got < 0 { throw ArtifactStoreError(.io, path: path, "reading the staged copy failed", cause: SystemCallError(call: "pread", errno: errno)) }
+                if got == 0 { break }
+                filled += got
+            }
+            return filled
+        }
+    }
+
+    /// Sets the size: zeros extend it; shrinking a streaming file publishes it and stages it again.
+    func truncate(to size: UInt64) throws {
+        try state.withLock { state in
+            if case .streaming(let handle, let position) = state.backing {
+                if size == position { return }
+                if size > position, !store.capabilities.randomWrite {
+                    try writeZeros(handle, count: size - position)
+                    state.backing = .streaming(handle, position: size)
+                    state.size = size
+                    return
+                }
+                try publish(&state)
+            }
+            if case .published = state.backing { try restage(&state) }
+            guard case .staged(let fd) = state.backing else { return }
+            if ftruncate(fd, off_t(size)) != 0 {
+                throw ArtifactStoreError(.io, path: path, "truncating the staged copy failed", cause: SystemCallError(call: "ftruncate", errno: errno))
+            }
+            state.size = size
+            state.dirty = true
+        }
+    }
+
+    /// Uploads the bytes when they changed since the last publish; the error is the upload's.
+    func flush() throws {
+        try state.withLock { state in
+            guard state.dirty, !state.unlinked else { return }
+            try publish(&state)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func publish(_ state: inout State) throws {
+        state.dirty = false
+        do {
+            switch state.backing {
+            case .streaming(let handle, _):
+                state.backing = .published
+                try handle.close()
+            case .staged(let fd):
+                let handle = try store.open(path, mode: .write)
+                try Self.copy(fd, size: state.size, to: handle, path: path)
+                try handle.close()
+            case .published:
+                return
+            }
+            stats.upload(failed: false)
+        } catch {
+            stats.upload(failed: true)
+            throw error
+        }
+    }
+
+    /// Turns a published file back into a staged copy of what the store now holds.
+    private func restage(_ state: inout State) throws {
+        let fd = try Self.makeTemporary(in: stagingDirectory, for: path)
+        do {
+            state.size = try Self.copyFromStore(store, path, to: fd)
+            state.backing = .staged(fd: fd)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    private func writeZeros(_ handle: any ArtifactFileHandle, count: UInt64) throws {
+        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunk, alignment: 16)
+        defer { zeros.deallocate() }
+        zeros.initializeMemory(as: UInt8.self, repeating: 0)
+        var left = count
+        while left > 0 {
+            let step = Int(min(left, UInt64(Self.chunk)))
+            try handle.write(UnsafeRawBufferPointer(rebasing: zeros[..<step]))
+            left -= UInt64(step)
+        }
+    }
+
+    private static func makeTemporary(in directory: String, for path: String) throws -> Int32 {
+        var template = Array((directory + "/artifactfs-staging-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw ArtifactStoreError(.io, path: path, "cannot create a staging file in '\(directory)'", cause: SystemCallError(call: "mkostemp", errno: errno))
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return fd
+    }
+
+    /// Copies the store's file into `fd`; a missing file stages as empty. Returns the size.
+    private static func copyFromStore(_ store: any ArtifactStore, _ path: String, to fd: Int32) throws -> UInt64 {
+        let handle: any ArtifactFileHandle
+        do {
+            handle = try store.open(path, mode: .read)
+        } catch let error as ArtifactStoreError where error.code == .notFound {
+            return 0
+        }
+        defer { try? handle.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
+        defer { buffer.deallocate() }
+        var total: UInt64 = 0
+        while true {
+            let got = try handle.read(into: buffer)
+            if got == 0 { return total }
+            try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[..<got]), at: total, path: path)
+            total += UInt64(got)
+        }
+    }
+
+    private static func copy(_ fd: Int32, size: UInt64, to handle: any ArtifactFileHandle, path: String) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
+        defer { buffer.deallocate() }
+        var offset: UInt64 = 0
+        while offset < size {
+            let got = pread(fd, buffer.baseAddress!, Int(min(UInt64(chunk), size - offset)), off_t(offset))
+            if got < 0 { throw ArtifactStoreError(.io, path: path, "reading the staged copy failed", cause: SystemCallError(call: "pread", errno: errno)) }
+            if got == 0 { break }
+            try handle.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+            offset += UInt64(got)
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let wrote = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                throw ArtifactStoreError(.io, path: path, "writing the staged copy failed (staging folder full?)", cause: SystemCallError(call: "pwrite", errno: errno))
+            }
+            done += wrote
+        }
+    }
+}

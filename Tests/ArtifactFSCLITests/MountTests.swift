@@ -1,0 +1,235 @@
+import FileIO
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real FUSE mounts of real stores through the built `artifactfs`, exercised with the tools a
+/// user would run on them. Serialized: each test mounts, and the machine has two cores.
+@Suite("artifactfs mount", .serialized)
+struct MountTests {
+    @Test func filesWrittenThroughTheMountAreReadThroughFileioAndTheOtherWayRound() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        #expect(try fixture.cli.run("artifact-store", "register", "warehouse", "--flavor", "local", "--path=\(fixture.data)").status == 0)
+        #expect(try fixture.cli.run("stack", "register", "prod", "-a", "warehouse").status == 0)
+        let mounted = try fixture.mount("warehouse", "--attr-ttl", "0")
+        try #require(mounted.status == 0, "\(mounted.stderr)")
+        #expect(fixture.isMounted, "mount returns only once the mount is usable")
+
+        try fixture.shell("mkdir -p mnt/runs/1 && printf 'weights' > mnt/runs/1/model.bin")
+        let store = try LocalArtifactStore(root: fixture.data)
+        #expect(try store.read(fixture.data + "/runs/1/model.bin") == Array("weights".utf8))
+
+        try store.write(fixture.data + "/runs/2/metrics.json", contents: Array(#"{"accuracy": 0.93}"#.utf8))
+        #expect(try fixture.shell("cat mnt/runs/2/metrics.json").stdout == #"{"accuracy": 0.93}"#)
+
+        let listing = try fixture.cli.run("mounts", "--json")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]])
+        let row = try #require(rows.first { $0["mountpoint"] as? String == fixture.mountpoint })
+        #expect(row["component"] as? String == "warehouse")
+        #expect(row["flavor"] as? String == "local")
+        #expect(row["status"] as? String == "ok")
+
+        #expect(!(try fixture.shell("ls -a mnt").stdout.contains(".artifactfs")), "the control folder is not listed")
+        let component = try fixture.shell("cat mnt/.artifactfs/component.json").stdout
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(component.utf8)) as? [String: Any])
+        #expect(record["component"] as? String == "warehouse")
+        #expect(record["flavor"] as? String == "local")
+        #expect((record["config"] as? [String: Any])?["path"] as? String == fixture.data)
+        let stack = try fixture.shell("cat mnt/.artifactfs/stack.json").stdout
+        #expect((try JSONSerialization.jsonObject(with: Data(stack.utf8)) as? [String: Any])?["stack"] as? String == "prod")
+        let stats = try fixture.shell("cat mnt/.artifactfs/stats").stdout
+        let counters = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
+        #expect((counters["bytes_written"] as? Int ?? 0) >= 7)
+        #expect((counters["operations"] as? [String: Any])?["create"] != nil)
+        #expect(try fixture.shell("echo x > mnt/.artifactfs/stats").status != 0, "the control folder is read-only")
+
+        #expect(try fixture.cli.run("unmount", fixture.mountpoint).status == 0)
+        #expect(!fixture.isMounted)
+        #expect(try fixture.cli.run("mounts").stdout.contains(fixture.mountpoint) == false)
+    }
+
+    @Test func shellToolsBehaveAsOnALocalDisk() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.mount().status == 0)
+        let tree = try fixture.shell("""
+            mkdir -p src/a/b src/c && for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > src/a/b/f$i; done
+            echo hello > src/c/hello.txt
+            cp -r src mnt/tree && diff -r src mnt/tree && diff -r src data/tree
+            """)
+        #expect(tree.status == 0, "\(tree.stderr)")
+        #expect(try fixture.shell("ls -lR mnt/tree | grep -c '^-'").stdout == "41\n")
+        #expect(try fixture.shell("find mnt/tree -type f | wc -l").stdout == "41\n")
+        #expect(try fixture.shell("find mnt/tree -type d | sort").stdout == "mnt/tree\nmnt/tree/a\nmnt/tree/a/b\nmnt/tree/c\n")
+
+        #expect(try fixture.shell("mv mnt/tree/c/hello.txt mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hello\n")
+        #expect(!FileManager.default.fileExists(atPath: fixture.data + "/tree/c/hello.txt"))
+        #expect(try fixture.shell("mv mnt/tree/a mnt/tree/moved && ls mnt/tree/moved/b | wc -l").stdout == "40\n")
+        #expect(try fixture.shell("echo more >> mnt/tree/c/renamed.txt && cat data/tree/c/renamed.txt").stdout == "hello\nmore\n")
+        #expect(try fixture.shell("truncate -s 3 mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hel")
+
+        // Typed errors reach the caller as the right errno.
+        #expect(try fixture.shell("rmdir mnt/tree/moved").stderr.contains("Directory not empty"))
+        #expect(try fixture.shell("mkdir mnt/tree/c").stderr.contains("File exists"))
+        #expect(try fixture.shell("cat mnt/tree/c").stderr.contains("Is a directory"))
+        #expect(try fixture.shell("cat mnt/tree/missing").stderr.contains("No such file or directory"))
+        #expect(try fixture.shell("ls mnt/tree/c/renamed.txt/x").stderr.contains("Not a directory"))
+
+        #expect(try fixture.shell("rm -r mnt/tree && ls mnt | wc -l").stdout == "0\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.data).isEmpty)
+    }
+
+    @Test func largeFilesStreamAndRandomReadsMatchByHash() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.mount().status == 0)
+        let written = try fixture.shell("dd if=/dev/urandom of=mnt/big.bin bs=1M count=256 status=none")
+        #expect(written.status == 0, "\(written.stderr)")
+        let sums = try fixture.shell("sha256sum < data/big.bin; sha256sum < mnt/big.bin").stdout.split(separator: "\n")
+        #expect(sums.count == 2 && sums[0] == sums[1])
+        #expect(try fixture.shell("stat -c %s mnt/big.bin").stdout == "268435456\n")
+
+        // Random reads (varied sizes and offsets, in a shuffled order) match the backing file.
+        let random = try fixture.shell("""
+            for i in $(seq 1 48); do
+              block=$(( (RANDOM % 4 + 1) * 4096 )); skip=$(( (RANDOM * 7) % (268435456 / block - 4) )); count=$(( RANDOM % 4 + 1 ))
+              a=$(dd if=mnt/big.bin bs=$block skip=$skip count=$count status=none | sha256sum)
+              b=$(dd if=data/big.bin bs=$block skip=$skip count=$count status=none | sha256sum)
+              [ "$a" = "$b" ] || { echo "mismatch at block=$block skip=$skip count=$count"; exit 1; }
+            done
+            """)
+        #expect(random.status == 0, "\(random.stdout)\(random.stderr)")
+
+        // A write into the middle of an existing file (staged copy) keeps the rest.
+        let patched = try fixture.shell("""
+            printf 'PATCH' | dd of=mnt/big.bin bs=1 seek=1000000 conv=notrunc status=none
+            dd if=data/big.bin bs=1 skip=1000000 count=5 status=none
+            """)
+        #expect(patched.stdout == "PATCH")
+        #expect(try fixture.shell("stat -c %s data/big.bin").stdout == "268435456\n")
+    }
+
+    @Test func eightParallelReadersSeeTheSameBytes() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.shell("head -c 67108864 /dev/urandom > data/shared.bin").status == 0)
+        try #require(try fixture.mount().status == 0)
+        let result = try fixture.shell("""
+            expected=$(sha256sum < data/shared.bin)
+            for i in $(seq 1 8); do sha256sum < mnt/shared.bin > sum.$i & done; wait
+            for i in $(seq 1 8); do [ "$(cat sum.$i)" = "$expected" ] || exit 1; done
+            """)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func aDirectoryOfOneHundredThousandEntriesLists() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        let made = try fixture.shell("mkdir data/many && cd data/many && seq -f 'f%06g' 1 100000 | xargs touch")
+        try #require(made.status == 0, "\(made.stderr)")
+        try #require(try fixture.mount().status == 0)
+        #expect(try fixture.shell("ls mnt/many | wc -l").stdout == "100000\n")
+        #expect(try fixture.shell("ls -f mnt/many | sort | tail -1").stdout == "f100000\n")
+        #expect(try fixture.shell("find mnt/many -type f | wc -l").stdout == "100000\n")
+    }
+
+    @Test func aFailedUploadIsReportedByClose() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.mount().status == 0)
+        // The upload cannot land: a non-empty folder appears at the destination while the file is open.
+        let result = try fixture.shell("""
+            python3 - <<'PY'
+            import os
+            f = open("mnt/report.csv", "w")
+            f.write("a,b\\n")
+            f.flush()
+            os.makedirs("data/report.csv/blocker")
+            try:
+                f.close()
+            except OSError as error:
+                print("close failed:", error.errno)
+            else:
+                print("close succeeded")
+            PY
+            """)
+        #expect(result.stdout.hasPrefix("close failed:"), "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test func aMemoryStoreAndAReadOnlyMountWork() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.mount("memory://scratch").status == 0)
+        #expect(try fixture.shell("mkdir mnt/x && echo in-memory > mnt/x/a.txt && cat mnt/x/a.txt").stdout == "in-memory\n")
+        #expect(try fixture.cli.run("unmount", fixture.mountpoint).status == 0)
+
+        try #require(try fixture.shell("echo kept > data/kept.txt").status == 0)
+        try #require(try fixture.mount(nil, "--read-only").status == 0)
+        #expect(try fixture.shell("cat mnt/kept.txt").stdout == "kept\n")
+        #expect(try fixture.shell("echo new > mnt/new.txt").stderr.contains("Read-only file system"))
+        #expect(try fixture.shell("rm mnt/kept.txt").stderr.contains("Read-only file system"))
+        #expect(try fixture.cli.run("mounts").stdout.contains("ok (ro)"))
+    }
+
+    @Test func badInputGetsAClearErrorAndLeavesNothingMounted() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        let missing = try fixture.cli.run("mount", fixture.data, fixture.path + "/nowhere")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("mountpoint does not exist"))
+
+        try #require(try fixture.shell("touch a-file").status == 0)
+        let onFile = try fixture.cli.run("mount", fixture.data, fixture.path + "/a-file")
+        #expect(onFile.status == 1)
+        #expect(onFile.stderr.contains("is a file, not a folder"))
+
+        let unknown = try fixture.mount("no-such-store")
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no-such-store"))
+
+        #expect(try fixture.cli.run("artifact-store", "register", "broken", "--flavor", "local", "--path=\(fixture.path)/a-file/store").status == 0)
+        let unreachable = try fixture.mount("broken")
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("store unreachable"), "\(unreachable.stderr)")
+
+        try #require(try fixture.shell("touch mnt/occupied").status == 0)
+        let notEmpty = try fixture.mount()
+        #expect(notEmpty.status == 1)
+        #expect(notEmpty.stderr.contains("not empty"))
+        #expect(!fixture.isMounted)
+
+        let notMounted = try fixture.cli.run("unmount", fixture.mountpoint)
+        #expect(notMounted.status == 1)
+        #expect(notMounted.stderr.contains("not an artifactfs mount"))
+    }
+
+    @Test func signalsUnmountCleanlyAndAKilledDaemonIsRecovered() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.mount().status == 0)
+        let pid = try #require(try fixture.daemonPID())
+        kill(pid, SIGTERM)
+        #expect(fixture.wait { !fixture.isMounted }, "SIGTERM unmounts")
+
+        try #require(try fixture.mount().status == 0)
+        let second = try #require(try fixture.daemonPID())
+        kill(second, SIGKILL)
+        #expect(fixture.wait { !MountTestsSupport.isAlive(second) })
+        #expect(try fixture.shell("ls mnt").stderr.contains("Transport endpoint is not connected"))
+        #expect(try fixture.cli.run("mounts").stdout.contains("dead"))
+        let recovered = try fixture.cli.run("unmount", fixture.mountpoint)
+        #expect(recovered.status == 0, "\(recovered.stderr)")
+        #expect(!fixture.isMounted)
+        #expect(try fixture.mount().status == 0, "the mountpoint is usable again")
+    }
+}
+
+enum MountTestsSupport {
+    static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 && !((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") ?? true)
+    }
+}
