@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The custom-flavor example end to end: build the `blob` flavor plugin, register it, register a
-# component and a stack with it, and use it through the artifactfs file verbs, each in a new
+# component and a stack with it, use it through the artifactfs file verbs and mount it, each in a new
 # process with nothing but the registration done. Every step is checked; any surprise stops the
 # script with a non-zero exit. CI runs it (Tests/ArtifactFSCLITests/PluginFlavorTests.swift).
 #
@@ -62,11 +62,18 @@ blobs_before="$(ls "$work/blobs/blobs" | wc -l)"
 [ "$(ls "$work/blobs/blobs" | wc -l)" -eq "$blobs_before" ] || fail "the copy stored its content twice"
 "$artifactfs" stat blob://models/release/model.bin
 
-# ---------------------------------------------------------------------------------------------
-# MOUNT STEP (the coordinator adds it after the FUSE bridge is merged): mount blob://models on a
-# local folder with `artifactfs mount`, read run-1/model.bin through it, write a file through it
-# and read that back with `artifactfs cat`, then unmount.
-# ---------------------------------------------------------------------------------------------
+step "mount the plugin store like any other: plain files, read and written by ordinary tools"
+mkdir mnt
+"$artifactfs" mount models mnt
+trap '"$artifactfs" unmount "$work/mnt" 2>/dev/null || fusermount3 -uz "$work/mnt" 2>/dev/null; rm -rf "$work"' EXIT
+"$artifactfs" mounts | grep -q "models *blob" || fail "'artifactfs mounts' does not show the blob component"
+[ "$(cat mnt/run-1/model.bin)" = "weights-v1" ] || fail "the model read through the mount differs"
+printf 'written through the mount' > mnt/release/notes.txt
+[ "$("$artifactfs" cat blob://models/release/notes.txt)" = "written through the mount" ] || fail "a file written through the mount differs"
+"$artifactfs" unmount mnt
+trap 'rm -rf "$work"' EXIT
+grep -q " $work/mnt " /proc/mounts && fail "the mount is still there after unmount"
+"$artifactfs" rm blob://models/release/notes.txt
 
 step "a plugin flavor cannot be deleted while a component uses it"
 if "$artifactfs" artifact-store flavor delete blob 2>err.txt; then fail "delete of a used flavor was accepted"; fi
