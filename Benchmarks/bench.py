@@ -312,7 +312,7 @@ class Bench:
             for workload in workloads:
                 if workload == "seq-write":
                     results.append(self.timed(workload, ["curl"] + sign + ["-T", os.path.join(source, "big.bin"),
-                                                                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-H", "Expect:",
+                                                                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "--expect100-timeout", "0.001",
                                                                         url, "-o", "/dev/null"], bytes_=a.size))
                 elif workload == "seq-read":
                     streams = 4

@@ -15,6 +15,7 @@ struct MountExampleTests {
     @Test func thereAreExamples() {
         #expect(Self.scripts.contains("local-default-store.sh"))
         #expect(Self.scripts.contains("python-read.sh"))
+        #expect(Self.scripts.contains("s3-store.sh"))
     }
 
     @Test(arguments: scripts)
