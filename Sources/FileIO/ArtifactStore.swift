@@ -33,6 +33,12 @@ public protocol ArtifactStore: AnyObject, Sendable {
     /// - Throws: `notFound` when nothing is there.
     func stat(_ path: String) throws -> FileInfo
 
+    /// The metadata of a path without following a final symbolic link: a link answers with kind
+    /// `.symlink` and its ``FileInfo/linkTarget``, as `lstat(2)` does. The default is ``stat(_:)``,
+    /// right for every store that has no links.
+    /// - Throws: `notFound` when nothing is there.
+    func lstat(_ path: String) throws -> FileInfo
+
     /// The entries of a directory, with what the listing knows about each.
     /// - Throws: `notFound` for a missing path, `notADirectory` for a file.
     func scandir(_ path: String) throws -> [DirectoryEntry]
@@ -131,6 +137,20 @@ extension ArtifactStore {
     }
 
     // MARK: - Defaults
+
+    public func lstat(_ path: String) throws -> FileInfo {
+        try stat(path)
+    }
+
+    /// Where the symbolic link at `path` points.
+    /// - Throws: `invalidArgument` when `path` is not a link, `notFound` when nothing is there.
+    public func readlink(_ path: String) throws -> String {
+        let info = try lstat(path)
+        guard info.kind == .symlink, let target = info.linkTarget else {
+            throw ArtifactStoreError(.invalidArgument, path: path, "not a symbolic link")
+        }
+        return target
+    }
 
     public func exists(_ path: String) throws -> Bool {
         do {

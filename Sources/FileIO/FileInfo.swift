@@ -26,11 +26,13 @@ public struct FileInfo: Sendable, Hashable, Codable {
     public var etag: String?
     /// POSIX permission bits, when the store keeps them.
     public var permissions: UInt16?
+    /// Where a symbolic link points (``kind`` is `.symlink`), as the link holds it; set by `lstat` only.
+    public var linkTarget: String?
 
     /// Creates file metadata.
     public init(
         path: String, kind: FileKind, size: UInt64, modified: Date? = nil, etag: String? = nil,
-        permissions: UInt16? = nil
+        permissions: UInt16? = nil, linkTarget: String? = nil
     ) {
         self.path = path
         self.kind = kind
@@ -38,6 +40,7 @@ public struct FileInfo: Sendable, Hashable, Codable {
         self.modified = modified
         self.etag = etag
         self.permissions = permissions
+        self.linkTarget = linkTarget
     }
 
     /// True for directories.

@@ -86,6 +86,18 @@ final class FuseFileSystem: Sendable {
         }
     }
 
+    /// The target of a symbolic link, cut to the kernel's buffer and terminated.
+    func readlink(_ path: String, _ buffer: UnsafeMutablePointer<CChar>, _ size: Int) -> Int32 {
+        run(.readlink) {
+            guard !control.contains(path), size > 0 else { return -EINVAL }
+            let target = Array(try store.readlink(storePath(path)).utf8CString.dropLast())
+            let count = min(target.count, size - 1)
+            target.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: count) }
+            buffer[count] = 0
+            return 0
+        }
+    }
+
     /// The store's metadata of a path, through the attribute cache; nil when nothing is there.
     func lookup(_ target: String, isRoot: Bool = false) throws -> FileInfo? {
         if let cached = cache.lookup(target) {
@@ -94,7 +106,7 @@ final class FuseFileSystem: Sendable {
         }
         stats.cacheLookup(hit: false)
         do {
-            let info = try store.stat(target)
+            let info = try store.lstat(target)
             cache.store(target, info)
             return info
         } catch let error as ArtifactStoreError where error.code == .notFound || error.code == .notADirectory {
@@ -109,8 +121,8 @@ final class FuseFileSystem: Sendable {
         var info = stat()
         let isDirectory = kind == .directory
         var mode = mode_t(permissions.map { $0 & 0o7777 } ?? (isDirectory ? 0o755 : 0o644))
-        if readOnly { mode &= ~mode_t(0o222) }
-        info.st_mode = (isDirectory ? S_IFDIR : S_IFREG) | mode
+        if readOnly, kind != .symlink { mode &= ~mode_t(0o222) }
+        info.st_mode = Self.fileType(kind) | mode
         info.st_nlink = isDirectory ? 2 : 1
         info.st_size = off_t(size)
         info.st_blocks = blkcnt_t((size + 511) / 512)
@@ -124,6 +136,15 @@ final class FuseFileSystem: Sendable {
         info.st_ctim = stamp
         info.st_atim = stamp
         out.pointee = info
+    }
+
+    /// The `st_mode` file type bits of a kind.
+    static func fileType(_ kind: FileKind) -> mode_t {
+        switch kind {
+        case .directory: S_IFDIR
+        case .symlink: S_IFLNK
+        case .file, .other: S_IFREG
+        }
     }
 
     // MARK: - Directories
@@ -177,7 +198,7 @@ final class FuseFileSystem: Sendable {
                     self.fill(&attributes, kind: entry.kind, size: entry.size ?? 0, modified: entry.modified, permissions: nil)
                 } else {
                     attributes = stat()
-                    attributes.st_mode = entry.kind == .directory ? S_IFDIR : S_IFREG
+                    attributes.st_mode = Self.fileType(entry.kind)
                 }
                 full = fill(entry.name, &attributes, index + 1, complete)
             }

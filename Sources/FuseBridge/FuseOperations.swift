@@ -34,6 +34,9 @@ enum FuseOperations {
         operations.getattr = { path, out, info in
             FuseOperations.fileSystem.getattr(FuseOperations.path(path), out!, handle: info.map { $0.pointee.fh })
         }
+        operations.readlink = { path, buffer, size in
+            FuseOperations.fileSystem.readlink(FuseOperations.path(path), buffer!, size)
+        }
         operations.opendir = { path, info in
             let (result, handle) = FuseOperations.fileSystem.opendir(FuseOperations.path(path))
             info!.pointee.fh = handle

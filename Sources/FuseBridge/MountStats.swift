@@ -6,7 +6,7 @@ import Synchronization
 public final class MountStats: Sendable {
     /// The file-system operations that are counted.
     public enum Operation: String, CaseIterable, Sendable {
-        case getattr, readdir, open, read, create, write, flush, release, fsync, truncate
+        case getattr, readlink, readdir, open, read, create, write, flush, release, fsync, truncate
         case unlink, mkdir, rmdir, rename, statfs, utimens
     }
 

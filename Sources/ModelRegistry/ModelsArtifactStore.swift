@@ -55,6 +55,20 @@ public final class ModelsArtifactStore: ArtifactStore {
         }
     }
 
+    /// A stage folder (`models://NAME/production`) is a symbolic link to the folder of the version
+    /// in that stage (`1`), so a mount shows which version a stage points at; the rest is `stat`.
+    public func lstat(_ path: String) throws -> FileInfo {
+        let parts = try resolve(path).components
+        guard parts.count == 2, !parts[0].contains("@"), let stage = Self.stage(named: parts[1]) else { return try stat(path) }
+        let model = parts[0]
+        guard let version = try call(path, { try $0.latestModelVersion(model, stage: stage) }) else {
+            throw ArtifactStoreError(.notFound, path: path, "model '\(model)' has no version in stage \(stage.rawValue)")
+        }
+        return FileInfo(
+            path: try resolve(path).description, kind: .symlink, size: UInt64(version.version.utf8.count), modified: version.updated,
+            permissions: 0o777, linkTarget: version.version)
+    }
+
     public func scandir(_ path: String) throws -> [DirectoryEntry] {
         switch try target(path) {
         case .modelList:
@@ -62,7 +76,8 @@ public final class ModelsArtifactStore: ArtifactStore {
         case .versionList(let model):
             let versions = try call(path) { try $0.modelVersions(ModelVersionFilter(model: model)) }
             let stages = Set(versions.map(\.stage)).map { $0.rawValue.lowercased() }
-            return (versions.map(\.version) + stages.sorted()).map { DirectoryEntry(name: $0, kind: .directory) }
+            return versions.map { DirectoryEntry(name: $0.version, kind: .directory) }
+                + stages.sorted().map { DirectoryEntry(name: $0, kind: .symlink) }
         case .singleFile(_, let file):
             return [DirectoryEntry(name: file, kind: .file)]
         case .file(let uri):
@@ -89,7 +104,7 @@ public final class ModelsArtifactStore: ArtifactStore {
         } else if let selector = rest.first {
             rest = rest.dropFirst()
             version = try call(path) { registry in
-                if let stage = ModelVersionStage.allCases.first(where: { $0.rawValue.lowercased() == selector.lowercased() }) {
+                if let stage = Self.stage(named: selector) {
                     guard let latest = try registry.latestModelVersion(model, stage: stage) else {
                         throw ModelRegistryError(.notFound, "model '\(model)' has no version in stage \(stage.rawValue)")
                     }
@@ -110,6 +125,10 @@ public final class ModelsArtifactStore: ArtifactStore {
         case 1 where rest.first == stored.name: return .file(stored.description)
         default: throw ArtifactStoreError(.notFound, path: path, "no such file in version \(version.version) of model '\(model)'")
         }
+    }
+
+    private static func stage(named name: String) -> ModelVersionStage? {
+        ModelVersionStage.allCases.first { $0.rawValue.lowercased() == name.lowercased() }
     }
 
     private static func splitAlias(_ segment: String) -> (model: String, alias: String?) {

@@ -175,6 +175,29 @@ struct MountTests {
         #expect(try fixture.cli.run("mounts").stdout.contains("ok (ro)"))
     }
 
+    @Test func aModelRegistryMountsAsFoldersOfVersionsWithStagesAsLinks() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.shell("mkdir -p data/r1 data/r2 && head -c 300000 /dev/urandom > data/r1/model.bin && echo two > data/r2/model.bin").status == 0)
+        for arguments in [
+            ["model-registry", "register", "models", "--flavor", "default"], ["stack", "update", "default", "--model-registry", "models"],
+            ["model-registry", "models", "register", "resnet"], ["model-registry", "models", "register-version", "resnet", "-u", "data/r1"],
+            ["model-registry", "models", "register-version", "resnet", "-u", "data/r2"],
+            ["model-registry", "models", "update-version", "resnet", "-v", "1", "--stage", "production"],
+        ] {
+            try #require(try fixture.cli.run(arguments).status == 0, "\(arguments)")
+        }
+        try #require(try fixture.mount("models://", "--attr-ttl", "1").status == 0)
+        #expect(try fixture.shell("ls mnt").stdout == "resnet\n")
+        #expect(try fixture.shell("ls mnt/resnet").stdout == "1\n2\nnone\nproduction\n")
+        #expect(try fixture.shell("readlink mnt/resnet/production").stdout == "1\n", "a stage is a link to its version's folder")
+        #expect(try fixture.shell("cmp data/r1/model.bin mnt/resnet/production/model.bin").status == 0, "byte-identical to what was registered")
+        try #require(try fixture.cli.run("model-registry", "models", "update-version", "resnet", "-v", "2", "--stage", "production", "--archive-existing").status == 0)
+        #expect(fixture.wait(seconds: 5) { (try? fixture.shell("readlink mnt/resnet/production").stdout) == "2\n" }, "the move shows within the TTL")
+        #expect(try fixture.shell("cat mnt/resnet/production/model.bin").stdout == "two\n")
+        #expect(try fixture.shell("echo x > mnt/resnet/new").stderr.contains("Read-only file system"))
+    }
+
     @Test func badInputGetsAClearErrorAndLeavesNothingMounted() throws {
         let fixture = try MountFixture()
         defer { fixture.cleanUp() }

@@ -23,6 +23,20 @@ struct MemoryConformanceTests {
 
 @Suite("local flavor specifics")
 struct LocalSpecificTests {
+    @Test func lstatReportsALinkAndWhereItPointsWhileStatFollowsIt() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let store = try LocalArtifactStore(root: scratch.path)
+        try store.write(scratch.path + "/real.txt", contents: Array("content".utf8))
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/link.txt", withDestinationPath: "real.txt")
+        let link = try store.lstat(scratch.path + "/link.txt")
+        #expect(link.kind == .symlink && link.linkTarget == "real.txt")
+        #expect(try store.readlink(scratch.path + "/link.txt") == "real.txt")
+        #expect(try store.stat(scratch.path + "/link.txt").kind == .file)
+        #expect(try store.lstat(scratch.path + "/real.txt").kind == .file)
+        #expect(throws: ArtifactStoreError.self) { _ = try store.readlink(scratch.path + "/real.txt") }
+    }
+
     @Test func writingThroughASymlinkReplacesItsTarget() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

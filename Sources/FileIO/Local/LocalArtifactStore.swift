@@ -73,6 +73,21 @@ public final class LocalArtifactStore: ArtifactStore {
             modified: POSIXCalls.modified(info), permissions: UInt16(info.st_mode & 0o7777))
     }
 
+    public func lstat(_ path: String) throws -> FileInfo {
+        let target = try resolve(path).description
+        guard let info = try POSIXCalls.stat(target, followLinks: false) else {
+            throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
+        }
+        let kind = POSIXCalls.kind(of: info.st_mode)
+        guard kind == .symlink else { return try stat(path) }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = Glibc.readlink(target, &buffer, buffer.count - 1)
+        guard length >= 0 else { throw POSIXCalls.error(errno, call: "readlink", path: path) }
+        return FileInfo(
+            path: target, kind: .symlink, size: UInt64(length), modified: POSIXCalls.modified(info),
+            permissions: UInt16(info.st_mode & 0o7777), linkTarget: String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     public func scandir(_ path: String) throws -> [DirectoryEntry] {
         let fsPath = try resolve(path).description
         guard let dir = opendir(fsPath) else { throw POSIXCalls.error(errno, call: "opendir", path: path) }
