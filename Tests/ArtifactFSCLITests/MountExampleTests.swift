@@ -16,6 +16,7 @@ struct MountExampleTests {
         #expect(Self.scripts.contains("local-default-store.sh"))
         #expect(Self.scripts.contains("python-read.sh"))
         #expect(Self.scripts.contains("s3-store.sh"))
+        #expect(Self.scripts.contains("model-registry.sh"))
     }
 
     @Test(arguments: scripts)
