@@ -94,6 +94,7 @@ let package = Package(
             dependencies: ["artifactfs", "FileIO", "TestServers"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strictSettings),
         .testTarget(
             name: "S3StoreTests",
             dependencies: [
