@@ -17,14 +17,14 @@ public final class S3TestServer: Sendable {
     /// Which implementation this is.
     public let kind: Kind
     /// `http://127.0.0.1:PORT`.
-    public let endpoint: String
+    public var endpoint: String { "http://127.0.0.1:\(ports.withLock { $0[kind == .seaweedfs ? 6 : 0] })" }
     /// The access key the server was started with (SeaweedFS enforces it; moto accepts any).
     public let accessKey = "artifactfs-test"
     /// The matching secret key.
     public let secretKey = "artifactfs-test-secret"
     /// The server's data and log folder.
     public let directory: String
-    private let ports: [Int]
+    private let ports: Mutex<[Int]>
     private let process = Mutex<Process?>(nil)
 
     /// Starts a server of `kind` and creates `buckets`.
@@ -33,9 +33,16 @@ public final class S3TestServer: Sendable {
         self.kind = kind
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-\(kind)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        ports = try FreePorts.take(kind == .seaweedfs ? 11 : 1)
-        endpoint = "http://127.0.0.1:\(ports[kind == .seaweedfs ? 6 : 0])"
-        try start()
+        ports = Mutex(try FreePorts.take(kind == .seaweedfs ? 11 : 1))
+        // A port free a moment ago may be taken before the server binds it: retry on new ports.
+        for attempt in 1...3 {
+            do {
+                try start()
+                break
+            } catch is TestServerError where attempt < 3 {
+                ports.withLock { $0 = (try? FreePorts.take($0.count)) ?? $0 }
+            }
+        }
         for bucket in buckets { try createBucket(bucket) }
     }
 
@@ -58,7 +65,7 @@ public final class S3TestServer: Sendable {
         switch kind {
         case .seaweedfs:
             program = "weed"
-            let p = ports
+            let p = ports.withLock { $0 }
             arguments = [
                 "mini", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false", "-webdav=false",
                 "-master.port=\(p[0])", "-master.port.grpc=\(p[1])", "-volume.port=\(p[2])", "-volume.port.grpc=\(p[3])",
@@ -68,7 +75,7 @@ public final class S3TestServer: Sendable {
             ]
         case .moto:
             program = "moto_server"
-            arguments = ["-H", "127.0.0.1", "-p", String(ports[0])]
+            arguments = ["-H", "127.0.0.1", "-p", String(ports.withLock { $0[0] })]
         }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         // The watchdog shell ends the server when this test process goes away, however it ends.
@@ -152,7 +159,7 @@ public final class S3TestServer: Sendable {
 
     private func waitUntilReady() throws {
         let deadline = Date().addingTimeInterval(60)
-        let port = ports[kind == .seaweedfs ? 6 : 0]
+        let port = ports.withLock { $0[kind == .seaweedfs ? 6 : 0] }
         while Date() < deadline {
             if FreePorts.isListening(port), (try? runPython("import boto3\nboto3.client('s3').list_buckets()")) != nil {
                 return
@@ -204,32 +211,36 @@ final class ExitCleanup: Sendable {
 
 /// Free TCP ports on 127.0.0.1, found by binding port 0.
 public enum FreePorts {
-    /// `count` distinct ports that were free a moment ago.
-    /// - Throws: ``TestServerError`` when a socket cannot be made.
+    /// `count` distinct ports that were free a moment ago, picked at random in 20000–32767: below
+    /// the kernel's ephemeral range, so no outgoing connection (of a starting server, say) takes one
+    /// before the server binds it.
+    /// - Throws: ``TestServerError`` when no free ports are found.
     public static func take(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { sockets.forEach { close($0) } }
         var ports: [Int] = []
+        var tries = 0
         while ports.count < count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw TestServerError(message: "socket() failed") }
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                    bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
-                }
-            }
-            guard bound else { throw TestServerError(message: "bind() to 127.0.0.1:0 failed") }
-            let port = Int(UInt16(bigEndian: address.sin_port))
-            // gRPC ports of SeaweedFS default to HTTP port + 10000; we pass them all explicitly.
-            if !ports.contains(port) { ports.append(port) }
+            tries += 1
+            guard tries < 10_000 else { throw TestServerError(message: "no free ports in 20000-32767") }
+            let port = Int.random(in: 20000...32767)
+            if !ports.contains(port), isFree(port) { ports.append(port) }
         }
         return ports
+    }
+
+    /// True when a socket can bind 127.0.0.1:`port` now.
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 
     /// True when something accepts connections on 127.0.0.1:`port`.

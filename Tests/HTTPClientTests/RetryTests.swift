@@ -1,0 +1,105 @@
+import Foundation
+import HTTPClient
+import Testing
+
+/// A real HTTP server on 127.0.0.1 (Python's http.server) that answers the first `failures`
+/// requests with `status` and an S3 `SlowDown` document, then 200 — a fault injector for retries.
+final class FlakyServer {
+    let port: Int
+    private let process = Process()
+    private let output = Pipe()
+
+    init(failures: Int, status: Int) throws {
+        let script = """
+            import http.server, sys
+            failures, status, seen = int(sys.argv[1]), int(sys.argv[2]), [0]
+            class Handler(http.server.BaseHTTPRequestHandler):
+                protocol_version = 'HTTP/1.1'
+                def answer(self):
+                    length = int(self.headers.get('Content-Length') or 0)
+                    if length: self.rfile.read(length)
+                    seen[0] += 1
+                    if self.path == '/count':
+                        body = str(seen[0] - 1).encode()
+                        self.send_response(200)
+                    elif seen[0] <= failures:
+                        body = b'<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'
+                        self.send_response(status)
+                    else:
+                        body = b'ok'
+                        self.send_response(200)
+                    self.send_header('Content-Length', str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                do_GET = do_PUT = do_POST = answer
+                def log_message(self, *args): pass
+            server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, String(failures), String(status)]
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw CancellationError()
+        }
+        self.port = port
+    }
+
+    deinit {
+        // SIGKILL: the child may inherit a signal mask that blocks SIGTERM from the test's threads.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/object" }
+
+    /// How many requests (other than this one) the server answered.
+    func requestCount(_ client: HTTPClient) throws -> Int {
+        Int(String(decoding: try client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/count")).body, as: UTF8.self)) ?? -1
+    }
+}
+
+@Suite("HTTPClient retries against a flaky server")
+struct RetryTests {
+    let quick = RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.05)
+
+    @Test(arguments: [503, 500, 429])
+    func transientStatusesAreRetriedUntilSuccess(_ status: Int) throws {
+        let server = try FlakyServer(failures: 2, status: status)
+        let client = HTTPClient(configuration: HTTPClientConfiguration(retry: quick))
+        let response = try client.send(HTTPRequest(method: "GET", url: server.url))
+        #expect(response.status == 200)
+        #expect(response.body == Array("ok".utf8))
+        #expect(try server.requestCount(client) == 3)
+    }
+
+    @Test func retriesAreBounded() throws {
+        let server = try FlakyServer(failures: 10, status: 503)
+        let client = HTTPClient(configuration: HTTPClientConfiguration(retry: quick))
+        let response = try client.send(HTTPRequest(method: "PUT", url: server.url), body: UnsafeRawBufferPointer(start: nil, count: 0))
+        #expect(response.status == 503)
+        #expect(try server.requestCount(client) == 4)
+    }
+
+    @Test func requestsThatAreNotSafeToRepeatAreSentOnce() throws {
+        let server = try FlakyServer(failures: 1, status: 503)
+        let client = HTTPClient(configuration: HTTPClientConfiguration(retry: quick))
+        let response = try client.send(HTTPRequest(method: "POST", url: server.url, idempotent: false))
+        #expect(response.status == 503)
+        #expect(try server.requestCount(client) == 1)
+    }
+
+    @Test func clientErrorsAreNotRetried() throws {
+        let server = try FlakyServer(failures: 1, status: 404)
+        let client = HTTPClient(configuration: HTTPClientConfiguration(retry: quick))
+        #expect(try client.send(HTTPRequest(method: "GET", url: server.url)).status == 404)
+        #expect(try server.requestCount(client) == 1)
+    }
+}
