@@ -26,11 +26,12 @@ public enum PluginExport {
 
     static var flavors: [any Flavor] { exported.withLock { $0 ?? [] } }
 
-    /// The table, allocated once and never freed: the host may call it until the process ends.
+    /// The table (version 2: the version-1 table first), allocated once and never freed: the
+    /// host may call it until the process ends.
     static let tableAddress: UInt = {
-        let table = UnsafeMutablePointer<afs_plugin_v1>.allocate(capacity: 1)
+        let table = UnsafeMutablePointer<afs_plugin_v2>.allocate(capacity: 1)
         table.initialize(
-            to: afs_plugin_v1(
+            to: afs_plugin_v2(v1: afs_plugin_v1(
                 abi_version: PluginABI.version,
                 sdk_version: UnsafePointer(strdup(PluginABI.sdkVersion)),
                 describe: { UnsafePointer(PluginExport.description()) },
@@ -90,6 +91,20 @@ public enum PluginExport {
                     if let file { Unmanaged<FileBox>.fromOpaque(file).release() }
                 },
                 free_string: { text in free(text) }
+            ),
+                component_make: { type, flavor, config, component, result in
+                    PluginExport.answer(result) {
+                        let made = try PluginExport.makeComponent(type, flavor, config)
+                        component?.pointee = Unmanaged.passRetained(made).toOpaque()
+                        return "{}"
+                    }
+                },
+                component_call: { component, request, result in
+                    PluginExport.answer(result) { try ComponentBox.from(component).call(text(request)) }
+                },
+                component_release: { component in
+                    if let component { Unmanaged<ComponentBox>.fromOpaque(component).release() }
+                }
             ))
         return UInt(bitPattern: table)
     }()
@@ -128,6 +143,22 @@ public enum PluginExport {
             throw StackError(.invalidArgument, "flavor '\(flavor.name)' does not conform to ArtifactStoreFlavor")
         }
         return try storeFlavor.makeStore(PluginJSON.decode(ComponentConfig.self, from: text(config)))
+    }
+
+    /// Makes a component of a type other than artifact store: today a model registry.
+    static func makeComponent(_ typeName: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ config: UnsafePointer<CChar>?) throws
+        -> ComponentBox
+    {
+        guard let type = StackComponentType(rawValue: text(typeName)) else {
+            throw StackError(.invalidArgument, "unknown component type '\(text(typeName))'")
+        }
+        let flavor = try flavor(text(name), type: type)
+        guard let registryFlavor = flavor as? any StandaloneModelRegistryFlavor else {
+            throw StackError(
+                .invalidArgument,
+                "\(type.displayName) flavor '\(flavor.name)' has no implementation a plugin can serve (model-registry flavors conform to StandaloneModelRegistryFlavor)")
+        }
+        return ComponentBox(registry: try registryFlavor.makeRegistry(PluginJSON.decode(ComponentConfig.self, from: text(config))))
     }
 
     /// Runs `body`, putting its JSON answer (or the error's) into `out`; 0 on success, -1 on failure.
@@ -191,6 +222,31 @@ final class StoreBox: Sendable {
             throw ArtifactStoreError(.unsupportedOperation, path: request.path ?? "", "unknown store operation '\(request.op)'")
         }
         return "{}"
+    }
+}
+
+/// A component handed to the host as an opaque pointer: today always a model registry.
+final class ComponentBox: Sendable {
+    let registry: any ModelRegistry
+
+    init(registry: any ModelRegistry) {
+        self.registry = registry
+    }
+
+    static func from(_ pointer: UnsafeMutableRawPointer?) throws -> ComponentBox {
+        guard let pointer else { throw ModelRegistryError(.invalidValue, "null component pointer") }
+        return Unmanaged<ComponentBox>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Decodes one ``ModelRegistryCall`` and runs it.
+    func call(_ request: String) throws -> String {
+        let call: ModelRegistryCall
+        do {
+            call = try PluginJSON.decode(ModelRegistryCall.self, from: request)
+        } catch {
+            throw ModelRegistryError(.invalidValue, "malformed model-registry call \(request): \(error)")
+        }
+        return try call.perform(on: registry)
     }
 }
 
