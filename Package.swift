@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "ArtifactFSCLITests",
             dependencies: [
-                "artifactfs", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistryAPI", "ArtifactStoreConformance",
+                "artifactfs", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry", "ArtifactStoreConformance",
                 "TestServers",
             ],
             swiftSettings: strictSettings

@@ -105,11 +105,11 @@ public final class PluginLibrary: Sendable {
         abiVersion >= PluginABI.componentsVersion ? UnsafePointer<afs_plugin_v2>(bitPattern: tableAddress)!.pointee : nil
     }
 
-    /// Checks that this plugin's ABI can make components of `type`: artifact stores need
-    /// version 1, every other type version 2.
+    /// Checks that this plugin's ABI can serve flavors of `type`: model registries need version 2
+    /// (components); artifact stores, and the types only declared (not yet made from plugins), version 1.
     /// - Throws: ``StackError`` `.invalidArgument` naming the path and both versions.
     public func checkServes(_ type: StackComponentType) throws {
-        guard type != .artifactStore, abiVersion < PluginABI.componentsVersion else { return }
+        guard type == .modelRegistry, abiVersion < PluginABI.componentsVersion else { return }
         throw StackError(
             .invalidArgument,
             "plugin '\(path)' speaks plugin ABI version \(abiVersion), but \(type.displayName) flavors need ABI version \(PluginABI.componentsVersion) (this artifactfs speaks \(PluginABI.version)): rebuild the plugin against this release's ArtifactFSPlugin SDK")
