@@ -31,67 +31,68 @@ public enum PluginExport {
     static let tableAddress: UInt = {
         let table = UnsafeMutablePointer<afs_plugin_v2>.allocate(capacity: 1)
         table.initialize(
-            to: afs_plugin_v2(v1: afs_plugin_v1(
-                abi_version: PluginABI.version,
-                sdk_version: UnsafePointer(strdup(PluginABI.sdkVersion)),
-                describe: { UnsafePointer(PluginExport.description()) },
-                prepare: { type, flavor, config, result in
-                    PluginExport.answer(result) { try PluginExport.prepare(type, flavor, config) }
-                },
-                store_make: { flavor, config, store, result in
-                    PluginExport.answer(result) {
-                        let made = try PluginExport.makeStore(flavor, config)
-                        store?.pointee = Unmanaged.passRetained(StoreBox(made)).toOpaque()
-                        return try PluginJSON.encode(StoreDescription(made))
-                    }
-                },
-                store_call: { store, request, result in
-                    PluginExport.answer(result) {
-                        try StoreBox.from(store).call(PluginJSON.decode(StoreRequest.self, from: text(request)))
-                    }
-                },
-                store_release: { store in
-                    if let store { Unmanaged<StoreBox>.fromOpaque(store).release() }
-                },
-                file_open: { store, path, mode, file, error in
-                    PluginExport.answer(error) {
-                        let box = try StoreBox.from(store)
-                        let name = text(path)
-                        let handle = try box.store.open(name, mode: OpenMode(parsing: text(mode), path: name))
-                        file?.pointee = Unmanaged.passRetained(FileBox(handle)).toOpaque()
-                        return nil
-                    }
-                },
-                file_read: { file, buffer, count, offset, error in
-                    PluginExport.count(error) {
-                        let handle = try FileBox.from(file).handle
-                        let target = UnsafeMutableRawBufferPointer(start: buffer, count: Int(count))
-                        return offset < 0 ? try handle.read(into: target) : try handle.read(at: UInt64(offset), into: target)
-                    }
-                },
-                file_write: { file, buffer, count, error in
-                    Int32(PluginExport.count(error) {
-                        try FileBox.from(file).handle.write(UnsafeRawBufferPointer(start: buffer, count: Int(count)))
-                        return 0
-                    })
-                },
-                file_seek: { file, offset, origin, error in
-                    PluginExport.count(error) {
-                        let from: SeekOrigin = origin == 0 ? .start : origin == 1 ? .current : .end
-                        return Int(try FileBox.from(file).handle.seek(to: offset, from: from))
-                    }
-                },
-                file_close: { file, error in
-                    Int32(PluginExport.count(error) {
-                        try FileBox.from(file).handle.close()
-                        return 0
-                    })
-                },
-                file_release: { file in
-                    if let file { Unmanaged<FileBox>.fromOpaque(file).release() }
-                },
-                free_string: { text in free(text) }
-            ),
+            to: afs_plugin_v2(
+                v1: afs_plugin_v1(
+                    abi_version: PluginABI.version,
+                    sdk_version: UnsafePointer(strdup(PluginABI.sdkVersion)),
+                    describe: { UnsafePointer(PluginExport.description()) },
+                    prepare: { type, flavor, config, result in
+                        PluginExport.answer(result) { try PluginExport.prepare(type, flavor, config) }
+                    },
+                    store_make: { flavor, config, store, result in
+                        PluginExport.answer(result) {
+                            let made = try PluginExport.makeStore(flavor, config)
+                            store?.pointee = Unmanaged.passRetained(StoreBox(made)).toOpaque()
+                            return try PluginJSON.encode(StoreDescription(made))
+                        }
+                    },
+                    store_call: { store, request, result in
+                        PluginExport.answer(result) {
+                            try StoreBox.from(store).call(PluginJSON.decode(StoreRequest.self, from: text(request)))
+                        }
+                    },
+                    store_release: { store in
+                        if let store { Unmanaged<StoreBox>.fromOpaque(store).release() }
+                    },
+                    file_open: { store, path, mode, file, error in
+                        PluginExport.answer(error) {
+                            let box = try StoreBox.from(store)
+                            let name = text(path)
+                            let handle = try box.store.open(name, mode: OpenMode(parsing: text(mode), path: name))
+                            file?.pointee = Unmanaged.passRetained(FileBox(handle)).toOpaque()
+                            return nil
+                        }
+                    },
+                    file_read: { file, buffer, count, offset, error in
+                        PluginExport.count(error) {
+                            let handle = try FileBox.from(file).handle
+                            let target = UnsafeMutableRawBufferPointer(start: buffer, count: Int(count))
+                            return offset < 0 ? try handle.read(into: target) : try handle.read(at: UInt64(offset), into: target)
+                        }
+                    },
+                    file_write: { file, buffer, count, error in
+                        Int32(PluginExport.count(error) {
+                            try FileBox.from(file).handle.write(UnsafeRawBufferPointer(start: buffer, count: Int(count)))
+                            return 0
+                        })
+                    },
+                    file_seek: { file, offset, origin, error in
+                        PluginExport.count(error) {
+                            let from: SeekOrigin = origin == 0 ? .start : origin == 1 ? .current : .end
+                            return Int(try FileBox.from(file).handle.seek(to: offset, from: from))
+                        }
+                    },
+                    file_close: { file, error in
+                        Int32(PluginExport.count(error) {
+                            try FileBox.from(file).handle.close()
+                            return 0
+                        })
+                    },
+                    file_release: { file in
+                        if let file { Unmanaged<FileBox>.fromOpaque(file).release() }
+                    },
+                    free_string: { text in free(text) }
+                ),
                 component_make: { type, flavor, config, component, result in
                     PluginExport.answer(result) {
                         let made = try PluginExport.makeComponent(type, flavor, config)
