@@ -49,6 +49,58 @@ struct ModelRegistryPluginTests {
         #expect(taken.stderr.contains("model 'resnet' already exists"), "\(taken.stderr)")
     }
 
+    @Test func everyProtocolMethodCrossesThePluginBoundary() throws {
+        let library = try PluginFixtures.modelRegistryLibrary()
+        let description = try #require(try PluginLibrary.load(library).flavors.first { $0.name == "folder" })
+        let flavor = PluginModelRegistryFlavor(description, source: library, library: library)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("folder-registry-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/resnet", withIntermediateDirectories: true)
+        try Data("weights".utf8).write(to: URL(fileURLWithPath: base + "/resnet/model.bin"))
+        let registry = try flavor.makeRegistry(flavor.validate(["folder": .string(base + "/records")]))
+        #expect(registry is PluginModelRegistry)
+
+        let start = Date().addingTimeInterval(-1)
+        let model = try registry.registerModel("resnet", description: "image model", tags: ["team": "vision"])
+        #expect(model.created >= start && model.tags == ["team": "vision"])
+        try registry.registerModel("bert", description: nil, tags: [:])
+        try registry.updateModel("resnet", description: nil, tags: ["tier": "gold"], removeTags: ["team"])
+        #expect(try registry.model("resnet") == RegisteredModel(name: "resnet", description: "image model", tags: ["tier": "gold"], created: model.created, updated: registry.model("resnet").updated))
+        #expect(try registry.models(nameContains: "e", tags: [:]).map(\.name) == ["bert", "resnet"])
+        #expect(try registry.models(nameContains: nil, tags: ["tier": "gold"]).map(\.name) == ["resnet"])
+
+        let first = try registry.registerModelVersion(
+            ModelVersionRequest(model: "resnet", sourceURI: base + "/resnet", format: "onnx", metadata: [ModelVersionMetadata.pipelineName: "train"]))
+        let second = try registry.registerModelVersion(ModelVersionRequest(model: "resnet", version: "v2", sourceURI: base + "/resnet/model.bin"))
+        #expect(first.version == "1" && first.storedURI == base + "/resnet" && first.format == "onnx")
+        #expect(try registry.modelVersion("resnet", version: "1") == first, "dates and every field survive the JSON round trip")
+        try registry.updateModelVersion("resnet", version: "1", description: "first", metadata: [:], removeMetadata: [], stage: .production, archiveExisting: false)
+        let refused = try #require(throws: ModelRegistryError.self) {
+            try registry.updateModelVersion("resnet", version: "v2", description: nil, metadata: [:], removeMetadata: [], stage: .production, archiveExisting: false)
+        }
+        #expect(refused.code == .invalidValue)
+        #expect(try registry.latestModelVersion("resnet", stage: .production)?.version == "1")
+        #expect(try registry.latestModelVersion("resnet", stage: .staging) == nil)
+        #expect(try registry.modelVersions(ModelVersionFilter(model: "resnet", metadata: [ModelVersionMetadata.pipelineName: "train"])).map(\.version) == ["1"])
+        #expect(try registry.modelVersions(ModelVersionFilter(sourceURI: second.sourceURI)).map(\.version) == ["v2"])
+        #expect(try registry.modelVersions(ModelVersionFilter(model: "resnet", count: 1, orderByDate: .descending)).map(\.version) == ["v2"])
+
+        try registry.setAlias("resnet", alias: "champion", version: "v2")
+        #expect(try registry.modelVersion("resnet", alias: "champion").version == "v2")
+        try registry.deleteAlias("resnet", alias: "champion")
+        #expect((try #require(throws: ModelRegistryError.self) { try registry.modelVersion("resnet", alias: "champion") }).code == .notFound)
+
+        let loaded = try registry.loadModelVersion("resnet", version: "v2", into: base + "/loaded")
+        #expect(try String(contentsOfFile: loaded, encoding: .utf8) == "weights")
+        try registry.deleteModelVersion("resnet", version: "v2")
+        #expect(FileManager.default.fileExists(atPath: base + "/resnet/model.bin"), "the registry never removes files it did not copy")
+        let gone = try #require(throws: ModelRegistryError.self) { try registry.modelVersion("resnet", version: "v2") }
+        #expect(gone.code == .notFound && gone.message == "version v2 of model 'resnet' does not exist")
+        try registry.deleteModel("resnet")
+        #expect((try #require(throws: ModelRegistryError.self) { try registry.model("resnet") }).code == .notFound)
+        #expect((try #require(throws: ModelRegistryError.self) { try registry.registerModel("bert", description: nil, tags: [:]) }).code == .alreadyExists)
+    }
+
     @Test func aModelRegistryPluginOfABI1IsRefusedNamingBothVersions() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }

@@ -124,7 +124,7 @@ public final class FolderModelRegistry: ModelRegistry {
                 if !others.isEmpty && !archiveExisting {
                     throw ModelRegistryError(
                         .invalidValue,
-                        "version \(others[0].version) of model '\(model)' is in Production: pass archiveExisting (--archive-existing) to archive it")
+                        "version \(others[0].version) of model '\(model)' is in Production: archive it explicitly (archive existing versions) to promote version \(version)")
                 }
                 for var other in others {
                     other.stage = .archived
