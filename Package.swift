@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "ArtifactStoreConformance", targets: ["ArtifactStoreConformance"]),
         .library(name: "StackModel", targets: ["StackModel"]),
+        .library(name: "ModelRegistryAPI", targets: ["ModelRegistryAPI"]),
         .library(name: "ArtifactFSPlugin", targets: ["ArtifactFSPlugin"]),
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
@@ -38,15 +39,16 @@ let package = Package(
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
         .target(name: "FuseBridge", dependencies: ["FileIO", "CFuse"], swiftSettings: strictSettings),
         .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
+        .target(name: "ModelRegistryAPI", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(name: "CArtifactFSPlugin"),
         .target(
             name: "ArtifactFSPlugin",
-            dependencies: ["FileIO", "StackModel", "CArtifactFSPlugin"],
+            dependencies: ["FileIO", "StackModel", "ModelRegistryAPI", "CArtifactFSPlugin"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "PluginHost",
-            dependencies: ["FileIO", "StackModel", "ArtifactFSPlugin", "CArtifactFSPlugin"],
+            dependencies: ["FileIO", "StackModel", "ModelRegistryAPI", "ArtifactFSPlugin", "CArtifactFSPlugin"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -64,7 +66,9 @@ let package = Package(
         ),
         .target(
             name: "ModelRegistry",
-            dependencies: ["FileIO", "Stacks", "HTTPClient", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FileIO", "Stacks", "ModelRegistryAPI", "ArtifactFSPlugin", "HTTPClient", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .systemLibrary(
@@ -116,7 +120,8 @@ let package = Package(
         .testTarget(
             name: "ArtifactFSCLITests",
             dependencies: [
-                "artifactfs", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ArtifactStoreConformance", "TestServers",
+                "artifactfs", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry", "ArtifactStoreConformance",
+                "TestServers",
             ],
             swiftSettings: strictSettings
         ),

@@ -26,70 +26,86 @@ public enum PluginExport {
 
     static var flavors: [any Flavor] { exported.withLock { $0 ?? [] } }
 
-    /// The table, allocated once and never freed: the host may call it until the process ends.
+    /// The table (version 2: the version-1 table first), allocated once and never freed: the
+    /// host may call it until the process ends.
     static let tableAddress: UInt = {
-        let table = UnsafeMutablePointer<afs_plugin_v1>.allocate(capacity: 1)
+        let table = UnsafeMutablePointer<afs_plugin_v2>.allocate(capacity: 1)
         table.initialize(
-            to: afs_plugin_v1(
-                abi_version: PluginABI.version,
-                sdk_version: UnsafePointer(strdup(PluginABI.sdkVersion)),
-                describe: { UnsafePointer(PluginExport.description()) },
-                prepare: { type, flavor, config, result in
-                    PluginExport.answer(result) { try PluginExport.prepare(type, flavor, config) }
-                },
-                store_make: { flavor, config, store, result in
+            to: afs_plugin_v2(
+                v1: afs_plugin_v1(
+                    abi_version: PluginABI.version,
+                    sdk_version: UnsafePointer(strdup(PluginABI.sdkVersion)),
+                    describe: { UnsafePointer(PluginExport.description()) },
+                    prepare: { type, flavor, config, result in
+                        PluginExport.answer(result) { try PluginExport.prepare(type, flavor, config) }
+                    },
+                    store_make: { flavor, config, store, result in
+                        PluginExport.answer(result) {
+                            let made = try PluginExport.makeStore(flavor, config)
+                            store?.pointee = Unmanaged.passRetained(StoreBox(made)).toOpaque()
+                            return try PluginJSON.encode(StoreDescription(made))
+                        }
+                    },
+                    store_call: { store, request, result in
+                        PluginExport.answer(result) {
+                            try StoreBox.from(store).call(PluginJSON.decode(StoreRequest.self, from: text(request)))
+                        }
+                    },
+                    store_release: { store in
+                        if let store { Unmanaged<StoreBox>.fromOpaque(store).release() }
+                    },
+                    file_open: { store, path, mode, file, error in
+                        PluginExport.answer(error) {
+                            let box = try StoreBox.from(store)
+                            let name = text(path)
+                            let handle = try box.store.open(name, mode: OpenMode(parsing: text(mode), path: name))
+                            file?.pointee = Unmanaged.passRetained(FileBox(handle)).toOpaque()
+                            return nil
+                        }
+                    },
+                    file_read: { file, buffer, count, offset, error in
+                        PluginExport.count(error) {
+                            let handle = try FileBox.from(file).handle
+                            let target = UnsafeMutableRawBufferPointer(start: buffer, count: Int(count))
+                            return offset < 0 ? try handle.read(into: target) : try handle.read(at: UInt64(offset), into: target)
+                        }
+                    },
+                    file_write: { file, buffer, count, error in
+                        Int32(PluginExport.count(error) {
+                            try FileBox.from(file).handle.write(UnsafeRawBufferPointer(start: buffer, count: Int(count)))
+                            return 0
+                        })
+                    },
+                    file_seek: { file, offset, origin, error in
+                        PluginExport.count(error) {
+                            let from: SeekOrigin = origin == 0 ? .start : origin == 1 ? .current : .end
+                            return Int(try FileBox.from(file).handle.seek(to: offset, from: from))
+                        }
+                    },
+                    file_close: { file, error in
+                        Int32(PluginExport.count(error) {
+                            try FileBox.from(file).handle.close()
+                            return 0
+                        })
+                    },
+                    file_release: { file in
+                        if let file { Unmanaged<FileBox>.fromOpaque(file).release() }
+                    },
+                    free_string: { text in free(text) }
+                ),
+                component_make: { type, flavor, config, component, result in
                     PluginExport.answer(result) {
-                        let made = try PluginExport.makeStore(flavor, config)
-                        store?.pointee = Unmanaged.passRetained(StoreBox(made)).toOpaque()
-                        return try PluginJSON.encode(StoreDescription(made))
+                        let made = try PluginExport.makeComponent(type, flavor, config)
+                        component?.pointee = Unmanaged.passRetained(made).toOpaque()
+                        return "{}"
                     }
                 },
-                store_call: { store, request, result in
-                    PluginExport.answer(result) {
-                        try StoreBox.from(store).call(PluginJSON.decode(StoreRequest.self, from: text(request)))
-                    }
+                component_call: { component, request, result in
+                    PluginExport.answer(result) { try ComponentBox.from(component).call(text(request)) }
                 },
-                store_release: { store in
-                    if let store { Unmanaged<StoreBox>.fromOpaque(store).release() }
-                },
-                file_open: { store, path, mode, file, error in
-                    PluginExport.answer(error) {
-                        let box = try StoreBox.from(store)
-                        let name = text(path)
-                        let handle = try box.store.open(name, mode: OpenMode(parsing: text(mode), path: name))
-                        file?.pointee = Unmanaged.passRetained(FileBox(handle)).toOpaque()
-                        return nil
-                    }
-                },
-                file_read: { file, buffer, count, offset, error in
-                    PluginExport.count(error) {
-                        let handle = try FileBox.from(file).handle
-                        let target = UnsafeMutableRawBufferPointer(start: buffer, count: Int(count))
-                        return offset < 0 ? try handle.read(into: target) : try handle.read(at: UInt64(offset), into: target)
-                    }
-                },
-                file_write: { file, buffer, count, error in
-                    Int32(PluginExport.count(error) {
-                        try FileBox.from(file).handle.write(UnsafeRawBufferPointer(start: buffer, count: Int(count)))
-                        return 0
-                    })
-                },
-                file_seek: { file, offset, origin, error in
-                    PluginExport.count(error) {
-                        let from: SeekOrigin = origin == 0 ? .start : origin == 1 ? .current : .end
-                        return Int(try FileBox.from(file).handle.seek(to: offset, from: from))
-                    }
-                },
-                file_close: { file, error in
-                    Int32(PluginExport.count(error) {
-                        try FileBox.from(file).handle.close()
-                        return 0
-                    })
-                },
-                file_release: { file in
-                    if let file { Unmanaged<FileBox>.fromOpaque(file).release() }
-                },
-                free_string: { text in free(text) }
+                component_release: { component in
+                    if let component { Unmanaged<ComponentBox>.fromOpaque(component).release() }
+                }
             ))
         return UInt(bitPattern: table)
     }()
@@ -128,6 +144,22 @@ public enum PluginExport {
             throw StackError(.invalidArgument, "flavor '\(flavor.name)' does not conform to ArtifactStoreFlavor")
         }
         return try storeFlavor.makeStore(PluginJSON.decode(ComponentConfig.self, from: text(config)))
+    }
+
+    /// Makes a component of a type other than artifact store: today a model registry.
+    static func makeComponent(_ typeName: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ config: UnsafePointer<CChar>?) throws
+        -> ComponentBox
+    {
+        guard let type = StackComponentType(rawValue: text(typeName)) else {
+            throw StackError(.invalidArgument, "unknown component type '\(text(typeName))'")
+        }
+        let flavor = try flavor(text(name), type: type)
+        guard let registryFlavor = flavor as? any StandaloneModelRegistryFlavor else {
+            throw StackError(
+                .invalidArgument,
+                "\(type.displayName) flavor '\(flavor.name)' has no implementation a plugin can serve (model-registry flavors conform to StandaloneModelRegistryFlavor)")
+        }
+        return ComponentBox(registry: try registryFlavor.makeRegistry(PluginJSON.decode(ComponentConfig.self, from: text(config))))
     }
 
     /// Runs `body`, putting its JSON answer (or the error's) into `out`; 0 on success, -1 on failure.
@@ -191,6 +223,31 @@ final class StoreBox: Sendable {
             throw ArtifactStoreError(.unsupportedOperation, path: request.path ?? "", "unknown store operation '\(request.op)'")
         }
         return "{}"
+    }
+}
+
+/// A component handed to the host as an opaque pointer: today always a model registry.
+final class ComponentBox: Sendable {
+    let registry: any ModelRegistry
+
+    init(registry: any ModelRegistry) {
+        self.registry = registry
+    }
+
+    static func from(_ pointer: UnsafeMutableRawPointer?) throws -> ComponentBox {
+        guard let pointer else { throw ModelRegistryError(.invalidValue, "null component pointer") }
+        return Unmanaged<ComponentBox>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Decodes one ``ModelRegistryCall`` and runs it.
+    func call(_ request: String) throws -> String {
+        let call: ModelRegistryCall
+        do {
+            call = try PluginJSON.decode(ModelRegistryCall.self, from: request)
+        } catch {
+            throw ModelRegistryError(.invalidValue, "malformed model-registry call \(request): \(error)")
+        }
+        return try call.perform(on: registry)
     }
 }
 

@@ -3,8 +3,12 @@ import Foundation
 
 /// The facts of the plugin ABI (`artifactfs_plugin.h`) that host and plugin must agree on.
 public enum PluginABI {
-    /// The table layout this SDK builds and this `artifactfs` reads; a plugin of another version is refused.
+    /// The table layout this SDK builds and this `artifactfs` reads; a plugin of a newer version is refused.
     public static let version = UInt32(ARTIFACTFS_PLUGIN_ABI_VERSION)
+    /// The oldest table layout this `artifactfs` still loads: version-1 plugins serve artifact stores only.
+    public static let oldestVersion = UInt32(ARTIFACTFS_PLUGIN_ABI_OLDEST_VERSION)
+    /// The first version whose table makes components of other types (model registries).
+    public static let componentsVersion: UInt32 = 2
     /// The release of this SDK, recorded with each registration and shown in messages.
     public static let sdkVersion = "1.0.0"
     /// The symbol every plugin exports: `const afs_plugin_v1 *artifactfs_plugin_entry(void)`.
@@ -89,10 +93,11 @@ public struct StoreRequest: Codable, Sendable {
     }
 }
 
-/// An error as it crosses the boundary: enough to rebuild the same ``ArtifactStoreError`` or
-/// ``StackError`` on the other side, so a plugin's `notFound` is the host's `notFound` (and `ENOENT`).
+/// An error as it crosses the boundary: enough to rebuild the same ``ArtifactStoreError``,
+/// ``StackError`` or ``ModelRegistryError`` on the other side, so a plugin's `notFound` is the
+/// host's `notFound` (and `ENOENT`).
 public struct PluginFailure: Codable, Sendable, Error {
-    /// `store` for an ``ArtifactStoreError``, `config` for a ``StackError``.
+    /// `store` for an ``ArtifactStoreError``, `config` for a ``StackError``, `model_registry` for a ``ModelRegistryError``.
     public var domain: String
     /// The code's name (`notFound`, `invalidConfig`).
     public var code: String
@@ -108,6 +113,8 @@ public struct PluginFailure: Codable, Sendable, Error {
             (domain, code, path, message) = ("store", error.code.description, error.path, error.message)
         case let error as StackError:
             (domain, code, path, message) = ("config", error.code.rawValue, "", error.message)
+        case let error as ModelRegistryError:
+            (domain, code, path, message) = ("model_registry", error.code.rawValue, "", error.message)
         case let error as PluginFailure:
             self = error
         default:
@@ -119,6 +126,9 @@ public struct PluginFailure: Codable, Sendable, Error {
     public var error: any Error {
         if domain == "config" {
             return StackError(StackError.Code(rawValue: code) ?? .invalidConfig, message)
+        }
+        if domain == "model_registry" {
+            return ModelRegistryError(ModelRegistryError.Code(rawValue: code) ?? .backend, message)
         }
         return ArtifactStoreError(ArtifactStoreError.Code(name: code) ?? .io, path: path, message)
     }

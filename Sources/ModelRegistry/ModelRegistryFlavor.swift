@@ -1,7 +1,9 @@
+import ArtifactFSPlugin
 import FileIO
 import Stacks
 
-/// A flavor of model registry: it makes a ``ModelRegistry`` from a component's config.
+/// A built-in flavor of model registry: it makes a ``ModelRegistry`` from a component's config and
+/// the project's metadata store. Plugins declare ``StandaloneModelRegistryFlavor``s instead (config only).
 public protocol ModelRegistryFlavor: Flavor {
     /// Makes the registry; called only when the component is used, with secrets resolved.
     func makeRegistry(_ config: ComponentConfig, metadata: MetadataStore) throws -> any ModelRegistry
@@ -47,9 +49,13 @@ extension MetadataStore {
             }
             component = active
         }
-        guard let flavor = try flavors.flavor(component.flavor, of: .modelRegistry) as? any ModelRegistryFlavor else {
+        switch try flavors.flavor(component.flavor, of: .modelRegistry) {
+        case let flavor as any ModelRegistryFlavor:
+            return try flavor.makeRegistry(resolvedConfig(of: component), metadata: self)
+        case let flavor as any StandaloneModelRegistryFlavor:
+            return try flavor.makeRegistry(resolvedConfig(of: component))
+        default:
             throw StackError(.invalidConfig, "model-registry flavor '\(component.flavor)' cannot make a registry")
         }
-        return try flavor.makeRegistry(resolvedConfig(of: component), metadata: self)
     }
 }

@@ -73,12 +73,46 @@ public struct PluginArtifactStoreFlavor: ArtifactStoreFlavor, PluginBackedFlavor
     }
 }
 
+/// A plugin's model-registry flavor: its registries are ``PluginModelRegistry``s, made through the
+/// version-2 table.
+public struct PluginModelRegistryFlavor: StandaloneModelRegistryFlavor, PluginBackedFlavor {
+    /// The flavor as its plugin described it.
+    public let declaration: FlavorDescription
+    public let source: String
+    public let library: String
+
+    /// A model-registry flavor described by the plugin at `library`.
+    public init(_ description: FlavorDescription, source: String, library: String) {
+        self.declaration = description
+        self.source = source
+        self.library = library
+    }
+
+    public var name: String { declaration.name }
+    public var summary: String { declaration.summary }
+    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
+
+    /// Runs the plugin's own checks.
+    /// - Throws: ``StackError`` from the plugin naming the field at fault, or when the plugin no longer loads.
+    public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
+        try PluginLibrary.load(library).prepare(type: .modelRegistry, flavor: name, config: config)
+    }
+
+    /// Makes the registry inside the plugin, loading it on first use.
+    /// - Throws: ``StackError`` when the plugin no longer loads or speaks an ABI without model
+    ///   registries; the plugin's error for a bad config.
+    public func makeRegistry(_ config: ComponentConfig) throws -> any ModelRegistry {
+        try PluginLibrary.load(library).makeModelRegistry(flavor: name, config: config)
+    }
+}
+
 extension FlavorDescription {
-    /// The host-side flavor for this description: an artifact-store flavor for that type, a
-    /// generic one for the others; nil for a type this `artifactfs` does not know.
+    /// The host-side flavor for this description: an artifact-store or model-registry flavor for
+    /// those types, a generic one for the others; nil for a type this `artifactfs` does not know.
     public func flavor(source: String, library: String) -> (any PluginBackedFlavor)? {
         guard let type = componentType else { return nil }
         if type == .artifactStore { return PluginArtifactStoreFlavor(self, source: source, library: library) }
+        if type == .modelRegistry { return PluginModelRegistryFlavor(self, source: source, library: library) }
         return PluginFlavor(self, type: type, source: source, library: library)
     }
 }

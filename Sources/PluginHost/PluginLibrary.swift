@@ -17,6 +17,8 @@ public final class PluginLibrary: Sendable {
     public let path: String
     /// The SDK release the plugin was built with.
     public let sdkVersion: String
+    /// The plugin ABI version its table speaks (between ``PluginABI/oldestVersion`` and ``PluginABI/version``).
+    public let abiVersion: UInt32
     /// The flavors it carries, of any component type.
     public let flavors: [FlavorDescription]
     private let tableAddress: UInt
@@ -25,7 +27,8 @@ public final class PluginLibrary: Sendable {
 
     /// Loads the plugin at `path` (once per process) and checks it: it must load as a shared
     /// library, export `artifactfs_plugin_entry`, speak this host's ABI version (checked before
-    /// anything else in its table is read) and describe its flavors in valid JSON.
+    /// anything else in its table is read; an older version it can still read is accepted) and
+    /// describe its flavors in valid JSON.
     /// - Throws: ``StackError`` naming the path: `notFound` for a missing file, `invalidArgument`
     ///   for anything that is not a plugin this `artifactfs` can use.
     public static func load(_ path: String) throws -> PluginLibrary {
@@ -61,12 +64,18 @@ public final class PluginLibrary: Sendable {
         }
         // The ABI version is the table's first field in every version: read it alone first.
         let abiVersion = UnsafeRawPointer(raw).load(as: UInt32.self)
-        guard abiVersion == PluginABI.version else {
+        guard (PluginABI.oldestVersion...PluginABI.version).contains(abiVersion) else {
             throw StackError(
                 .invalidArgument,
-                "plugin '\(path)' speaks plugin ABI version \(abiVersion), but this artifactfs speaks ABI version \(PluginABI.version) (SDK \(PluginABI.sdkVersion)): rebuild the plugin against this release's ArtifactFSPlugin SDK")
+                "plugin '\(path)' speaks plugin ABI version \(abiVersion), but this artifactfs speaks ABI version \(PluginABI.version) (and reads versions from \(PluginABI.oldestVersion); SDK \(PluginABI.sdkVersion)): rebuild the plugin against this release's ArtifactFSPlugin SDK")
         }
         let table = raw.pointee
+        if abiVersion >= PluginABI.componentsVersion {
+            let components = UnsafeRawPointer(raw).assumingMemoryBound(to: afs_plugin_v2.self).pointee
+            guard components.component_make != nil, components.component_call != nil else {
+                throw StackError(.invalidArgument, "plugin '\(path)': its table (ABI version \(abiVersion)) lacks the component functions")
+            }
+        }
         guard let describe = table.describe, table.prepare != nil, table.store_make != nil, table.store_call != nil,
             table.file_open != nil, table.file_read != nil, table.free_string != nil
         else {
@@ -81,13 +90,29 @@ public final class PluginLibrary: Sendable {
         }
         self.path = path
         self.sdkVersion = table.sdk_version.map { String(cString: $0) } ?? "unknown"
+        self.abiVersion = abiVersion
         self.flavors = description.flavors
         self.tableAddress = UInt(bitPattern: raw)
     }
 
-    /// The plugin's function table.
+    /// The plugin's function table (of every version, its version-1 part).
     var table: afs_plugin_v1 {
         UnsafePointer<afs_plugin_v1>(bitPattern: tableAddress)!.pointee
+    }
+
+    /// The version-2 table, read only from a plugin that speaks version 2 or later.
+    var components: afs_plugin_v2? {
+        abiVersion >= PluginABI.componentsVersion ? UnsafePointer<afs_plugin_v2>(bitPattern: tableAddress)!.pointee : nil
+    }
+
+    /// Checks that this plugin's ABI can serve flavors of `type`: model registries need version 2
+    /// (components); artifact stores, and the types only declared (not yet made from plugins), version 1.
+    /// - Throws: ``StackError`` `.invalidArgument` naming the path and both versions.
+    public func checkServes(_ type: StackComponentType) throws {
+        guard type == .modelRegistry, abiVersion < PluginABI.componentsVersion else { return }
+        throw StackError(
+            .invalidArgument,
+            "plugin '\(path)' speaks plugin ABI version \(abiVersion), but \(type.displayName) flavors need ABI version \(PluginABI.componentsVersion) (this artifactfs speaks \(PluginABI.version)): rebuild the plugin against this release's ArtifactFSPlugin SDK")
     }
 
     // MARK: - Calls
@@ -111,6 +136,19 @@ public final class PluginLibrary: Sendable {
         let description = try decode(StoreDescription.self, answer)
         guard let store else { throw StackError(.invalidArgument, "plugin '\(path)' made no store for flavor '\(flavor)'") }
         return try PluginArtifactStore(library: self, address: UInt(bitPattern: store), description: description)
+    }
+
+    /// Makes a model registry of the flavor `flavor`.
+    /// - Throws: ``StackError`` when the plugin's ABI has no components, or the plugin's error for a bad config.
+    func makeModelRegistry(flavor: String, config: ComponentConfig) throws -> PluginModelRegistry {
+        try checkServes(.modelRegistry)
+        guard let components else { throw StackError(.invalidArgument, "plugin '\(path)' has no component table") }
+        var component: UnsafeMutableRawPointer?
+        _ = try call { result in
+            components.component_make!(StackComponentType.modelRegistry.rawValue, flavor, try PluginJSON.encode(config), &component, result)
+        }
+        guard let component else { throw StackError(.invalidArgument, "plugin '\(path)' made no model registry for flavor '\(flavor)'") }
+        return PluginModelRegistry(library: self, flavor: flavor, address: UInt(bitPattern: component))
     }
 
     /// Runs one table call that answers through a `char **`, turning its error JSON into a thrown error.

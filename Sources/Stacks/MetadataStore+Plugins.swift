@@ -24,7 +24,7 @@ extension MetadataStore {
     /// this project has them. `path` is a built shared library or a Swift package folder (built
     /// first); a relative one is taken from `base`, the folder where `artifactfs init` ran.
     /// - Throws: ``StackError`` for a missing file, something that is not a plugin, an ABI version
-    ///   this `artifactfs` does not speak, a plugin without flavors of `type`, or a name taken by a
+    ///   this `artifactfs` does not speak (or one too old for `type`), a plugin without flavors of `type`, or a name taken by a
     ///   built-in or already registered flavor; nothing is registered then.
     @discardableResult
     public func registerPluginFlavors(
@@ -32,6 +32,7 @@ extension MetadataStore {
     ) throws -> [PluginFlavorRegistration] {
         let (source, libraryPath) = try PluginSource.library(for: path, base: base, log: log)
         let library = try PluginLibrary.load(libraryPath)
+        try library.checkServes(type)
         let wanted = library.flavors.filter { $0.type == type.rawValue }
         guard !wanted.isEmpty else {
             let declared = library.flavors.map { "\($0.type.replacingOccurrences(of: "_", with: " ")) '\($0.name)'" }

@@ -14,20 +14,32 @@ enum PluginFixtures {
     /// mount-examples/custom-flavor.
     static var examplePackage: String { repository + "/mount-examples/custom-flavor" }
 
+    /// mount-examples/custom-model-registry.
+    static var modelRegistryPackage: String { repository + "/mount-examples/custom-model-registry" }
+
     /// The example's shared library, built once (`swift build -c release`) the first time a test asks.
     static func exampleLibrary() throws -> String { try builtExample.get() }
 
-    private static let builtExample: Result<String, Failure> = {
-        let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--package-path", examplePackage])
-        guard build.status == 0 else { return .failure(Failure(description: "building the example failed:\n\(build.output)")) }
-        let bin = run("/usr/bin/env", ["swift", "build", "-c", "release", "--package-path", examplePackage, "--show-bin-path"])
-        let path = (bin.output.split(separator: "\n").last.map(String.init) ?? "") + "/libBlobStoreFlavor.so"
+    /// The model-registry example's shared library, built once the first time a test asks.
+    static func modelRegistryLibrary() throws -> String { try builtModelRegistry.get() }
+
+    private static let builtExample = build(examplePackage, library: "libBlobStoreFlavor.so")
+    private static let builtModelRegistry = build(modelRegistryPackage, library: "libFolderModelRegistry.so")
+
+    /// Builds a plugin package in release mode and returns the path of its library.
+    private static func build(_ package: String, library: String) -> Result<String, Failure> {
+        let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--package-path", package])
+        guard build.status == 0 else { return .failure(Failure(description: "building \(package) failed:\n\(build.output)")) }
+        let bin = run("/usr/bin/env", ["swift", "build", "-c", "release", "--package-path", package, "--show-bin-path"])
+        let path = (bin.output.split(separator: "\n").last.map(String.init) ?? "") + "/" + library
         guard FileManager.default.fileExists(atPath: path) else { return .failure(Failure(description: "no \(path) after the build")) }
         return .success(path)
-    }()
+    }
 
     /// Compiles a C plugin into `directory`: a table of ABI version `abi` whose `describe` returns
     /// `flavors` (a JSON array), its `prepare` echoing the config; `entry: false` leaves the entry point out.
+    /// From ABI 2 on, the table has components too: `component_make` succeeds and every
+    /// `component_call` fails with a model-registry `backend` error "registry backend unavailable".
     static func cPlugin(in directory: String, name: String, abi: Int = 1, flavors: String = "[]", entry: Bool = true) throws -> String {
         let json = #"{"flavors":\#(flavors)}"#.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let source = """
@@ -45,10 +57,20 @@ enum PluginFixtures {
             static int32_t file_open(void *s, const char *p, const char *m, void **f, char **e) { return fail(e); }
             static int64_t file_read(void *f, void *b, uint64_t n, int64_t o, char **e) { return fail(e); }
             static void free_string(char *text) { free(text); }
-            static const afs_plugin_v1 table = {
-                \(abi), "0.1.0", describe, prepare, store_make, store_call, NULL, file_open, file_read, NULL, NULL, NULL, NULL, free_string
+            static int component;
+            static int32_t component_make(const char *t, const char *f, const char *c, void **made, char **r) {
+                *made = &component; *r = strdup("{}"); return 0;
+            }
+            static int32_t component_call(void *c, const char *q, char **r) {
+                *r = strdup("{\\"domain\\":\\"model_registry\\",\\"code\\":\\"backend\\",\\"path\\":\\"\\",\\"message\\":\\"registry backend unavailable\\"}");
+                return -1;
+            }
+            static void component_release(void *c) {}
+            static const afs_plugin_v2 table = {
+                { \(abi), "0.1.0", describe, prepare, store_make, store_call, NULL, file_open, file_read, NULL, NULL, NULL, NULL, free_string },
+                \(abi >= 2 ? "component_make, component_call, component_release" : "NULL, NULL, NULL")
             };
-            \(entry ? "const afs_plugin_v1 *artifactfs_plugin_entry(void) { return &table; }" : "const afs_plugin_v1 *some_other_symbol(void) { return &table; }")
+            \(entry ? "const afs_plugin_v1 *artifactfs_plugin_entry(void) { return &table.v1; }" : "const afs_plugin_v1 *some_other_symbol(void) { return &table.v1; }")
             """
         let sourcePath = directory + "/\(name).c", library = directory + "/lib\(name).so"
         try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)

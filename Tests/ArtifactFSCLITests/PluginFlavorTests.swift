@@ -115,7 +115,9 @@ struct PluginFlavorRefusalTests {
         #expect(result.status == 1)
         for part in parts { #expect(result.stderr.contains(part), "\(result.stderr)") }
         let list = try workspace.cli.run("artifact-store", "flavor", "list")
-        #expect(list.stdout.split(separator: "\n").count == 3, "only the header and the built-ins: \(list.stdout)")
+        let fresh = try Workspace()
+        defer { fresh.remove() }
+        #expect(list.stdout == (try fresh.cli.run("artifact-store", "flavor", "list").stdout), "only the header and the built-ins: \(list.stdout)")
     }
 
     @Test func aMissingFile() throws {

@@ -25,6 +25,15 @@ public struct RegisteredModel: Sendable, Hashable, Codable {
     public var tags: [String: String]
     public var created: Date
     public var updated: Date
+
+    /// Creates a model record, as a registry returns it.
+    public init(name: String, description: String? = nil, tags: [String: String] = [:], created: Date, updated: Date) {
+        self.name = name
+        self.description = description
+        self.tags = tags
+        self.created = created
+        self.updated = updated
+    }
 }
 
 /// One version of a model: where its files are, its stage, and what produced it.
@@ -44,6 +53,26 @@ public struct ModelVersion: Sendable, Hashable, Codable {
     public var tags: [String: String]
     public var created: Date
     public var updated: Date
+
+    /// Creates a version record, as a registry returns it.
+    public init(
+        model: String, version: String, sourceURI: String, storedURI: String, format: String? = nil, library: String? = nil,
+        description: String? = nil, stage: ModelVersionStage = .none, metadata: [String: String] = [:], tags: [String: String] = [:],
+        created: Date, updated: Date
+    ) {
+        self.model = model
+        self.version = version
+        self.sourceURI = sourceURI
+        self.storedURI = storedURI
+        self.format = format
+        self.library = library
+        self.description = description
+        self.stage = stage
+        self.metadata = metadata
+        self.tags = tags
+        self.created = created
+        self.updated = updated
+    }
 }
 
 /// The well-known metadata keys of a model version: what pipeline, run and step produced it.
@@ -55,7 +84,7 @@ public enum ModelVersionMetadata {
 }
 
 /// What to register as a new model version.
-public struct ModelVersionRequest: Sendable, Hashable {
+public struct ModelVersionRequest: Sendable, Hashable, Codable {
     public var model: String
     /// The version name; `nil` takes the next number.
     public var version: String?
@@ -83,8 +112,9 @@ public struct ModelVersionRequest: Sendable, Hashable {
 }
 
 /// Filters for listing versions, as the reference framework has them; every given filter must hold.
-public struct ModelVersionFilter: Sendable, Hashable {
-    public enum Order: String, Sendable { case ascending = "asc", descending = "desc" }
+public struct ModelVersionFilter: Sendable, Hashable, Codable {
+    /// The order of a listing by creation date.
+    public enum Order: String, Sendable, Codable { case ascending = "asc", descending = "desc" }
 
     public var model: String?
     public var sourceURI: String?
@@ -118,7 +148,7 @@ public struct ModelVersionFilter: Sendable, Hashable {
 /// A model-registry failure naming the model and version at fault.
 public struct ModelRegistryError: Error, Sendable, CustomStringConvertible {
     /// The kinds MLflow's error codes map onto too.
-    public enum Code: String, Sendable {
+    public enum Code: String, Sendable, Codable {
         /// `RESOURCE_ALREADY_EXISTS`.
         case alreadyExists
         /// `RESOURCE_DOES_NOT_EXIST`.
