@@ -5,8 +5,8 @@ import Synchronization
 /// (`moto_server`, a second implementation for dialect differences), on free ports in a fresh
 /// temporary folder.
 ///
-/// The server is stopped by ``stop()``, by `deinit`, at process exit, and — should the test
-/// process die — by a watchdog that ends it when its parent is gone, so no run leaves one behind.
+/// The server runs as a ``ServerProcess``: stopped by ``stop()``, by `deinit`, at process exit,
+/// and — should the test process die — by its watchdog, so no run leaves one behind.
 public final class S3TestServer: Sendable {
     /// The two implementations.
     public enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -25,7 +25,7 @@ public final class S3TestServer: Sendable {
     /// The server's data and log folder.
     public let directory: String
     private let ports: Mutex<[Int]>
-    private let process = Mutex<Process?>(nil)
+    private let server = Mutex<ServerProcess?>(nil)
 
     /// Starts a server of `kind` and creates `buckets`.
     /// - Throws: ``TestServerError`` when the program is missing or does not answer within 60 s.
@@ -78,50 +78,22 @@ public final class S3TestServer: Sendable {
             arguments = ["-H", "127.0.0.1", "-p", String(ports.withLock { $0[0] })]
         }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
-        // The watchdog shell ends the server when this test process goes away, however it ends.
         // SeaweedFS takes several seconds to stop gracefully; after 3 s it is killed.
-        let script = """
-            "$0" "$@" >>"\(directory)/server.log" 2>&1 &
-            server=$!
-            finish() {
-              kill $server 2>/dev/null
-              for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do kill -0 $server 2>/dev/null || exit 0; sleep 0.2; done
-              kill -9 $server 2>/dev/null; exit 0
-            }
-            trap finish TERM INT
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
-            finish
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script, try Self.locate(program)] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["AWS_ACCESS_KEY_ID"] = accessKey
-        environment["AWS_SECRET_ACCESS_KEY"] = secretKey
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process.withLock { $0 = process }
-        ExitCleanup.shared.add(self)
+        let server = ServerProcess(
+            name: kind.rawValue, program: try Self.locate(program), arguments: arguments,
+            environment: ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey],
+            log: directory + "/server.log", gracePeriod: 3)
+        try server.start()
+        self.server.withLock { $0 = server }
         try waitUntilReady()
     }
 
-    /// Stops the server and waits (up to 30 s) for it to exit; its data stays for a restart.
+    /// Stops the server and waits for it to exit; its data stays for a restart.
     public func stop() {
-        stop(waiting: true)
-    }
-
-    /// Signals the watchdog shell, which stops the server and waits for it.
-    func stop(waiting: Bool) {
-        guard let process = self.process.withLock({ state -> Process? in
+        server.withLock { state in
             defer { state = nil }
             return state
-        }) else { return }
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(30)
-        while waiting, process.isRunning, Date() < deadline { usleep(50_000) }
+        }?.stop()
     }
 
     /// Stops the server and removes its folder.
@@ -140,36 +112,15 @@ public final class S3TestServer: Sendable {
     /// - Throws: ``TestServerError`` with the snippet's standard error when it fails.
     @discardableResult
     public func runPython(_ code: String, arguments: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.locate("python3"))
-        process.arguments = ["-c", code] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestServerError(message: "python3 failed: \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: output, as: UTF8.self)
+        try ServerProcess.run(try Self.locate("python3"), ["-c", code] + arguments, environment: environment)
     }
 
     private func waitUntilReady() throws {
-        let deadline = Date().addingTimeInterval(60)
         let port = ports.withLock { $0[kind == .seaweedfs ? 6 : 0] }
-        while Date() < deadline {
-            if FreePorts.isListening(port), (try? runPython("import boto3\nboto3.client('s3').list_buckets()")) != nil {
-                return
-            }
-            guard process.withLock({ $0?.isRunning ?? false }) else { break }
-            usleep(200_000)
+        guard let server = server.withLock({ $0 }) else { return }
+        try server.waitUntil(seconds: 60, endpoint) {
+            FreePorts.isListening(port) && (try? runPython("import boto3\nboto3.client('s3').list_buckets()")) != nil
         }
-        let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
-        stop()
-        throw TestServerError(message: "\(kind) did not answer on \(endpoint) within 60 s; log:\n\(log.suffix(2000))")
     }
 
     private static func locate(_ program: String) throws -> String {
@@ -186,27 +137,6 @@ public struct TestServerError: Error, CustomStringConvertible {
     /// What went wrong.
     public var message: String
     public var description: String { message }
-}
-
-/// Stops every server still running when the process exits normally.
-final class ExitCleanup: Sendable {
-    static let shared: ExitCleanup = {
-        let cleanup = ExitCleanup()
-        atexit { ExitCleanup.shared.stopAll() }
-        return cleanup
-    }()
-
-    private let servers = Mutex<[S3TestServer]>([])
-
-    func add(_ server: S3TestServer) {
-        servers.withLock { list in
-            if !list.contains(where: { $0 === server }) { list.append(server) }
-        }
-    }
-
-    func stopAll() {
-        for server in servers.withLock({ $0 }) { server.stop(waiting: false) }
-    }
 }
 
 /// Free TCP ports on 127.0.0.1, found by binding port 0.

@@ -11,10 +11,15 @@ public final class ServerProcess: Sendable {
     let environment: [String: String]
     /// Where the server's output goes.
     public let log: String
+    /// Seconds the server gets to exit after SIGTERM before it is killed.
+    let gracePeriod: Int
     private let process = Mutex<Process?>(nil)
 
     /// Describes a server; nothing runs until ``start()``.
-    public init(name: String, program: String, arguments: [String], environment: [String: String], log: String) {
+    public init(
+        name: String, program: String, arguments: [String], environment: [String: String], log: String, gracePeriod: Int = 10
+    ) {
+        self.gracePeriod = gracePeriod
         self.name = name
         self.program = program
         self.arguments = arguments
@@ -28,18 +33,18 @@ public final class ServerProcess: Sendable {
     /// - Throws: when the watchdog shell cannot be started.
     public func start() throws {
         // The server runs in a process group of its own, so stopping it stops every process it
-        // started (MLflow's workers, SeaweedFS's servers); what ignores TERM for 10 s gets KILL.
+        // started (MLflow's workers, SeaweedFS's servers); what ignores TERM for the grace period gets KILL.
         let script = """
             setsid "$0" "$@" >>"\(log)" 2>&1 &
             server=$!
             end() {
                 kill -TERM -$server 2>/dev/null
-                for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -$server 2>/dev/null || exit 0; sleep 1; done
+                for _ in $(seq \(gracePeriod * 5)); do kill -0 -$server 2>/dev/null || exit 0; sleep 0.2; done
                 kill -KILL -$server 2>/dev/null
                 exit 0
             }
             trap end TERM INT
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
             end
             """
         let process = Process()
@@ -70,10 +75,11 @@ public final class ServerProcess: Sendable {
         throw TestServerError(message: "\(name) did not answer on \(what) within \(Int(seconds)) s; log:\n\(output.suffix(2000))")
     }
 
-    /// Stops the server and waits (up to 15 s) until its watchdog, and so the server, has exited.
+    /// Stops the server and waits (up to the grace period and 5 s) until its watchdog, and so the
+    /// server, has exited.
     public func stop() {
         guard let pid = signalStop() else { return }
-        for _ in 0..<150 where kill(pid, 0) == 0 {
+        for _ in 0..<(gracePeriod + 5) * 10 where kill(pid, 0) == 0 {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { return }
             usleep(100_000)

@@ -12,16 +12,17 @@ import Foundation
 ///
 /// MLflow assigns version numbers and refuses a local path as a source unless it lies in a run's
 /// artifacts: a version registered from a local folder or file is copied into the artifacts of an
-/// MLflow run of the experiment `artifactfs-model-registry` (its artifact location is
-/// ``copyRoot``), and deleting the version removes that copy and that run. A source of any other
+/// MLflow run of the experiment `artifactfs-model-registry <copyRoot>` (one per ``copyRoot``, since
+/// an experiment's artifact location is fixed when it is made), and deleting the version removes
+/// that copy and that run. A source of any other
 /// scheme (`s3://...`) is referenced where it is.
 public final class MLflowModelRegistry: ModelRegistry {
     let client: MLflowRESTClient
     /// Where copies of local sources go: the artifact location of the experiment that holds them.
     public let copyRoot: String
 
-    /// The experiment whose runs hold copies of local model files.
-    public static let experimentName = "artifactfs-model-registry"
+    /// The experiment whose runs hold copies of local model files: one per copy root.
+    public var experimentName: String { "artifactfs-model-registry \(copyRoot)" }
     /// On a version whose files the registry copied: where they came from.
     static let sourceTag = "artifactfs.source"
     static let formatTag = "artifactfs.format"
@@ -291,14 +292,14 @@ public final class MLflowModelRegistry: ModelRegistry {
 
     /// The experiment that holds the runs with copies, created on first use at ``copyRoot``.
     private func experimentID() throws -> String {
-        let subject = "experiment '\(Self.experimentName)'"
+        let subject = "experiment '\(experimentName)'"
         do {
-            let answer = try client.call("GET", "experiments/get-by-name", query: [("experiment_name", Self.experimentName)], subject: subject)
+            let answer = try client.call("GET", "experiments/get-by-name", query: [("experiment_name", experimentName)], subject: subject)
             if let id = (answer["experiment"] as? [String: Any])?["experiment_id"] as? String { return id }
         } catch let error as ModelRegistryError where error.code == .notFound {}
         do {
             let answer = try client.call(
-                "POST", "experiments/create", body: ["name": Self.experimentName, "artifact_location": copyRoot], subject: subject)
+                "POST", "experiments/create", body: ["name": experimentName, "artifact_location": copyRoot], subject: subject)
             if let id = answer["experiment_id"] as? String { return id }
         } catch let error as ModelRegistryError where error.code == .alreadyExists {
             return try experimentID()
