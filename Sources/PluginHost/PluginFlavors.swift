@@ -4,16 +4,23 @@ import Foundation
 
 /// A flavor registered from a plugin: where it came from, beside what it describes.
 public protocol PluginBackedFlavor: Flavor {
+    /// The flavor as its plugin described it.
+    var declaration: FlavorDescription { get }
     /// What the user registered: the package folder or the shared library, as an absolute path.
     var source: String { get }
     /// The shared library that implements it.
     var library: String { get }
 }
 
+extension PluginBackedFlavor {
+    public var name: String { declaration.name }
+    public var summary: String { declaration.summary }
+    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
+}
+
 /// A plugin flavor of any component type. It lists, describes and checks field types from the
 /// stored description alone; only `prepare` loads the plugin, for the flavor's own rules.
 public struct PluginFlavor: PluginBackedFlavor {
-    /// The flavor as its plugin described it.
     public let declaration: FlavorDescription
     public let type: StackComponentType
     public let source: String
@@ -27,9 +34,6 @@ public struct PluginFlavor: PluginBackedFlavor {
         self.library = library
     }
 
-    public var name: String { declaration.name }
-    public var summary: String { declaration.summary }
-    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
 
     /// Runs the plugin's own checks.
     /// - Throws: ``StackError`` from the plugin naming the field at fault, or when the plugin no longer loads.
@@ -40,7 +44,6 @@ public struct PluginFlavor: PluginBackedFlavor {
 
 /// A plugin's artifact-store flavor: its stores are ``PluginArtifactStore``s.
 public struct PluginArtifactStoreFlavor: ArtifactStoreFlavor, PluginBackedFlavor {
-    /// The flavor as its plugin described it.
     public let declaration: FlavorDescription
     public let source: String
     public let library: String
@@ -52,9 +55,6 @@ public struct PluginArtifactStoreFlavor: ArtifactStoreFlavor, PluginBackedFlavor
         self.library = library
     }
 
-    public var name: String { declaration.name }
-    public var summary: String { declaration.summary }
-    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
     public var supportedSchemes: Set<String> { Set(declaration.schemes) }
 
     /// The scheme's root (`blob://`): a path no component contains is served from there.
@@ -76,7 +76,6 @@ public struct PluginArtifactStoreFlavor: ArtifactStoreFlavor, PluginBackedFlavor
 /// A plugin's model-registry flavor: its registries are ``PluginModelRegistry``s, made through the
 /// version-2 table.
 public struct PluginModelRegistryFlavor: StandaloneModelRegistryFlavor, PluginBackedFlavor {
-    /// The flavor as its plugin described it.
     public let declaration: FlavorDescription
     public let source: String
     public let library: String
@@ -88,9 +87,6 @@ public struct PluginModelRegistryFlavor: StandaloneModelRegistryFlavor, PluginBa
         self.library = library
     }
 
-    public var name: String { declaration.name }
-    public var summary: String { declaration.summary }
-    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
 
     /// Runs the plugin's own checks.
     /// - Throws: ``StackError`` from the plugin naming the field at fault, or when the plugin no longer loads.
