@@ -26,6 +26,7 @@ struct MLflowRESTClient: Sendable {
     /// - Parameter subject: what the call is about, for messages (`model 'resnet'`, `version 3 of model 'resnet'`).
     /// - Throws: ``ModelRegistryError``: `.alreadyExists`, `.notFound`, `.invalidValue` from MLflow's
     ///   error codes; `.backend` when the server cannot be reached or answers otherwise.
+    @discardableResult
     func call(
         _ method: String, _ endpoint: String, query: [(String, String)] = [], body: Object? = nil, subject: String
     ) throws -> Object {
