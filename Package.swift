@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "S3Store", targets: ["S3Store"]),
         .library(name: "GCSStore", targets: ["GCSStore"]),
+        .library(name: "AzureStore", targets: ["AzureStore"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -86,6 +87,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AzureStore",
+            dependencies: [
+                "FileIO", "StackModel", "HTTPClient", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "TestServers", swiftSettings: strictSettings),
         .target(
             name: "ArtifactFSCLI",
@@ -96,6 +104,7 @@ let package = Package(
                 "ModelRegistry",
                 "S3Store",
                 "GCSStore",
+                "AzureStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -141,6 +150,14 @@ let package = Package(
             dependencies: [
                 "GCSStore", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AzureStoreTests",
+            dependencies: [
+                "AzureStore", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AzureStore
 import FileIO
 import Foundation
 import GCSStore
@@ -29,7 +30,7 @@ enum Project {
 enum BuiltinFlavorSet {
     static func registry() -> FlavorRegistry {
         FlavorRegistry([
-            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), GCSArtifactStoreFlavor(), DefaultModelRegistryFlavor(),
+            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), GCSArtifactStoreFlavor(), AzureArtifactStoreFlavor(), DefaultModelRegistryFlavor(),
             MLflowModelRegistryFlavor(),
         ])
     }
