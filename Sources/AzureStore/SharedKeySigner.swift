@@ -55,6 +55,39 @@ public struct SharedKeySigner: Sendable {
         return "SharedKey \(account):" + Data(mac).base64EncodedString()
     }
 
+    /// A service SAS for one blob, signed with the account key: a query string (`sp=...&se=...&sig=...`)
+    /// that grants `permissions` (`r`, `w`, `d`, ... in Azure's order) until `expiry` to whoever holds it,
+    /// for handing one blob to a tool that should not see the key.
+    /// - Parameters:
+    ///   - start: when it becomes valid (`nil`: at once); dates are sent as `YYYY-MM-DDTHH:MM:SSZ`.
+    ///   - protocols: `https` or `https,http`.
+    ///   - version: the service version the signature follows (`sv`).
+    public func blobSAS(
+        container: String, blob: String, permissions: String, start: Date? = nil, expiry: Date, protocols: String = "https",
+        version: String
+    ) -> String {
+        let startText = start.map(Self.sasDate) ?? ""
+        let expiryText = Self.sasDate(expiry)
+        let fields = [
+            permissions, startText, expiryText, "/blob/\(account)/\(container)/\(blob)", "", "", protocols, version, "b", "", "",
+            "", "", "", "", "",
+        ]
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(fields.joined(separator: "\n").utf8), using: SymmetricKey(data: key))
+        var query = [("sp", permissions)]
+        if !startText.isEmpty { query.append(("st", startText)) }
+        query += [("se", expiryText), ("spr", protocols), ("sv", version), ("sr", "b"), ("sig", Data(mac).base64EncodedString())]
+        return query.map { $0.0 + "=" + URIEncoding.component($0.1) }.joined(separator: "&")
+    }
+
+    private static func sasDate(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The date header value Azure wants (`x-ms-date`, RFC 1123 in GMT).
     public static func date(_ now: Date = Date()) -> String {
         var time = time_t(now.timeIntervalSince1970)

@@ -72,6 +72,40 @@ struct SharedKeySignerTests {
         }
     }
 
+    @Test func blobSASMatchesTheOfficialPythonGenerator() throws {
+        let signer = try SharedKeySigner(account: Self.account, base64Key: Self.key)
+        let script = """
+            import json, sys
+            from datetime import datetime, timezone
+            from urllib.parse import parse_qsl
+            from azure.storage.blob import generate_blob_sas
+            out = []
+            for blob, permission, start in [('runs/42/model.bin', 'r', None), ('données ünï/a+b c.bin', 'rw', 1800000000)]:
+                token = generate_blob_sas(sys.argv[1], 'container', blob, account_key=sys.argv[2], permission=permission,
+                    start=datetime.fromtimestamp(start, timezone.utc) if start else None,
+                    expiry=datetime.fromtimestamp(1800003600, timezone.utc), protocol='https,http')
+                out.append(dict(parse_qsl(token)))
+            print(json.dumps(out))
+            """
+        let output = try ServerProcess.run("/usr/bin/env", ["python3", "-c", script, Self.account, Self.key], environment: [:])
+        let expected = try JSONDecoder().decode([[String: String]].self, from: Data(output.utf8))
+        let cases: [(blob: String, permissions: String, start: Date?)] = [
+            ("runs/42/model.bin", "r", nil), ("données ünï/a+b c.bin", "rw", Date(timeIntervalSince1970: 1_800_000_000)),
+        ]
+        #expect(expected.count == cases.count)
+        for (item, theirs) in zip(cases, expected) {
+            let token = signer.blobSAS(
+                container: "container", blob: item.blob, permissions: item.permissions, start: item.start,
+                expiry: Date(timeIntervalSince1970: 1_800_003_600), protocols: "https,http", version: theirs["sv"] ?? "")
+            var ours: [String: String] = [:]
+            for pair in token.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
+                ours[parts[0]] = parts.count > 1 ? parts[1] : ""
+            }
+            #expect(ours == theirs, "\(item.blob)")
+        }
+    }
+
     @Test func aKeyThatIsNotBase64IsRefusedWithoutEchoingIt() {
         let error = #expect(throws: AzureCredentialError.self) { try SharedKeySigner(account: "acct", base64Key: "not base64 !!") }
         #expect(error?.message.contains("acct") == true)
