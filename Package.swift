@@ -18,8 +18,11 @@ let package = Package(
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
         .library(name: "HTTPClient", targets: ["HTTPClient"]),
+        .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "S3Store", targets: ["S3Store"]),
         .library(name: "FuseBridge", targets: ["FuseBridge"]),
+        .library(name: "GCSStore", targets: ["GCSStore"]),
+        .library(name: "AzureStore", targets: ["AzureStore"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -75,10 +78,26 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        .target(name: "ObjectStore", dependencies: ["FileIO", "HTTPClient"], swiftSettings: strictSettings),
         .target(
             name: "S3Store",
             dependencies: [
-                "FileIO", "StackModel", "HTTPClient", .product(name: "Crypto", package: "swift-crypto"),
+                "FileIO", "StackModel", "HTTPClient", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "GCSStore",
+            dependencies: [
+                "FileIO", "StackModel", "HTTPClient", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AzureStore",
+            dependencies: [
+                "FileIO", "StackModel", "HTTPClient", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -92,6 +111,8 @@ let package = Package(
                 "ModelRegistry",
                 "S3Store",
                 "FuseBridge",
+                "GCSStore",
+                "AzureStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -129,7 +150,23 @@ let package = Package(
         .testTarget(
             name: "S3StoreTests",
             dependencies: [
-                "S3Store", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                "S3Store", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GCSStoreTests",
+            dependencies: [
+                "GCSStore", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AzureStoreTests",
+            dependencies: [
+                "AzureStore", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

@@ -1,6 +1,8 @@
 import ArgumentParser
+import AzureStore
 import FileIO
 import Foundation
+import GCSStore
 import ModelRegistry
 import S3Store
 import Stacks
@@ -28,7 +30,7 @@ enum Project {
 enum BuiltinFlavorSet {
     static func registry() -> FlavorRegistry {
         FlavorRegistry([
-            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), DefaultModelRegistryFlavor(),
+            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), GCSArtifactStoreFlavor(), AzureArtifactStoreFlavor(), DefaultModelRegistryFlavor(),
             MLflowModelRegistryFlavor(),
         ])
     }

@@ -2,6 +2,7 @@ import Crypto
 import FileIO
 import Foundation
 import HTTPClient
+import ObjectStore
 
 /// The S3 REST calls the store is built from: URLs, signing, checksums and error mapping.
 /// Every method turns a failure into an ``ArtifactStoreError`` that names the user's path.
@@ -11,21 +12,6 @@ final class S3Client: Sendable {
     private let signer: SigV4Signer?
     private let scheme: String
     private let host: String
-
-    /// What a HEAD or a listing tells about one object.
-    struct ObjectInfo: Sendable {
-        var key: String
-        var size: UInt64
-        var etag: String?
-        var modified: Date?
-    }
-
-    /// One page of ListObjectsV2.
-    struct ListPage: Sendable {
-        var objects: [ObjectInfo] = []
-        var prefixes: [String] = []
-        var nextToken: String?
-    }
 
     init(configuration: S3Configuration) throws {
         self.configuration = configuration
@@ -50,10 +36,10 @@ final class S3Client: Sendable {
         idempotent: Bool = true, path: String
     ) throws -> HTTPResponse {
         let requestHost = configuration.pathStyle ? host : "\(bucket).\(host)"
-        var uriPath = configuration.pathStyle ? "/" + S3URIEncoding.path(bucket) : ""
-        if let key { uriPath += "/" + S3URIEncoding.path(key) }
+        var uriPath = configuration.pathStyle ? "/" + URIEncoding.path(bucket) : ""
+        if let key { uriPath += "/" + URIEncoding.path(key) }
         if uriPath.isEmpty { uriPath = "/" }
-        let queryString = S3URIEncoding.canonicalQuery(query)
+        let queryString = URIEncoding.canonicalQuery(query)
         let url = "\(scheme)://\(requestHost)\(uriPath)" + (queryString.isEmpty ? "" : "?" + queryString)
         let payloadHash = body.map(SigV4Signer.payloadHash) ?? SigV4Signer.emptyPayloadHash
         var headers: [(String, String)] = [("Host", requestHost)] + extra
@@ -83,7 +69,7 @@ final class S3Client: Sendable {
     /// The error for a failed response, told apart by S3's code: a missing bucket, a missing key,
     /// refused credentials (naming their source, never the secret), or anything else.
     func failure(_ response: HTTPResponse, operation: String, bucket: String, path: String) -> ArtifactStoreError {
-        let document = XMLElement.parse(response.body)
+        let document = XMLTree.parse(response.body)
         let error = S3ServiceError(
             status: response.status, code: document?.text(of: "Code") ?? "",
             message: document?.text(of: "Message") ?? "", requestID: document?.text(of: "RequestId") ?? response.header("x-amz-request-id"),
@@ -111,8 +97,8 @@ final class S3Client: Sendable {
         if response.status == 404 { return nil }
         guard response.isSuccess else { throw failure(response, operation: "HeadObject", bucket: bucket, path: path) }
         return ObjectInfo(
-            key: key, size: UInt64(response.header("content-length") ?? "") ?? 0, etag: response.header("etag"),
-            modified: response.header("last-modified").flatMap(S3Dates.parseHTTP))
+            key: key, size: UInt64(response.header("content-length") ?? "") ?? 0, version: response.header("etag"),
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
     }
 
     /// Reads `buffer.count` bytes at `offset` straight into `buffer` with one ranged GET.
@@ -157,7 +143,7 @@ final class S3Client: Sendable {
     func copy(bucket: String, from source: String, to destination: String, path: String) throws {
         let response = try send(
             "PUT", bucket: bucket, key: destination,
-            headers: [("x-amz-copy-source", "/" + S3URIEncoding.path(bucket) + "/" + S3URIEncoding.path(source))],
+            headers: [("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source))],
             path: path)
         try checkEmbeddedError(response, operation: "CopyObject", bucket: bucket, path: path)
     }
@@ -167,38 +153,26 @@ final class S3Client: Sendable {
     /// One page of ListObjectsV2 below `prefix`, grouped by `delimiter` when given.
     func list(
         bucket: String, prefix: String, delimiter: String?, maxKeys: Int? = nil, token: String? = nil, path: String
-    ) throws -> ListPage {
+    ) throws -> ObjectListPage {
         var query = [("list-type", "2"), ("prefix", prefix)]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         if let token { query.append(("continuation-token", token)) }
         let response = try send("GET", bucket: bucket, key: nil, query: query, path: path)
-        guard response.isSuccess, let document = XMLElement.parse(response.body) else {
+        guard response.isSuccess, let document = XMLTree.parse(response.body) else {
             throw failure(response, operation: "ListObjectsV2", bucket: bucket, path: path)
         }
-        var page = ListPage()
+        var page = ObjectListPage()
         for entry in document.children("Contents") {
             guard let key = entry.text(of: "Key") else { continue }
             page.objects.append(
                 ObjectInfo(
-                    key: key, size: UInt64(entry.text(of: "Size") ?? "") ?? 0, etag: entry.text(of: "ETag"),
-                    modified: entry.text(of: "LastModified").flatMap(S3Dates.parseISO)))
+                    key: key, size: UInt64(entry.text(of: "Size") ?? "") ?? 0, version: entry.text(of: "ETag"),
+                    modified: entry.text(of: "LastModified").flatMap(HTTPDates.parseISO)))
         }
         page.prefixes = document.children("CommonPrefixes").compactMap { $0.text(of: "Prefix") }
         if document.text(of: "IsTruncated") == "true" { page.nextToken = document.text(of: "NextContinuationToken") }
         return page
-    }
-
-    /// Every page below `prefix`, following continuation tokens; `visit` returns false to stop.
-    func listAll(
-        bucket: String, prefix: String, delimiter: String?, path: String, _ visit: (ListPage) throws -> Bool
-    ) throws {
-        var token: String?
-        repeat {
-            let page = try list(bucket: bucket, prefix: prefix, delimiter: delimiter, token: token, path: path)
-            guard try visit(page) else { return }
-            token = page.nextToken
-        } while token != nil
     }
 
     /// Deletes keys in batches of 1,000 (DeleteObjects), in parallel batches.
@@ -214,7 +188,7 @@ final class S3Client: Sendable {
                     headers: [("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()), ("Content-Type", "application/xml")],
                     body: bytes, path: path)
             }
-            guard response.isSuccess, let document = XMLElement.parse(response.body), document.name != "Error" else {
+            guard response.isSuccess, let document = XMLTree.parse(response.body), document.name != "Error" else {
                 throw failure(response, operation: "DeleteObjects", bucket: bucket, path: path)
             }
             if let failed = document.children("Error").first {
@@ -230,7 +204,7 @@ final class S3Client: Sendable {
     /// Starts a multipart upload and returns its id. Not retried: a repeat would leave a stray upload.
     func createMultipartUpload(bucket: String, key: String, path: String) throws -> String {
         let response = try send("POST", bucket: bucket, key: key, query: [("uploads", "")], idempotent: false, path: path)
-        guard response.isSuccess, let id = XMLElement.parse(response.body)?.text(of: "UploadId") else {
+        guard response.isSuccess, let id = XMLTree.parse(response.body)?.text(of: "UploadId") else {
             throw failure(response, operation: "CreateMultipartUpload", bucket: bucket, path: path)
         }
         return id
@@ -259,11 +233,11 @@ final class S3Client: Sendable {
         let response = try send(
             "PUT", bucket: bucket, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
             headers: [
-                ("x-amz-copy-source", "/" + S3URIEncoding.path(bucket) + "/" + S3URIEncoding.path(source)),
+                ("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source)),
                 ("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)"),
             ], path: path)
         try checkEmbeddedError(response, operation: "UploadPartCopy", bucket: bucket, path: path)
-        guard let etag = XMLElement.parse(response.body)?.text(of: "ETag") else {
+        guard let etag = XMLTree.parse(response.body)?.text(of: "ETag") else {
             throw ArtifactStoreError(.io, path: path, "UploadPartCopy answered without an ETag")
         }
         return etag
@@ -295,7 +269,7 @@ final class S3Client: Sendable {
 
     /// Copy and Complete answer 200 and may still carry an `<Error>` document.
     private func checkEmbeddedError(_ response: HTTPResponse, operation: String, bucket: String, path: String) throws {
-        if !response.isSuccess || XMLElement.parse(response.body)?.name == "Error" {
+        if !response.isSuccess || XMLTree.parse(response.body)?.name == "Error" {
             var failed = response
             if failed.isSuccess { failed.status = 500 }
             throw failure(failed, operation: operation, bucket: bucket, path: path)
@@ -320,49 +294,5 @@ extension Insecure.MD5 {
         var hasher = Insecure.MD5()
         hasher.update(bufferPointer: data)
         return hasher.finalize()
-    }
-}
-
-/// S3's two timestamp forms, parsed by position without a formatter per call.
-enum S3Dates {
-    /// `2026-11-24T08:59:54.000Z` (listings).
-    static func parseISO(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 19 else { return nil }
-        return make(
-            year: number(bytes, 0, 4), month: number(bytes, 5, 2), day: number(bytes, 8, 2),
-            hour: number(bytes, 11, 2), minute: number(bytes, 14, 2), second: number(bytes, 17, 2))
-    }
-
-    /// `Tue, 24 Nov 2026 08:59:54 GMT` (HEAD's Last-Modified).
-    static func parseHTTP(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 25 else { return nil }
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let month = months.firstIndex(of: String(decoding: bytes[8..<11], as: UTF8.self)).map { $0 + 1 }
-        return make(
-            year: number(bytes, 12, 4), month: month, day: number(bytes, 5, 2), hour: number(bytes, 17, 2),
-            minute: number(bytes, 20, 2), second: number(bytes, 23, 2))
-    }
-
-    private static func number(_ bytes: [UInt8], _ start: Int, _ count: Int) -> Int? {
-        var value = 0
-        for byte in bytes[start..<start + count] {
-            guard (48...57).contains(byte) else { return nil }
-            value = value * 10 + Int(byte - 48)
-        }
-        return value
-    }
-
-    private static func make(year: Int?, month: Int?, day: Int?, hour: Int?, minute: Int?, second: Int?) -> Date? {
-        guard let year, let month, let day, let hour, let minute, let second else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
 }

@@ -25,6 +25,8 @@ public struct S3Configuration: Sendable {
     /// TLS, timeouts and retries.
     public var http: HTTPClientConfiguration
 
+    /// The schemes the `s3` flavor serves.
+    public static let schemes: Set<String> = ["s3://"]
     /// The smallest part S3 accepts (except the last one).
     public static let minimumPartSize = 5 << 20
     /// The default part size: 8 MiB, as mountpoint-s3 and the AWS CLI use.
@@ -123,7 +125,7 @@ public struct S3ArtifactStoreFlavor: ArtifactStoreFlavor {
     public var summary: String {
         "Objects in an S3 bucket (AWS or any S3-compatible server: MinIO, Ceph, SeaweedFS) under s3://."
     }
-    public var supportedSchemes: Set<String> { S3ArtifactStore.schemes }
+    public var supportedSchemes: Set<String> { S3Configuration.schemes }
     public var schema: ConfigSchema {
         ConfigSchema([
             ConfigField("path", .string, required: true, help: "the root: s3://bucket or s3://bucket/prefix"),

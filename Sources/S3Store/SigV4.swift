@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPClient
 
 /// AWS Signature Version 4, with S3's canonical URI rules: the path is encoded once (never
 /// normalised or double-encoded), so keys with spaces, `+`, `%`, `~`, `=`, `&`, non-ASCII
@@ -33,7 +34,7 @@ public struct SigV4Signer: Sendable {
 
     /// Signs a request whose headers already hold `host`, `x-amz-date` and whatever else is sent.
     /// - Parameters:
-    ///   - path: the URI path exactly as sent, already encoded (``S3URIEncoding/path(_:)``).
+    ///   - path: the URI path exactly as sent, already encoded (``URIEncoding/path(_:)``).
     ///   - query: the query parameters, not yet encoded.
     ///   - headers: every header to sign.
     ///   - payloadHash: the hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
@@ -42,7 +43,7 @@ public struct SigV4Signer: Sendable {
         method: String, path: String, query: [(String, String)], headers: [(String, String)], payloadHash: String,
         date: String
     ) -> Signature {
-        let canonicalQuery = S3URIEncoding.canonicalQuery(query)
+        let canonicalQuery = URIEncoding.canonicalQuery(query)
         var byName: [String: [String]] = [:]
         for (name, value) in headers {
             byName[name.lowercased(), default: []].append(Self.trimmed(value))
@@ -120,50 +121,5 @@ extension SHA256 {
         var hasher = SHA256()
         hasher.update(bufferPointer: data)
         return hasher.finalize()
-    }
-}
-
-/// Percent-encoding as S3 and SigV4 expect it: every byte except `A–Z a–z 0–9 - . _ ~` is
-/// encoded as `%XX` (uppercase hex); in paths `/` stays.
-public enum S3URIEncoding {
-    /// Encodes an object key (or any path) for the URI, keeping `/`.
-    public static func path(_ text: String) -> String { encode(text, keepSlash: true) }
-
-    /// Encodes a query parameter name or value (`/` too).
-    public static func component(_ text: String) -> String { encode(text, keepSlash: false) }
-
-    /// The canonical query string: encoded pairs sorted by name, then value.
-    public static func canonicalQuery(_ query: [(String, String)]) -> String {
-        let encoded: [(name: String, value: String)] = query.map { (component($0.0), component($0.1)) }
-        let sorted = encoded.sorted { left, right in
-            left.name == right.name ? left.value < right.value : left.name < right.name
-        }
-        return sorted.map { $0.name + "=" + $0.value }.joined(separator: "&")
-    }
-
-    /// True for the bytes SigV4 leaves unencoded: `A–Z a–z 0–9 - . _ ~`.
-    private static let unreserved: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8) {
-            table[Int(byte)] = true
-        }
-        return table
-    }()
-
-    private static func encode(_ text: String, keepSlash: Bool) -> String {
-        let hexDigits = Array("0123456789ABCDEF".utf8)
-        let slash = UInt8(ascii: "/")
-        var result: [UInt8] = []
-        result.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            if unreserved[Int(byte)] || (keepSlash && byte == slash) {
-                result.append(byte)
-            } else {
-                result.append(UInt8(ascii: "%"))
-                result.append(hexDigits[Int(byte >> 4)])
-                result.append(hexDigits[Int(byte & 15)])
-            }
-        }
-        return String(decoding: result, as: UTF8.self)
     }
 }

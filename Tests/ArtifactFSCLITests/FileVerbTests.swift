@@ -56,9 +56,9 @@ struct FileVerbTests {
     @Test func unknownSchemeIsAnErrorNamingIt() throws {
         let ws = try Workspace()
         defer { ws.remove() }
-        let result = try ws.cli.run("ls", "gs://bucket/x")
+        let result = try ws.cli.run("ls", "hdfs://bucket/x")
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("artifactfs: gs://bucket/x: no artifact store is registered for scheme 'gs://'"))
+        #expect(result.stderr.hasPrefix("artifactfs: hdfs://bucket/x: no artifact store is registered for scheme 'hdfs://'"))
         #expect(result.stderr.contains("memory://"))
     }
 

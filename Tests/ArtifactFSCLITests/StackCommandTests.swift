@@ -80,7 +80,7 @@ struct StackCommandTests {
         let ws = try Workspace()
         defer { ws.remove() }
         let cases: [([String], String)] = [
-            (["--flavor", "gopher", "--path=/x"], "artifactfs: unknown artifact store flavor 'gopher' (known: local, memory, s3)\n"),
+            (["--flavor", "gopher", "--path=/x"], "artifactfs: unknown artifact store flavor 'gopher' (known: azure, gcp, local, memory, s3)\n"),
             (["--flavor", "local"], "artifactfs: missing required field 'path' for flavor 'local' (the folder that holds the artifacts)\n"),
             (["--flavor", "local", "--path=/x", "--colour=red"], "artifactfs: unknown field 'colour' for flavor 'local' (fields: path)\n"),
             (["--flavor", "local", "--path=memory://x"], "artifactfs: field 'path' of flavor 'local': 'memory://x' root path does not start with a supported scheme (supported: file://, plain paths)\n"),

@@ -1,8 +1,9 @@
 import ArtifactStoreConformance
 import FileIO
+import ObjectStore
 import S3Store
-import Testing
 import TestServers
+import Testing
 
 @Suite("s3 flavor conformance on SeaweedFS")
 struct SeaweedFSConformanceTests {

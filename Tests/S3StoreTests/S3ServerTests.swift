@@ -2,9 +2,10 @@ import Crypto
 import FileIO
 import Foundation
 import HTTPClient
+import ObjectStore
 import S3Store
-import Testing
 import TestServers
+import Testing
 
 /// Keys that must round-trip byte for byte: spaces, `+`, `%`, `~`, `=`, `&`, non-ASCII.
 let specialKeys = ["with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "données ünï 模型.bin", "emoji 🚀.bin"]

@@ -1,6 +1,7 @@
 import FileIO
 import Foundation
 import HTTPClient
+import ObjectStore
 import S3Store
 import TestServers
 

@@ -1,3 +1,4 @@
+import HTTPClient
 import S3Store
 import Testing
 
@@ -71,7 +72,7 @@ struct SigV4Tests {
 
     @Test func s3PutObjectWithAReservedCharacterInTheKey() {
         let payloadHash = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
-        let path = "/" + S3URIEncoding.path("test$file.text")
+        let path = "/" + URIEncoding.path("test$file.text")
         #expect(path == "/test%24file.text")
         let signature = s3Signer.sign(
             method: "PUT", path: path, query: [],
@@ -104,7 +105,7 @@ struct SigV4Tests {
     }
 
     @Test func keysEncodeOnceWithSlashesKept() {
-        #expect(S3URIEncoding.path("a b+c%d~e=f&g/ü//h") == "a%20b%2Bc%25d~e%3Df%26g/%C3%BC//h")
-        #expect(S3URIEncoding.component("a/b c") == "a%2Fb%20c")
+        #expect(URIEncoding.path("a b+c%d~e=f&g/ü//h") == "a%20b%2Bc%25d~e%3Df%26g/%C3%BC//h")
+        #expect(URIEncoding.component("a/b c") == "a%2Fb%20c")
     }
 }

@@ -3,31 +3,27 @@ import HTTPClient
 import Synchronization
 
 /// A read handle on one object version: sequential reads come from blocks fetched ahead in
-/// parallel (ranged GETs); positional reads fetch exactly the bytes asked for. Every GET carries
-/// `If-Match` with the ETag seen at open, so a replaced object fails the read instead of mixing versions.
-final class S3ReadHandle: ArtifactFileHandle {
+/// parallel (ranged GETs); positional reads fetch exactly the bytes asked for. Every GET is pinned
+/// to the version seen at open, so a replaced object fails the read instead of mixing versions.
+final class ObjectReadHandle: ArtifactFileHandle {
     let path: String
     var mode: OpenMode { .read }
-    private let client: S3Client
-    private let bucket: String
+    private let backend: any ObjectBackend
     private let key: String
     private let size: UInt64
-    private let etag: String?
+    private let version: String?
     private let readAhead: ReadAhead
     private let state = Mutex<(position: UInt64, closed: Bool)>((0, false))
 
-    init(store: S3ArtifactStore, path: String, key: String, size: UInt64, etag: String?) {
+    init(store: ObjectArtifactStore, path: String, key: String, size: UInt64, version: String?) {
         self.path = path
-        client = store.client
-        bucket = store.bucket
+        backend = store.backend
         self.key = key
         self.size = size
-        self.etag = etag
-        let client = store.client, bucket = store.bucket
-        readAhead = ReadAhead(
-            size: size, blockSize: store.configuration.partSize, depth: store.configuration.concurrency
-        ) { offset, buffer in
-            try client.getRange(bucket: bucket, key: key, offset: offset, into: buffer, etag: etag, path: path)
+        self.version = version
+        let backend = store.backend
+        readAhead = ReadAhead(size: size, blockSize: backend.partSize, depth: backend.concurrency) { offset, buffer in
+            try backend.getRange(key, offset: offset, into: buffer, version: version, path: path)
         }
     }
 
@@ -45,9 +41,8 @@ final class S3ReadHandle: ArtifactFileHandle {
         try state.withLock { try checkAccess(closed: $0.closed, reading: true) }
         guard offset < size else { return 0 }
         let count = Int(min(UInt64(buffer.count), size - offset))
-        return try client.getRange(
-            bucket: bucket, key: key, offset: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]),
-            etag: etag, path: path)
+        return try backend.getRange(
+            key, offset: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]), version: version, path: path)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -74,14 +69,15 @@ final class S3ReadHandle: ArtifactFileHandle {
     }
 }
 
-/// A write handle: bytes gather into part-sized buffers; a small file goes up as one PUT at
-/// `close()`, a large one as a multipart upload whose parts upload in parallel while writing goes
-/// on (memory bounded by `(concurrency + 1) × part size`). The object appears only when `close()`
+/// A write handle: bytes gather into part-sized buffers; a file of one part goes up as one request
+/// at `close()`, a larger one as an upload in parts whose parts go up while writing goes on (memory
+/// bounded by `(concurrency + 2) × part size`). A full part is sent only once more bytes follow,
+/// so `close()` always has a last part to finish with. The object appears only when `close()`
 /// completes the upload; a failed or abandoned upload is aborted.
-final class S3WriteHandle: ArtifactFileHandle {
+final class ObjectWriteHandle: ArtifactFileHandle {
     let path: String
     var mode: OpenMode { .write }
-    private let store: S3ArtifactStore
+    private let store: ObjectArtifactStore
     private let key: String
     private let partSize: Int
     private let state = Mutex<WriteState>(WriteState())
@@ -90,27 +86,27 @@ final class S3WriteHandle: ArtifactFileHandle {
         var buffer: [UInt8] = []
         var position: UInt64 = 0
         var nextPart = 1
-        var uploadID: String?
+        var upload: (any ObjectUpload)?
         var uploader: PartUploader?
         var failure: (any Error)?
         var closed = false
     }
 
-    init(store: S3ArtifactStore, path: String, key: String) {
+    init(store: ObjectArtifactStore, path: String, key: String) {
         self.store = store
         self.path = path
         self.key = key
-        partSize = store.configuration.partSize
+        partSize = store.backend.partSize
     }
 
     deinit {
-        let abandoned = state.withLock { state -> (String, PartUploader?)? in
-            guard !state.closed, let id = state.uploadID else { return nil }
-            return (id, state.uploader)
+        let abandoned = state.withLock { state -> ((any ObjectUpload), PartUploader?)? in
+            guard !state.closed, let upload = state.upload else { return nil }
+            return (upload, state.uploader)
         }
-        if let (id, uploader) = abandoned {
+        if let (upload, uploader) = abandoned {
             uploader?.drain()
-            try? store.client.abortMultipartUpload(bucket: store.bucket, key: key, uploadID: id, path: path)
+            upload.abort()
         }
     }
 
@@ -134,10 +130,6 @@ final class S3WriteHandle: ArtifactFileHandle {
                 state.buffer.reserveCapacity(partSize)
             }
             while !remaining.isEmpty {
-                let take = min(partSize - state.buffer.count, remaining.count)
-                state.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: remaining[..<take]))
-                remaining = UnsafeRawBufferPointer(rebasing: remaining[take...])
-                state.position += UInt64(take)
                 if state.buffer.count == partSize {
                     do {
                         try flushPart(&state)
@@ -146,6 +138,10 @@ final class S3WriteHandle: ArtifactFileHandle {
                         throw error
                     }
                 }
+                let take = min(partSize - state.buffer.count, remaining.count)
+                state.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: remaining[..<take]))
+                remaining = UnsafeRawBufferPointer(rebasing: remaining[take...])
+                state.position += UInt64(take)
             }
         }
     }
@@ -155,7 +151,9 @@ final class S3WriteHandle: ArtifactFileHandle {
             guard !state.closed else { throw closedFileError() }
             let target = try seekTarget(offset, from: origin, position: state.position) { state.position }
             guard target == state.position else {
-                throw ArtifactStoreError(.unsupportedOperation, path: path, "S3 objects are written front to back: a write handle cannot seek")
+                throw ArtifactStoreError(
+                    .unsupportedOperation, path: path,
+                    "\(store.backend.serviceName) objects are written front to back: a write handle cannot seek")
             }
             return target
         }
@@ -174,35 +172,31 @@ final class S3WriteHandle: ArtifactFileHandle {
             state.closed = true
             do {
                 if let failure = state.failure { throw failure }
-                if let uploader = state.uploader, let id = state.uploadID {
-                    if !state.buffer.isEmpty { try flushPart(&state) }
+                if let uploader = state.uploader, let upload = state.upload {
                     let parts = try uploader.finish()
-                    try store.client.completeMultipartUpload(bucket: store.bucket, key: key, uploadID: id, parts: parts, path: path)
+                    try upload.complete(parts: parts, last: state.buffer, total: state.position)
                 } else {
-                    try state.buffer.withUnsafeBytes { try store.client.put(bucket: store.bucket, key: key, body: $0, path: path) }
+                    try state.buffer.withUnsafeBytes { try store.backend.put(key, body: $0, path: path) }
                 }
                 state.buffer = []
                 store.published(key, path: path)
             } catch {
-                if let id = state.uploadID {
+                if let upload = state.upload {
                     state.uploader?.drain()
-                    try? store.client.abortMultipartUpload(bucket: store.bucket, key: key, uploadID: id, path: path)
+                    upload.abort()
                 }
                 throw error
             }
         }
     }
 
-    /// Hands the full buffer to the uploader (starting the multipart upload on the first part).
+    /// Hands the full buffer to the uploader (starting the upload on the first part).
     private func flushPart(_ state: inout WriteState) throws {
         if state.uploader == nil {
-            let client = store.client, bucket = store.bucket, key = key, path = path
-            let id = try client.createMultipartUpload(bucket: bucket, key: key, path: path)
-            state.uploadID = id
-            state.uploader = PartUploader(concurrency: store.configuration.concurrency, partSize: partSize) { number, bytes in
-                try bytes.withUnsafeBytes {
-                    try client.uploadPart(bucket: bucket, key: key, uploadID: id, number: number, body: $0, path: path)
-                }
+            let upload = try store.backend.startUpload(key, path: path)
+            state.upload = upload
+            state.uploader = PartUploader(concurrency: upload.partConcurrency, partSize: partSize) { number, bytes in
+                try upload.upload(part: number, bytes: bytes)
             }
         }
         let uploader = state.uploader!

@@ -3,23 +3,26 @@ import Foundation
 import FoundationXML
 #endif
 
-/// A parsed XML element: enough of the DOM to read S3's answers (listings, errors, uploads).
-struct XMLElement: Sendable {
-    var name: String
-    var text: String = ""
-    var children: [XMLElement] = []
+/// A parsed XML element: enough of the DOM to read object services' answers (listings, errors, uploads).
+public struct XMLTree: Sendable {
+    /// The element's name.
+    public var name: String
+    /// Its text content (character data directly inside it).
+    public var text: String = ""
+    /// Its child elements, in document order.
+    public var children: [XMLTree] = []
 
     /// The first child named `name`.
-    func child(_ name: String) -> XMLElement? { children.first { $0.name == name } }
+    public func child(_ name: String) -> XMLTree? { children.first { $0.name == name } }
 
     /// Every child named `name`.
-    func children(_ name: String) -> [XMLElement] { children.filter { $0.name == name } }
+    public func children(_ name: String) -> [XMLTree] { children.filter { $0.name == name } }
 
     /// The text of the first child named `name`.
-    func text(of name: String) -> String? { child(name)?.text }
+    public func text(of name: String) -> String? { child(name)?.text }
 
     /// Parses a document; `nil` when it is not well-formed XML.
-    static func parse(_ bytes: [UInt8]) -> XMLElement? {
+    public static func parse(_ bytes: [UInt8]) -> XMLTree? {
         let builder = TreeBuilder()
         let parser = XMLParser(data: Data(bytes))
         parser.delegate = builder
@@ -29,14 +32,14 @@ struct XMLElement: Sendable {
 }
 
 private final class TreeBuilder: NSObject, XMLParserDelegate {
-    var stack: [XMLElement] = []
-    var root: XMLElement?
+    var stack: [XMLTree] = []
+    var root: XMLTree?
 
     func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
-        stack.append(XMLElement(name: elementName))
+        stack.append(XMLTree(name: elementName))
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -51,7 +54,7 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
 }
 
 /// Escapes text for an XML element's content.
-func xmlEscaped(_ text: String) -> String {
+public func xmlEscaped(_ text: String) -> String {
     var result = ""
     result.reserveCapacity(text.utf8.count)
     for character in text {

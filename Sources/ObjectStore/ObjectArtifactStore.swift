@@ -3,46 +3,40 @@ import Foundation
 import HTTPClient
 import Synchronization
 
-/// The `s3` artifact store: objects in one bucket, below an optional prefix, over libcurl.
+/// An artifact store over an object service (S3, Cloud Storage, Azure Blob): objects in one
+/// bucket or container, below an optional prefix; each flavor brings only its protocol, an ``ObjectBackend``.
 ///
-/// Directories are key prefixes, as in every mature S3 file layer: a directory exists while some
-/// key lies below it, and `mkdir`/`makedirs` write a zero-byte marker `dir/` so an empty directory
-/// exists too (directories without markers, made by other tools, read the same). Files appear
-/// only when their write handle closes (a single PUT, or a multipart upload completed at close and
-/// aborted on failure). `rename` is copy-then-delete, so it is not atomic.
-public final class S3ArtifactStore: ArtifactStore {
-    /// The schemes this flavor serves.
-    public static let schemes: Set<String> = ["s3://"]
-
+/// Directories are key prefixes, as in every mature object-store file layer: a directory exists
+/// while some key lies below it, and `mkdir`/`makedirs` write a zero-byte marker `dir/` so an empty
+/// directory exists too (directories without markers, made by other tools, read the same). Files
+/// appear only when their write handle closes (one request, or an upload in parts completed at
+/// close and aborted on failure). `rename` is copy-then-delete, so it is not atomic.
+public final class ObjectArtifactStore: ArtifactStore {
     public let root: ArtifactPath
-    public var supportedSchemes: Set<String> { Self.schemes }
+    public let supportedSchemes: Set<String>
     public var capabilities: ArtifactStoreCapabilities {
         ArtifactStoreCapabilities(append: false, randomWrite: false, atomicRename: false, serverSideCopy: true, emptyDirectories: true)
     }
-    /// The bucket every path of this store lives in.
-    public let bucket: String
-    /// The resolved configuration (endpoint, region, part size, ...).
-    public var configuration: S3Configuration { client.configuration }
+    /// The bucket or container every path of this store lives in.
+    public var bucket: String { backend.container }
+    /// The protocol of the service.
+    public let backend: any ObjectBackend
 
-    let client: S3Client
     /// Prefixes this process saw as directories; a write below them skips the "is a parent a
     /// file?" HEADs. Anything removed or written over is dropped from it.
     private let knownDirectories = Mutex<Set<String>>([])
 
-    /// The largest object CopyObject copies in one request; above it copies go part by part.
-    static let singleCopyLimit: UInt64 = 5 << 30
-    /// The part size of multipart copies.
-    static let copyPartSize: UInt64 = 512 << 20
-
-    /// Creates a store from a resolved configuration. Nothing is sent until the first operation.
-    /// - Throws: ``ArtifactStoreError`` when the root is not `s3://bucket[/prefix]` or the endpoint is malformed.
-    public init(configuration: S3Configuration) throws {
-        root = try ArtifactPath(root: configuration.root, supportedSchemes: Self.schemes, keepEmptyComponents: true)
-        guard let bucket = root.components.first, !bucket.isEmpty else {
-            throw ArtifactStoreError(.invalidPath, path: configuration.root, "an s3 root must name a bucket (s3://bucket[/prefix])")
+    /// Creates a store rooted at `root` (`scheme://container[/prefix]`) over `backend`, whose
+    /// container must be the root's first component. Nothing is sent until the first operation.
+    /// - Throws: ``ArtifactStoreError`` when the root is malformed or names another container.
+    public init(root: String, schemes: Set<String>, backend: any ObjectBackend) throws {
+        self.root = try ArtifactPath(root: root, supportedSchemes: schemes, keepEmptyComponents: true)
+        guard let container = self.root.components.first, !container.isEmpty, container == backend.container else {
+            throw ArtifactStoreError(
+                .invalidPath, path: root, "the root must name the \(backend.serviceName) bucket or container (scheme://bucket[/prefix])")
         }
-        self.bucket = bucket
-        client = try S3Client(configuration: configuration)
+        supportedSchemes = schemes
+        self.backend = backend
     }
 
     public func resolve(_ path: String) throws -> ArtifactPath {
@@ -56,18 +50,18 @@ public final class S3ArtifactStore: ArtifactStore {
         let key = Self.key(of: target)
         switch mode {
         case .append:
-            throw ArtifactStoreError(.unsupportedOperation, path: path, "S3 objects cannot be appended to (open with 'w' to replace)")
+            throw ArtifactStoreError(.unsupportedOperation, path: path, "\(backend.serviceName) objects cannot be appended to (open with 'w' to replace)")
         case .read:
-            guard !key.isEmpty, let info = try client.head(bucket: bucket, key: key, path: path) else {
+            guard !key.isEmpty, let info = try backend.head(key, path: path) else {
                 if try key.isEmpty || hasChildren(key, path: path) {
                     throw ArtifactStoreError(.isADirectory, path: path, "is a directory")
                 }
                 throw ArtifactStoreError(.notFound, path: path, "no such file")
             }
-            return S3ReadHandle(store: self, path: path, key: key, size: info.size, etag: info.etag)
+            return ObjectReadHandle(store: self, path: path, key: key, size: info.size, version: info.version)
         case .write:
             try prepareWrite(target, path: path)
-            return S3WriteHandle(store: self, path: path, key: key)
+            return ObjectWriteHandle(store: self, path: path, key: key)
         }
     }
 
@@ -75,11 +69,11 @@ public final class S3ArtifactStore: ArtifactStore {
         let target = try resolve(path)
         let key = Self.key(of: target)
         if key.isEmpty {
-            _ = try client.list(bucket: bucket, prefix: "", delimiter: "/", maxKeys: 1, path: path)
+            _ = try backend.list(prefix: "", delimiter: "/", maxKeys: 1, token: nil, path: path)
             return FileInfo(path: target.description, kind: .directory, size: 0)
         }
-        if let info = try client.head(bucket: bucket, key: key, path: path) {
-            return FileInfo(path: target.description, kind: .file, size: info.size, modified: info.modified, etag: info.etag)
+        if let info = try backend.head(key, path: path) {
+            return FileInfo(path: target.description, kind: .file, size: info.size, modified: info.modified, etag: info.version)
         }
         if try target == root || hasChildren(key, path: path) {
             return FileInfo(path: target.description, kind: .directory, size: 0)
@@ -93,7 +87,7 @@ public final class S3ArtifactStore: ArtifactStore {
         let prefix = key.isEmpty ? "" : key + "/"
         var entries: [DirectoryEntry] = []
         var sawAnything = false
-        try client.listAll(bucket: bucket, prefix: prefix, delimiter: "/", path: path) { page in
+        try backend.listAll(prefix: prefix, delimiter: "/", path: path) { page in
             for object in page.objects {
                 sawAnything = true
                 let name = String(object.key.dropFirst(prefix.count))
@@ -109,7 +103,7 @@ public final class S3ArtifactStore: ArtifactStore {
             return true
         }
         if !sawAnything, !key.isEmpty, target != root {
-            if try client.head(bucket: bucket, key: key, path: path) != nil {
+            if try backend.head(key, path: path) != nil {
                 throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
             }
             throw ArtifactStoreError(.notFound, path: path, "no such directory")
@@ -120,13 +114,13 @@ public final class S3ArtifactStore: ArtifactStore {
     public func remove(_ path: String) throws {
         let target = try resolve(path)
         let key = Self.key(of: target)
-        guard !key.isEmpty, try client.head(bucket: bucket, key: key, path: path) != nil else {
+        guard !key.isEmpty, try backend.head(key, path: path) != nil else {
             if try key.isEmpty || hasChildren(key, path: path) {
                 throw ArtifactStoreError(.isADirectory, path: path, "is a directory (remove it with rmtree)")
             }
             throw ArtifactStoreError(.notFound, path: path, "no such file")
         }
-        try client.delete(bucket: bucket, key: key, path: path)
+        try backend.delete(key, path: path)
     }
 
     // MARK: - Directories
@@ -153,7 +147,7 @@ public final class S3ArtifactStore: ArtifactStore {
         let key = Self.key(of: target)
         guard !key.isEmpty, target != root else { return }
         try checkAncestors(of: target, path: path)
-        if try client.head(bucket: bucket, key: key, path: path) != nil {
+        if try backend.head(key, path: path) != nil {
             throw ArtifactStoreError(.notADirectory, path: path, "'\(target)' is a file, not a directory")
         }
         if try !hasChildren(key, path: path) { try putMarker(key, path: path) }
@@ -166,18 +160,18 @@ public final class S3ArtifactStore: ArtifactStore {
         guard !key.isEmpty, target != root else {
             throw ArtifactStoreError(.invalidPath, path: path, "the store's root cannot be removed")
         }
-        let page = try client.list(bucket: bucket, prefix: key + "/", delimiter: nil, maxKeys: 2, path: path)
+        let page = try backend.list(prefix: key + "/", delimiter: nil, maxKeys: 2, token: nil, path: path)
         if page.objects.contains(where: { $0.key != key + "/" }) || !page.prefixes.isEmpty {
             throw ArtifactStoreError(.directoryNotEmpty, path: path, "directory not empty")
         }
         if page.objects.isEmpty {
-            if try client.head(bucket: bucket, key: key, path: path) != nil {
+            if try backend.head(key, path: path) != nil {
                 throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
             }
             throw ArtifactStoreError(.notFound, path: path, "no such directory")
         }
         forget(prefix: key)
-        try client.delete(bucket: bucket, key: key + "/", path: path)
+        try backend.delete(key + "/", path: path)
     }
 
     /// Lists every key below the directory (one recursive listing) and deletes them in batches of 1,000.
@@ -191,7 +185,7 @@ public final class S3ArtifactStore: ArtifactStore {
             throw ArtifactStoreError(.notADirectory, path: path, "not a directory (remove a file with remove)")
         }
         forget(prefix: key)
-        try client.deleteAll(bucket: bucket, keys: allKeys(below: key + "/", path: path), path: path)
+        try backend.deleteAll(allKeys(below: key + "/", path: path), path: path)
     }
 
     /// One recursive listing of the whole tree instead of one listing per directory (what makes
@@ -207,7 +201,7 @@ public final class S3ArtifactStore: ArtifactStore {
         let prefix = key.isEmpty ? "" : key + "/"
         let tree = WalkNode()
         var sawAnything = false
-        try client.listAll(bucket: bucket, prefix: prefix, delimiter: nil, path: top) { page in
+        try backend.listAll(prefix: prefix, delimiter: nil, path: top) { page in
             for object in page.objects {
                 sawAnything = true
                 var node = tree
@@ -233,7 +227,7 @@ public final class S3ArtifactStore: ArtifactStore {
         }
         try checkDestination(to, path: destination, overwrite: overwrite)
         try prepareWrite(to, path: destination)
-        try serverCopy(from: Self.key(of: from), to: Self.key(of: to), size: info.size, path: destination)
+        try backend.copy(from: Self.key(of: from), to: Self.key(of: to), size: info.size, path: destination)
     }
 
     public func rename(_ source: String, _ destination: String, overwrite: Bool) throws {
@@ -243,8 +237,8 @@ public final class S3ArtifactStore: ArtifactStore {
         if info.kind == .file {
             try checkDestination(to, path: destination, overwrite: overwrite)
             try prepareWrite(to, path: destination)
-            try serverCopy(from: sourceKey, to: destinationKey, size: info.size, path: destination)
-            try client.delete(bucket: bucket, key: sourceKey, path: source)
+            try backend.copy(from: sourceKey, to: destinationKey, size: info.size, path: destination)
+            try backend.delete(sourceKey, path: source)
             return
         }
         guard !from.contains(to), !sourceKey.isEmpty, from != root else {
@@ -262,18 +256,18 @@ public final class S3ArtifactStore: ArtifactStore {
         try checkAncestors(of: to, path: destination)
         let objects = try allObjects(below: sourceKey + "/", path: source)
         let sourcePrefix = sourceKey + "/", destinationPrefix = destinationKey + "/"
-        try Parallel.forEach(objects.count, concurrency: configuration.concurrency) { [self] index in
+        try Parallel.forEach(objects.count, concurrency: backend.concurrency) { [self] index in
             let object = objects[index]
             let target = destinationPrefix + object.key.dropFirst(sourcePrefix.count)
             if object.key.hasSuffix("/"), object.size == 0 {
                 // A directory marker: some servers (SeaweedFS) keep it as a folder, not a copyable object.
                 try putMarker(String(target.dropLast()), path: destination)
             } else {
-                try serverCopy(from: object.key, to: target, size: object.size, path: destination)
+                try backend.copy(from: object.key, to: target, size: object.size, path: destination)
             }
         }
         forget(prefix: sourceKey)
-        try client.deleteAll(bucket: bucket, keys: objects.map(\.key), path: source)
+        try backend.deleteAll(objects.map(\.key), path: source)
     }
 
     // MARK: - Internals
@@ -285,7 +279,7 @@ public final class S3ArtifactStore: ArtifactStore {
 
     /// True when at least one key lies below `key/` (a directory, with or without a marker).
     func hasChildren(_ key: String, path: String) throws -> Bool {
-        let page = try client.list(bucket: bucket, prefix: key.isEmpty ? "" : key + "/", delimiter: nil, maxKeys: 1, path: path)
+        let page = try backend.list(prefix: key.isEmpty ? "" : key + "/", delimiter: nil, maxKeys: 1, token: nil, path: path)
         return !page.objects.isEmpty || !page.prefixes.isEmpty
     }
 
@@ -306,7 +300,7 @@ public final class S3ArtifactStore: ArtifactStore {
             let ancestor = ArtifactPath(scheme: target.scheme, components: Array(target.components[..<level]))
             let key = Self.key(of: ancestor)
             if known.contains(key) { return }
-            if try client.head(bucket: bucket, key: key, path: path) != nil {
+            if try backend.head(key, path: path) != nil {
                 throw ArtifactStoreError(.notADirectory, path: path, "'\(ancestor)' is a file, not a directory")
             }
             level -= 1
@@ -335,46 +329,21 @@ public final class S3ArtifactStore: ArtifactStore {
     }
 
     private func putMarker(_ key: String, path: String) throws {
-        try [UInt8]().withUnsafeBytes { try client.put(bucket: bucket, key: key + "/", body: $0, path: path) }
+        try [UInt8]().withUnsafeBytes { try backend.put(key + "/", body: $0, path: path) }
     }
 
     /// Refuses an existing destination without `overwrite`, and a directory as a file's destination.
     private func checkDestination(_ target: ArtifactPath, path: String, overwrite: Bool) throws {
         let key = Self.key(of: target)
         guard !key.isEmpty else { throw ArtifactStoreError(.isADirectory, path: path, "is a directory") }
-        if try client.head(bucket: bucket, key: key, path: path) != nil, !overwrite {
+        if try backend.head(key, path: path) != nil, !overwrite {
             throw ArtifactStoreError(.alreadyExists, path: path, "already exists (pass overwrite to replace it)")
         }
     }
 
-    /// CopyObject, or a parallel multipart copy (UploadPartCopy) above 5 GiB.
-    private func serverCopy(from source: String, to destination: String, size: UInt64, path: String) throws {
-        guard size > Self.singleCopyLimit else {
-            try client.copy(bucket: bucket, from: source, to: destination, path: path)
-            return
-        }
-        let uploadID = try client.createMultipartUpload(bucket: bucket, key: destination, path: path)
-        let count = Int((size + Self.copyPartSize - 1) / Self.copyPartSize)
-        let tags = Mutex<[Int: String]>([:])
-        do {
-            try Parallel.forEach(count, concurrency: configuration.concurrency) { [self] index in
-                let start = UInt64(index) * Self.copyPartSize
-                let range = start...(min(start + Self.copyPartSize, size) - 1)
-                let tag = try client.uploadPartCopy(
-                    bucket: bucket, source: source, key: destination, uploadID: uploadID, number: index + 1, range: range, path: path)
-                tags.withLock { $0[index + 1] = tag }
-            }
-            let parts = tags.withLock { $0 }.sorted { $0.key < $1.key }.map { (number: $0.key, tag: $0.value) }
-            try client.completeMultipartUpload(bucket: bucket, key: destination, uploadID: uploadID, parts: parts, path: path)
-        } catch {
-            try? client.abortMultipartUpload(bucket: bucket, key: destination, uploadID: uploadID, path: path)
-            throw error
-        }
-    }
-
-    private func allObjects(below prefix: String, path: String) throws -> [S3Client.ObjectInfo] {
-        var objects: [S3Client.ObjectInfo] = []
-        try client.listAll(bucket: bucket, prefix: prefix, delimiter: nil, path: path) { page in
+    private func allObjects(below prefix: String, path: String) throws -> [ObjectInfo] {
+        var objects: [ObjectInfo] = []
+        try backend.listAll(prefix: prefix, delimiter: nil, path: path) { page in
             objects += page.objects
             return true
         }
@@ -386,7 +355,7 @@ public final class S3ArtifactStore: ArtifactStore {
     }
 }
 
-/// A directory of a tree listed in one go, for ``S3ArtifactStore/walk(_:topdown:onError:_:)``.
+/// A directory of a tree listed in one go, for ``ObjectArtifactStore/walk(_:topdown:onError:_:)``.
 private final class WalkNode {
     var directories: [String: WalkNode] = [:]
     var files: [(name: String, size: UInt64)] = []

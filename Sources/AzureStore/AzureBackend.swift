@@ -1,0 +1,264 @@
+import Crypto
+import FileIO
+import Foundation
+import HTTPClient
+import ObjectStore
+
+/// The `azure` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Blob service REST API.
+public typealias AzureArtifactStore = ObjectArtifactStore
+
+extension ObjectArtifactStore {
+    /// Creates an `azure` store from a resolved configuration. Nothing is sent until the first operation.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the root does not name a container.
+    public convenience init(configuration: AzureConfiguration) throws {
+        let parsed = try ArtifactPath(root: configuration.root, supportedSchemes: AzureConfiguration.schemes, keepEmptyComponents: true)
+        guard let first = parsed.components.first, !AzureConfiguration.containerName(first).isEmpty else {
+            throw ArtifactStoreError(
+                .invalidPath, path: configuration.root, "an azure root must name a container (az://container[/prefix], abfs://container@account.dfs.core.windows.net[/prefix])")
+        }
+        try self.init(
+            root: configuration.root, schemes: AzureConfiguration.schemes, backend: AzureBackend(configuration, rootComponent: first))
+    }
+}
+
+/// The Blob service on one container: ranged Get Blob pinned to an ETag, Put Blob and staged blocks
+/// (Put Block with Content-MD5, Put Block List), List Blobs with markers, Copy Blob, Delete Blob.
+final class AzureBackend: ObjectBackend {
+    let configuration: AzureConfiguration
+    /// The root's first component (`container` or `container@account.dfs.core.windows.net`).
+    let container: String
+    /// The container's name as the service knows it.
+    let containerName: String
+    let http: HTTPClient
+    private let basePath: String
+    private let origin: String
+
+    init(_ configuration: AzureConfiguration, rootComponent: String) throws {
+        guard let schemeEnd = configuration.endpoint.range(of: "://") else {
+            throw ArtifactStoreError(
+                .invalidArgument, path: configuration.root, "endpoint URL '\(configuration.endpoint)' has no scheme (use http://HOST:PORT or https://HOST)")
+        }
+        self.configuration = configuration
+        container = rootComponent
+        containerName = AzureConfiguration.containerName(rootComponent)
+        let afterScheme = configuration.endpoint[schemeEnd.upperBound...]
+        let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        origin = String(configuration.endpoint[..<hostEnd])
+        basePath = String(afterScheme[hostEnd...])
+        http = HTTPClient(configuration: configuration.http, maxIdleConnections: max(16, configuration.concurrency * 4))
+    }
+
+    var serviceName: String { "Azure Blob" }
+    var partSize: Int { configuration.partSize }
+    var concurrency: Int { configuration.concurrency }
+
+    // MARK: - Requests
+
+    /// The encoded URL path of a blob (or of the container when `key` is nil).
+    private func urlPath(_ key: String?) -> String {
+        basePath + "/" + URIEncoding.component(containerName) + (key.map { "/" + URIEncoding.path($0) } ?? "")
+    }
+
+    /// Sends one request, signed with Shared Key or carrying the SAS token.
+    /// - Throws: ``FileIO/ArtifactStoreError`` (`io`) naming the endpoint when it cannot be reached.
+    func send(
+        _ method: String, key: String?, query: [(String, String)] = [], headers extra: [(String, String)] = [],
+        body: UnsafeRawBufferPointer? = nil, response: ResponseBody = .collect, path: String
+    ) throws -> HTTPResponse {
+        let uriPath = urlPath(key)
+        var headers = extra + [("x-ms-date", SharedKeySigner.date()), ("x-ms-version", AzureConfiguration.apiVersion)]
+        if method == "PUT" || method == "POST" { headers.append(("Content-Length", String(body?.count ?? 0))) }
+        var queryString = query.map { URIEncoding.component($0.0) + "=" + URIEncoding.component($0.1) }.joined(separator: "&")
+        switch configuration.credentials {
+        case .sharedKey(let signer):
+            headers.append(("Authorization", signer.authorization(method: method, path: uriPath, query: query, headers: headers)))
+        case .sas(let token):
+            queryString += (queryString.isEmpty ? "" : "&") + token
+        case .anonymous:
+            break
+        }
+        let url = origin + uriPath + (queryString.isEmpty ? "" : "?" + queryString)
+        let request = HTTPRequest(method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) })
+        do {
+            return try http.send(request, body: body, response: response)
+        } catch let error as HTTPTransportError {
+            let message =
+                error.isUnreachable
+                ? "cannot reach the Azure Blob endpoint \(configuration.endpoint): \(error.message) (after \(error.attempts) attempt\(error.attempts == 1 ? "" : "s"))"
+                : "\(method) \(origin)\(uriPath) failed: \(error)"
+            throw ArtifactStoreError(.io, path: path, message, cause: error)
+        }
+    }
+
+    /// The error for a failed response, told apart by the service's error code.
+    func failure(_ response: HTTPResponse, operation: String, path: String) -> ArtifactStoreError {
+        let document = XMLTree.parse(response.body)
+        let code = response.header("x-ms-error-code") ?? document?.text(of: "Code") ?? ""
+        let message = document?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? ""
+        let detail = "\(operation): HTTP \(response.status)\(code.isEmpty ? "" : " " + code)\(message.isEmpty ? "" : ": " + message)"
+        switch (response.status, code) {
+        case (_, "ContainerNotFound"):
+            return ArtifactStoreError(
+                .notFound, path: path, "container '\(containerName)' does not exist in storage account '\(configuration.account)'")
+        case (404, _):
+            return ArtifactStoreError(.notFound, path: path, "no such blob")
+        case (401, _), (403, _):
+            return ArtifactStoreError(
+                .permissionDenied, path: path,
+                "access denied to container '\(containerName)' of storage account '\(configuration.account)' (\(detail)); credentials from \(configuration.credentialSource)")
+        case (412, _):
+            return ArtifactStoreError(.io, path: path, "the blob changed while it was being read (its ETag no longer matches)")
+        default:
+            return ArtifactStoreError(.io, path: path, "Azure Blob \(detail)")
+        }
+    }
+
+    private static func md5(_ body: UnsafeRawBufferPointer) -> String {
+        var hasher = Insecure.MD5()
+        hasher.update(bufferPointer: body)
+        return Data(hasher.finalize()).base64EncodedString()
+    }
+
+    /// Compares the Content-MD5 the service reports with the one sent.
+    private static func verify(_ response: HTTPResponse, sent: String, path: String) throws {
+        if let reported = response.header("content-md5"), reported != sent {
+            throw ArtifactStoreError(.io, path: path, "upload corrupted: the service stored MD5 \(reported), but \(sent) was sent")
+        }
+    }
+
+    // MARK: - Blobs
+
+    func head(_ key: String, path: String) throws -> ObjectInfo? {
+        let response = try send("HEAD", key: key, path: path)
+        if response.status == 404, response.header("x-ms-error-code") != "ContainerNotFound" { return nil }
+        guard response.isSuccess else { throw failure(response, operation: "Get Blob Properties", path: path) }
+        return ObjectInfo(
+            key: key, size: UInt64(response.header("content-length") ?? "") ?? 0, version: response.header("etag"),
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
+    }
+
+    func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        var headers = [("x-ms-range", "bytes=\(offset)-\(offset + UInt64(buffer.count) - 1)")]
+        if let version { headers.append(("If-Match", version)) }
+        let response = try send("GET", key: key, headers: headers, response: .into(buffer), path: path)
+        guard response.isSuccess else { throw failure(response, operation: "Get Blob", path: path) }
+        if response.status == 200, offset > 0 {
+            throw ArtifactStoreError(.io, path: path, "the server ignored the range of a ranged Get Blob")
+        }
+        return response.bytesReceived
+    }
+
+    func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
+        let md5 = Self.md5(body)
+        let response = try send(
+            "PUT", key: key, headers: [("Content-MD5", md5), ("x-ms-blob-type", "BlockBlob")], body: body, path: path)
+        guard response.isSuccess else { throw failure(response, operation: "Put Blob", path: path) }
+        try Self.verify(response, sent: md5, path: path)
+    }
+
+    func delete(_ key: String, path: String) throws {
+        let response = try send("DELETE", key: key, path: path)
+        guard response.isSuccess || (response.status == 404 && response.header("x-ms-error-code") != "ContainerNotFound") else {
+            throw failure(response, operation: "Delete Blob", path: path)
+        }
+    }
+
+    /// Deletes in parallel over kept-alive connections.
+    func deleteAll(_ keys: [String], path: String) throws {
+        try Parallel.forEach(keys.count, concurrency: max(configuration.concurrency, 16)) { index in
+            try self.delete(keys[index], path: path)
+        }
+    }
+
+    /// Copy Blob from a blob of the same container; waits while the service reports the copy pending.
+    func copy(from source: String, to destination: String, size: UInt64, path: String) throws {
+        let response = try send("PUT", key: destination, headers: [("x-ms-copy-source", origin + urlPath(source))], path: path)
+        guard response.isSuccess else { throw failure(response, operation: "Copy Blob", path: path) }
+        var status = response.header("x-ms-copy-status") ?? "success"
+        while status == "pending" {
+            usleep(100_000)
+            let probe = try send("HEAD", key: destination, path: path)
+            guard probe.isSuccess else { throw failure(probe, operation: "Get Blob Properties", path: path) }
+            status = probe.header("x-ms-copy-status") ?? "success"
+        }
+        guard status == "success" else { throw ArtifactStoreError(.io, path: path, "Copy Blob ended with status '\(status)'") }
+    }
+
+    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage {
+        var query = [("restype", "container"), ("comp", "list"), ("prefix", prefix)]
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let maxKeys { query.append(("maxresults", String(maxKeys))) }
+        if let token { query.append(("marker", token)) }
+        let response = try send("GET", key: nil, query: query, path: path)
+        guard response.isSuccess, let document = XMLTree.parse(response.body) else {
+            throw failure(response, operation: "List Blobs", path: path)
+        }
+        let blobs = document.child("Blobs")
+        var page = ObjectListPage()
+        for blob in blobs?.children("Blob") ?? [] {
+            guard let name = blob.text(of: "Name") else { continue }
+            let properties = blob.child("Properties")
+            page.objects.append(
+                ObjectInfo(
+                    key: name, size: UInt64(properties?.text(of: "Content-Length") ?? "") ?? 0, version: properties?.text(of: "Etag"),
+                    modified: properties?.text(of: "Last-Modified").flatMap(HTTPDates.parseHTTP)))
+        }
+        page.prefixes = (blobs?.children("BlobPrefix") ?? []).compactMap { $0.text(of: "Name") }
+        if let marker = document.text(of: "NextMarker"), !marker.isEmpty { page.nextToken = marker }
+        return page
+    }
+
+    func startUpload(_ key: String, path: String) throws -> any ObjectUpload {
+        AzureBlockUpload(backend: self, key: key, path: path)
+    }
+
+    /// Put Block: stages one block, checked by Content-MD5; returns its id.
+    func putBlock(_ key: String, id: String, body: UnsafeRawBufferPointer, path: String) throws {
+        let md5 = Self.md5(body)
+        let response = try send(
+            "PUT", key: key, query: [("comp", "block"), ("blockid", id)], headers: [("Content-MD5", md5)], body: body, path: path)
+        guard response.isSuccess else { throw failure(response, operation: "Put Block", path: path) }
+        try Self.verify(response, sent: md5, path: path)
+    }
+
+    /// Put Block List: commits the staged blocks, in order; the blob appears now, whole.
+    func putBlockList(_ key: String, ids: [String], path: String) throws {
+        let list = ids.map { "<Latest>\($0)</Latest>" }.joined()
+        let body = Array("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>\(list)</BlockList>".utf8)
+        let response = try body.withUnsafeBytes {
+            try send("PUT", key: key, query: [("comp", "blocklist")], headers: [("Content-Type", "application/xml")], body: $0, path: path)
+        }
+        guard response.isSuccess else { throw failure(response, operation: "Put Block List", path: path) }
+    }
+}
+
+/// Staged blocks of one blob, uploaded in parallel and committed at the end with Put Block List;
+/// uncommitted blocks are never visible, and the service discards them on its own.
+struct AzureBlockUpload: ObjectUpload {
+    let backend: AzureBackend
+    let key: String
+    let path: String
+
+    var partConcurrency: Int { backend.concurrency }
+
+    /// Block ids of one blob must all have the same length: a base64 zero-padded number.
+    static func blockID(_ number: Int) -> String {
+        let digits = String(number)
+        return Data((String(repeating: "0", count: max(0, 8 - digits.count)) + digits).utf8).base64EncodedString()
+    }
+
+    func upload(part number: Int, bytes: [UInt8]) throws -> String {
+        let id = Self.blockID(number)
+        try bytes.withUnsafeBytes { try backend.putBlock(key, id: id, body: $0, path: path) }
+        return id
+    }
+
+    func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws {
+        var ids = parts.map(\.tag)
+        if !last.isEmpty || parts.isEmpty { ids.append(try upload(part: parts.count + 1, bytes: last)) }
+        try backend.putBlockList(key, ids: ids, path: path)
+    }
+
+    func abort() {}
+}

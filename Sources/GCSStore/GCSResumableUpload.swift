@@ -1,0 +1,66 @@
+import Crypto
+import FileIO
+import Foundation
+import HTTPClient
+import ObjectStore
+import Synchronization
+
+/// One resumable upload session: chunks go up in order (`Content-Range: bytes a-b/*`, answered by
+/// 308), the last one names the total and publishes the object, whose `md5Hash` is then compared
+/// with the MD5 of every byte sent. Nothing is visible before the last chunk.
+final class GCSResumableUpload: ObjectUpload {
+    private let backend: GCSBackend
+    private let session: String
+    private let path: String
+    private let progress = Mutex<(sent: UInt64, md5: Insecure.MD5)>((0, Insecure.MD5()))
+
+    init(backend: GCSBackend, session: String, path: String) {
+        self.backend = backend
+        self.session = session
+        self.path = path
+    }
+
+    /// The protocol takes chunks in order, one at a time.
+    var partConcurrency: Int { 1 }
+
+    func upload(part number: Int, bytes: [UInt8]) throws -> String {
+        let start = progress.withLock { $0.sent }
+        let response = try send(bytes, range: "bytes \(start)-\(start + UInt64(bytes.count) - 1)/*")
+        guard response.status == 308 else {
+            throw backend.failure(response, operation: "resumable upload chunk \(number)", path: path)
+        }
+        if let range = response.header("range"), let last = range.split(separator: "-").last.flatMap({ UInt64($0) }),
+            last != start + UInt64(bytes.count) - 1
+        {
+            throw ArtifactStoreError(.io, path: path, "the server kept bytes up to \(last) of chunk \(number), not all of them")
+        }
+        progress.withLock {
+            $0.sent += UInt64(bytes.count)
+            $0.md5.update(data: bytes)
+        }
+        return String(number)
+    }
+
+    func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws {
+        let start = progress.withLock { $0.sent }
+        let range = last.isEmpty ? "bytes */\(total)" : "bytes \(start)-\(start + UInt64(last.count) - 1)/\(total)"
+        let response = try send(last, range: range)
+        guard response.isSuccess else { throw backend.failure(response, operation: "resumable upload (last chunk)", path: path) }
+        let md5 = progress.withLock { state -> [UInt8] in
+            state.md5.update(data: last)
+            return Array(state.md5.finalize())
+        }
+        try GCSBackend.verify(
+            reported: try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any], md5: md5, path: path)
+    }
+
+    func abort() {
+        _ = try? backend.send("DELETE", url: session, idempotent: false, path: path)
+    }
+
+    private func send(_ bytes: [UInt8], range: String) throws -> HTTPResponse {
+        try bytes.withUnsafeBytes {
+            try backend.send("PUT", url: session, headers: [("Content-Range", range)], body: $0, path: path)
+        }
+    }
+}

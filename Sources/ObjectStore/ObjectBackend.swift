@@ -1,0 +1,105 @@
+import Foundation
+
+/// What a HEAD or a listing tells about one object.
+public struct ObjectInfo: Sendable {
+    /// The object's key (its name in the bucket or container).
+    public var key: String
+    /// Its size in bytes.
+    public var size: UInt64
+    /// A version token (an ETag, a generation) that reads pin, so a replaced object fails the read.
+    public var version: String?
+    /// When it was last written.
+    public var modified: Date?
+
+    /// Describes an object.
+    public init(key: String, size: UInt64, version: String?, modified: Date?) {
+        self.key = key
+        self.size = size
+        self.version = version
+        self.modified = modified
+    }
+}
+
+/// One page of a listing: objects, the common prefixes a delimiter grouped, and where to go on.
+public struct ObjectListPage: Sendable {
+    /// The objects of this page.
+    public var objects: [ObjectInfo]
+    /// The prefixes (ending with the delimiter) grouped by the delimiter.
+    public var prefixes: [String]
+    /// The token (continuation token, page token, marker) of the next page; `nil` on the last.
+    public var nextToken: String?
+
+    /// Describes a page.
+    public init(objects: [ObjectInfo] = [], prefixes: [String] = [], nextToken: String? = nil) {
+        self.objects = objects
+        self.prefixes = prefixes
+        self.nextToken = nextToken
+    }
+}
+
+/// The protocol of one object service (S3, Cloud Storage, Azure Blob) on one bucket or container:
+/// what ``ObjectArtifactStore`` builds files and directories from. Every method turns a failure into
+/// an ``FileIO/ArtifactStoreError`` that names the user's `path`.
+public protocol ObjectBackend: Sendable {
+    /// The service's name for messages (`S3`, `Cloud Storage`).
+    var serviceName: String { get }
+    /// The bucket or container every key lives in.
+    var container: String { get }
+    /// Bytes per uploaded part and per read-ahead block.
+    var partSize: Int { get }
+    /// Transfers one handle or tree operation runs at once.
+    var concurrency: Int { get }
+
+    /// The object's metadata; `nil` when there is none.
+    /// - Throws: ``FileIO/ArtifactStoreError`` for a missing container, refused credentials, transport failures.
+    func head(_ key: String, path: String) throws -> ObjectInfo?
+    /// Reads `buffer.count` bytes at `offset` into `buffer` (one ranged GET), pinned to `version` when given.
+    /// - Throws: `notFound` when the object is gone, `io` when it changed.
+    func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int
+    /// Writes a whole (small) object in one request, checked against the checksum the server reports.
+    /// - Throws: `io` when the server's checksum differs from the one sent.
+    func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws
+    /// Deletes an object; a missing one is no error.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
+    func delete(_ key: String, path: String) throws
+    /// Deletes many objects (batched or in parallel, as the service allows).
+    /// - Throws: `io` naming the first key that could not be deleted.
+    func deleteAll(_ keys: [String], path: String) throws
+    /// Copies an object on the server side.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
+    func copy(from source: String, to destination: String, size: UInt64, path: String) throws
+    /// One page of the keys below `prefix`, grouped by `delimiter` when given.
+    /// - Throws: `notFound` naming the container when it does not exist.
+    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage
+    /// Starts an upload in parts; nothing is visible until it completes.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
+    func startUpload(_ key: String, path: String) throws -> any ObjectUpload
+}
+
+/// One upload in parts (an S3 multipart upload, a Cloud Storage resumable upload, Azure staged
+/// blocks). Parts are numbered from 1 and all but the last are ``ObjectBackend/partSize`` long.
+public protocol ObjectUpload: Sendable {
+    /// How many parts may upload at once (1 where the protocol needs them in order).
+    var partConcurrency: Int { get }
+    /// Uploads part `number` and returns what completing needs (an ETag, a block id).
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the part is refused or corrupted.
+    func upload(part number: Int, bytes: [UInt8]) throws -> String
+    /// Sends the last part and publishes the object, whole, `total` bytes long.
+    /// - Throws: ``FileIO/ArtifactStoreError``; the caller then aborts.
+    func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws
+    /// Discards the upload so none of its parts is kept (best effort).
+    func abort()
+}
+
+extension ObjectBackend {
+    /// Every page below `prefix`, following page tokens; `visit` returns false to stop.
+    /// - Throws: the listing's error.
+    public func listAll(prefix: String, delimiter: String?, path: String, _ visit: (ObjectListPage) throws -> Bool) throws {
+        var token: String?
+        repeat {
+            let page = try list(prefix: prefix, delimiter: delimiter, maxKeys: nil, token: token, path: path)
+            guard try visit(page) else { return }
+            token = page.nextToken
+        } while token != nil
+    }
+}
