@@ -30,8 +30,8 @@ enum Project {
 enum BuiltinFlavorSet {
     static func registry() -> FlavorRegistry {
         FlavorRegistry([
-            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), GCSArtifactStoreFlavor(), AzureArtifactStoreFlavor(), DefaultModelRegistryFlavor(),
-            MLflowModelRegistryFlavor(),
+            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), GCSArtifactStoreFlavor(),
+            AzureArtifactStoreFlavor(), DefaultModelRegistryFlavor(), MLflowModelRegistryFlavor(),
         ])
     }
 }
