@@ -122,16 +122,16 @@ public struct AzureConfiguration: Sendable {
         let suffix = connection["endpointsuffix"] ?? "core.windows.net"
         endpoint = text("endpoint_url") ?? connection["blobendpoint"] ?? "\(scheme)://\(account).blob.\(suffix)"
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        partSize = config["part_size"].flatMap(Self.integer) ?? Self.defaultPartSize
+        partSize = config["part_size"]?.integerValue ?? Self.defaultPartSize
         guard partSize > 0, partSize <= 4000 << 20 else {
             throw StackError(.invalidConfig, "field 'part_size' must be between 1 byte and 4000 MiB (Azure's block limit), got \(partSize)")
         }
-        concurrency = max(1, config["concurrency"].flatMap(Self.integer) ?? 8)
+        concurrency = max(1, config["concurrency"]?.integerValue ?? 8)
         var verify = true
         if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
         http = HTTPClientConfiguration(
             verifyTLS: verify, caBundle: text("ca_bundle"),
-            retry: RetryPolicy(maxAttempts: config["max_attempts"].flatMap(Self.integer) ?? 5))
+            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? 5))
     }
 
     /// The container of a root's first component (`container` or `container@account.dfs...`).
@@ -159,15 +159,6 @@ public struct AzureConfiguration: Sendable {
 
     private static func trimmedSAS(_ token: String) -> String {
         token.hasPrefix("?") ? String(token.dropFirst()) : token
-    }
-
-    private static func integer(_ value: ConfigValue) -> Int? {
-        switch value {
-        case .integer(let number): number
-        case .number(let number): Int(number)
-        case .string(let text): Int(text)
-        default: nil
-        }
     }
 }
 

@@ -85,16 +85,16 @@ public struct GCSConfiguration: Sendable {
             endpoint = "https://storage.googleapis.com"
         }
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        partSize = config["part_size"].flatMap(Self.integer) ?? Self.defaultPartSize
+        partSize = config["part_size"]?.integerValue ?? Self.defaultPartSize
         guard partSize > 0, partSize % Self.chunkGranularity == 0 else {
             throw StackError(.invalidConfig, "field 'part_size' must be a positive multiple of 262144 bytes (256 KiB, as Cloud Storage requires), got \(partSize)")
         }
-        concurrency = max(1, config["concurrency"].flatMap(Self.integer) ?? 8)
+        concurrency = max(1, config["concurrency"]?.integerValue ?? 8)
         var verify = true
         if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
         http = HTTPClientConfiguration(
             verifyTLS: verify, caBundle: text("ca_bundle"),
-            retry: RetryPolicy(maxAttempts: config["max_attempts"].flatMap(Self.integer) ?? 5))
+            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? 5))
     }
 
     private static func readKey(_ file: String) throws -> ServiceAccountKey {
@@ -102,15 +102,6 @@ public struct GCSConfiguration: Sendable {
             throw ArtifactStoreError(.notFound, path: file, "cannot read the service-account key file")
         }
         return try ServiceAccountKey(json: Array(data), source: file)
-    }
-
-    private static func integer(_ value: ConfigValue) -> Int? {
-        switch value {
-        case .integer(let number): number
-        case .number(let number): Int(number)
-        case .string(let text): Int(text)
-        default: nil
-        }
     }
 }
 

@@ -84,25 +84,16 @@ public struct S3Configuration: Sendable {
         case let other:
             throw StackError(.invalidConfig, "field 'addressing_style' must be auto, path or virtual, got '\(other)'")
         }
-        partSize = config["part_size"].flatMap(Self.integer) ?? Self.defaultPartSize
+        partSize = config["part_size"]?.integerValue ?? Self.defaultPartSize
         guard partSize >= Self.minimumPartSize else {
             throw StackError(.invalidConfig, "field 'part_size' must be at least \(Self.minimumPartSize) bytes (5 MiB, S3's minimum), got \(partSize)")
         }
-        concurrency = max(1, config["concurrency"].flatMap(Self.integer) ?? 8)
+        concurrency = max(1, config["concurrency"]?.integerValue ?? 8)
         var verify = true
         if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
         http = HTTPClientConfiguration(
             verifyTLS: verify, caBundle: text("ca_bundle"),
-            retry: RetryPolicy(maxAttempts: config["max_attempts"].flatMap(Self.integer) ?? 5))
-    }
-
-    private static func integer(_ value: ConfigValue) -> Int? {
-        switch value {
-        case .integer(let number): number
-        case .number(let number): Int(number)
-        case .string(let text): Int(text)
-        default: nil
-        }
+            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? 5))
     }
 }
 

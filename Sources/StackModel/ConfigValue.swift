@@ -57,6 +57,17 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
         if case .string(let value) = self { return value }
         return nil
     }
+
+    /// The value as an integer: an integer, a whole number, or a string holding one (as YAML and
+    /// command lines may type it); else nil.
+    public var integerValue: Int? {
+        switch self {
+        case .integer(let number): number
+        case .number(let number): number.rounded() == number ? Int(exactly: number) : nil
+        case .string(let text): Int(text)
+        default: nil
+        }
+    }
 }
 
 /// A component's configuration: field name → value.
