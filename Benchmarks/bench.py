@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -158,6 +159,7 @@ class Bench:
         self.endpoint = None
         self.filer = None
         self.bin = None
+        self.made = []  # the targets, once made: what a report covers even when the run is cut short
 
     # -- setup ----------------------------------------------------------------------------------
 
@@ -206,13 +208,26 @@ class Bench:
         """Runs a workload process and collects its JSON lines (adding the serving daemon's memory)."""
         results = []
         process = subprocess.Popen(command, stdout=subprocess.PIPE, env=self.env, text=True, cwd=self.work)
-        for line in process.stdout:
-            result = json.loads(line)
-            if serving_pid:
-                result["daemon_peak_rss_mib"] = peak_mib(serving_pid)
-                reset_peak(serving_pid)
-            results.append(result)
+        # A target that takes longer than its budget is stopped and reported as such, so one slow
+        # peer cannot keep the others from being measured.
+        limit = threading.Timer(self.args.target_timeout, process.kill)
+        limit.start()
+        try:
+            for line in process.stdout:
+                result = json.loads(line)
+                if serving_pid:
+                    result["daemon_peak_rss_mib"] = peak_mib(serving_pid)
+                    reset_peak(serving_pid)
+                results.append(result)
+        finally:
+            limit.cancel()
+            if process.poll() is None:  # the run was interrupted: the workload goes with it
+                process.kill()
+                process.wait()
         if process.wait() != 0:
+            if process.returncode == -signal.SIGKILL:
+                raise RuntimeError(f"stopped after {self.args.target_timeout:.0f} s (--target-timeout), "
+                                   f"{len(results)} workload(s) done")
             raise RuntimeError(f"{' '.join(command[:3])} ... exited {process.returncode}")
         return results
 
@@ -447,7 +462,7 @@ class Bench:
 
     def run(self):
         self.build()
-        targets = self.targets()
+        targets = self.made = self.targets()
         for repeat in range(self.args.repeat):
             for target in targets:
                 if target.skipped or not target.run:
@@ -460,6 +475,8 @@ class Bench:
                 except Exception as error:  # noqa: BLE001 - the report says which target failed
                     target.skipped = f"failed: {str(error)[:200]}"
                     log(f"{target.name} failed: {error}")
+                    if target.results:
+                        target.skipped += " (the figures shown are from the workloads that ran)"
         return targets
 
     def close(self):
@@ -653,6 +670,8 @@ def main():
     parser.add_argument("--no-drop-caches", dest="drop_caches", action="store_false")
     parser.add_argument("--verify", action="store_true", help="check every byte read (always on with --quick)")
     parser.add_argument("--strict-peers", action="store_true", help="with --quick, fail when a Python peer fails")
+    parser.add_argument("--target-timeout", type=float, default=None,
+                        help="seconds one target's round may take before it is stopped (default 1200; --quick 300)")
     parser.add_argument("--work-dir", default="/var/tmp")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args()
@@ -663,17 +682,30 @@ def main():
     args.repeat = args.repeat or (1 if quick else 3)
     args.build = args.build or ("debug" if quick else "release")
     args.verify = args.verify or quick
+    args.target_timeout = args.target_timeout or (300 if quick else 1200)
     bench = Bench(args)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    interrupted = None
     try:
         targets = bench.run()
+    except (SystemExit, KeyboardInterrupt) as stop:
+        interrupted = stop
+        targets = bench.made
+        for target in targets:
+            if not target.skipped and not target.results:
+                target.skipped = "not reached: the run was interrupted"
     finally:
         bench.close()
+    if interrupted is not None and not targets:
+        raise interrupted
     os.makedirs(args.out, exist_ok=True)
     name = f"{datetime.date.today()}-{socket.gethostname()}{'-quick' if quick else ''}.md"
     path = os.path.join(args.out if not quick else tempfile.mkdtemp(prefix="artifactfs-bench-report."), name)
     report(args, targets, path)
     log(f"report: {path} (chart: {path[:-3]}.svg)")
+    if interrupted is not None:
+        log("the run was interrupted: the report holds what was measured until then")
+        return 143
     if quick:
         problems = check(targets, args)
         for problem in problems:
