@@ -99,7 +99,9 @@ def peak_mib(pid):
 
 
 def drop_caches():
+    """Writes dirty pages, lets the (virtual) disk settle, drops clean pages: reads start cold."""
     os.sync()
+    time.sleep(1)
     with contextlib.suppress(OSError):
         with open("/proc/sys/vm/drop_caches", "w") as f:
             f.write("3")

@@ -105,7 +105,9 @@ def peak_mib():
 
 
 def drop_caches():
+    """Writes dirty pages, lets the (virtual) disk settle, drops clean pages: reads start cold."""
     os.sync()
+    time.sleep(1)
     try:
         with open("/proc/sys/vm/drop_caches", "w") as f:
             f.write("3")
