@@ -144,6 +144,15 @@ class Target:
     run: object = None  # callable(workloads, args, repeat) -> list of result dicts
     skipped: str = ""
     results: dict = field(default_factory=dict)  # workload -> [result, ...]
+    note: str = ""  # why some of its figures are missing, when it ran out of time
+
+
+class Stopped(Exception):
+    """A target ran out of its time budget; `results` holds the workloads it finished."""
+
+    def __init__(self, message, results):
+        super().__init__(message)
+        self.results = results
 
 
 class Bench:
@@ -228,8 +237,8 @@ class Bench:
                 process.wait()
         if process.wait() != 0:
             if process.returncode == -signal.SIGKILL:
-                raise RuntimeError(f"stopped after {self.args.target_timeout:.0f} s (--target-timeout), "
-                                   f"{len(results)} workload(s) done")
+                raise Stopped(f"stopped after {self.args.target_timeout:.0f} s (--target-timeout) in a round, "
+                              f"{len(results)} workload(s) done", [r for r in results if r["workload"] != "cleanup"])
             raise RuntimeError(f"{' '.join(command[:3])} ... exited {process.returncode}")
         return results
 
@@ -474,6 +483,11 @@ class Bench:
                 try:
                     for result in target.run(target.workloads):
                         target.results.setdefault(result["workload"], []).append(result)
+                except Stopped as stop:  # keep what it measured; the next round tries it again
+                    for result in stop.results:
+                        target.results.setdefault(result["workload"], []).append(result)
+                    target.note = str(stop)
+                    log(f"{target.name}: {stop}")
                 except Exception as error:  # noqa: BLE001 - the report says which target failed
                     target.skipped = f"failed: {str(error)[:200]}"
                     log(f"{target.name} failed: {error}")
@@ -561,9 +575,12 @@ def memory_table(targets):
         runs = [r for rs in t.results.values() for r in rs]
         if not runs:
             continue
-        client = max((r.get("peak_rss_mib") or 0) for r in runs)
-        daemon = max((r.get("daemon_peak_rss_mib") or 0) for r in runs)
-        lines.append(f"| {t.name} | {client:.0f} | {daemon:.0f} |" if daemon else f"| {t.name} | {client:.0f} | – |")
+        # Each peak names the workload it came from: a copy into memory:// holds the whole file by design.
+        top = max(runs, key=lambda r: r.get("peak_rss_mib") or 0)
+        client = f"{top.get('peak_rss_mib') or 0:.0f} ({top['workload']})"
+        top = max(runs, key=lambda r: r.get("daemon_peak_rss_mib") or 0)
+        daemon = f"{top['daemon_peak_rss_mib']:.0f} ({top['workload']})" if top.get("daemon_peak_rss_mib") else "–"
+        lines.append(f"| {t.name} | {client} | {daemon} |")
     return "\n".join(lines)
 
 
@@ -622,9 +639,9 @@ def report(args, targets, path):
              "## S3 (SeaweedFS on loopback)", "", table(targets, "s3", size), "",
              "## Latency", "", latency_table(targets), "",
              "## Memory", "", memory_table(targets), ""]
-    skipped = [t for t in targets if t.skipped]
+    skipped = [t for t in targets if t.skipped or t.note]
     if skipped:
-        lines += ["## Not measured", ""] + [f"- {t.name}: {t.skipped}" for t in skipped] + [""]
+        lines += ["## Not measured", ""] + [f"- {t.name}: {t.skipped or t.note}" for t in skipped] + [""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
     chart(targets, size, path[:-3] + ".svg")
