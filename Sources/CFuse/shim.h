@@ -4,6 +4,7 @@
 
 #define FUSE_USE_VERSION 35
 #include <fuse.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 // Creates the file system; fuse_new is a macro over versioned symbols on some builds.
@@ -25,5 +26,31 @@ static inline int cfuse_loop_mt(struct fuse *fuse, unsigned int max_threads) {
 
 // fuse_file_info keeps its flags in bit-fields, which Swift imports but cannot always set.
 static inline void cfuse_set_direct_io(struct fuse_file_info *info, int on) { info->direct_io = on ? 1 : 0; }
+
+// A reply of `size` bytes at `offset` of the open file `fd`, which libfuse splices to the kernel
+// (or reads, where it cannot splice). libfuse frees the vector after replying.
+static inline struct fuse_bufvec *cfuse_file_bufvec(int fd, size_t size, off_t offset) {
+    struct fuse_bufvec *vector = malloc(sizeof(struct fuse_bufvec));
+    if (vector == NULL) return NULL;
+    *vector = FUSE_BUFVEC_INIT(size);
+    vector->buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK | FUSE_BUF_FD_RETRY;
+    vector->buf[0].fd = fd;
+    vector->buf[0].pos = offset;
+    return vector;
+}
+
+// A reply held in memory: `size` bytes allocated for the caller to fill and shorten to what it
+// read. libfuse frees the memory and the vector after replying.
+static inline struct fuse_bufvec *cfuse_memory_bufvec(size_t size) {
+    struct fuse_bufvec *vector = malloc(sizeof(struct fuse_bufvec));
+    if (vector == NULL) return NULL;
+    *vector = FUSE_BUFVEC_INIT(size);
+    vector->buf[0].mem = malloc(size > 0 ? size : 1);
+    if (vector->buf[0].mem == NULL) {
+        free(vector);
+        return NULL;
+    }
+    return vector;
+}
 
 #endif

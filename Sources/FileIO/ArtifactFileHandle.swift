@@ -35,9 +35,16 @@ public protocol ArtifactFileHandle: AnyObject, Sendable {
     /// Finishes the handle. For a write handle this publishes the file, and its failure means the
     /// file was not written. Closing twice does nothing.
     func close() throws
+
+    /// The descriptor of the local file a read handle reads, valid until ``close()``; nil when the
+    /// bytes come from anywhere else. The FUSE bridge splices such files to the kernel uncopied.
+    var readableFileDescriptor: Int32? { get }
 }
 
 extension ArtifactFileHandle {
+    /// Nil: most handles do not read from one local file.
+    public var readableFileDescriptor: Int32? { nil }
+
     /// Reads up to `count` bytes at the current position; an empty array at the end of the file.
     public func read(upToCount count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

@@ -293,6 +293,33 @@ final class FuseFileSystem: Sendable {
         return (result, handle)
     }
 
+    /// Answers a read with where its bytes are: the store's local file itself, which libfuse splices
+    /// to the kernel without a copy through this process, or else a buffer filled by ``read(_:into:at:)``.
+    func readBuffer(
+        _ handle: UInt64, size: Int, at offset: UInt64, _ out: UnsafeMutablePointer<UnsafeMutablePointer<fuse_bufvec>?>
+    ) -> Int32 {
+        if case .reader(let reader) = handles.get(handle), let fd = reader.handle.readableFileDescriptor {
+            return run(.read) {
+                var info = Glibc.stat()
+                guard fstat(fd, &info) == 0 else { return -errno }
+                guard let vector = cfuse_file_bufvec(fd, size, off_t(offset)) else { return -ENOMEM }
+                out.pointee = vector
+                stats.addBytesRead(Int(max(0, min(Int64(size), Int64(info.st_size) - Int64(offset)))))
+                return 0
+            }
+        }
+        guard let vector = cfuse_memory_bufvec(size) else { return -ENOMEM }
+        let got = read(handle, into: UnsafeMutableRawBufferPointer(start: vector.pointee.buf.mem, count: size), at: offset)
+        guard got >= 0 else {
+            free(vector.pointee.buf.mem)
+            free(vector)
+            return got
+        }
+        vector.pointee.buf.size = Int(got)
+        out.pointee = vector
+        return 0
+    }
+
     func read(_ handle: UInt64, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) -> Int32 {
         run(.read) {
             let got: Int

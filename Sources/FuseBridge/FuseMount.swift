@@ -30,6 +30,7 @@ public enum FuseMount {
     public static func serve(store: any ArtifactStore, options: MountOptions, ready: () -> Void) throws {
         let fileSystem = try FuseFileSystem(store: store, options: options)
         var mountOptions = ["fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions", "auto_cache"]
+        mountOptions.append("max_read=\(maximumRead)")
         if fileSystem.readOnly { mountOptions.append("ro") }
         if options.allowOther { mountOptions.append("allow_other") }
         var arguments = ["artifactfs", "-o", mountOptions.joined(separator: ",")]
@@ -120,6 +121,16 @@ public enum FuseMount {
             close(fd)
         }
     }
+
+    /// The largest read request to ask of the kernel: 1 MiB, or less where a pipe cannot hold a
+    /// whole reply (`/proc/sys/fs/pipe-max-size` less libfuse's header pages), since libfuse
+    /// copies instead of splicing a reply that does not fit its pipe.
+    static let maximumRead: Int = {
+        let page = 4096
+        let text = (try? String(contentsOfFile: "/proc/sys/fs/pipe-max-size", encoding: .utf8)) ?? ""
+        let pipe = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return max(32 * page, min(1 << 20, (pipe - 4 * page) / page * page))
+    }()
 
     /// Escapes the characters libfuse's option parser treats specially.
     private static func escape(_ value: String) -> String {

@@ -27,7 +27,10 @@ enum FuseOperations {
             }
             if let connection {
                 connection.pointee.max_write = 1 << 20
+                connection.pointee.max_read = UInt32(FuseMount.maximumRead)
                 connection.pointee.want |= UInt32(FUSE_CAP_ATOMIC_O_TRUNC)
+                // Reads of local files are spliced from the file to the kernel, not copied through us.
+                connection.pointee.want |= connection.pointee.capable & UInt32(FUSE_CAP_SPLICE_WRITE)
             }
             return fuse_get_context()!.pointee.private_data
         }
@@ -68,9 +71,8 @@ enum FuseOperations {
             info!.pointee.fh = handle
             return result
         }
-        operations.read = { _, buffer, size, offset, info in
-            FuseOperations.fileSystem.read(
-                info!.pointee.fh, into: UnsafeMutableRawBufferPointer(start: buffer, count: size), at: UInt64(offset))
+        operations.read_buf = { _, out, size, offset, info in
+            FuseOperations.fileSystem.readBuffer(info!.pointee.fh, size: size, at: UInt64(offset), out!)
         }
         operations.write = { _, buffer, size, offset, info in
             FuseOperations.fileSystem.write(info!.pointee.fh, UnsafeRawBufferPointer(start: buffer, count: size), at: UInt64(offset))

@@ -37,6 +37,8 @@ final class LocalFileHandle: ArtifactFileHandle {
         self.staging = staging
     }
 
+    var readableFileDescriptor: Int32? { mode == .read ? fd : nil }
+
     deinit {
         // A handle dropped without close() discards its staged bytes: nothing half-written appears.
         if !state.withLock({ $0.closed }) {
