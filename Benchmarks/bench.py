@@ -474,6 +474,13 @@ class Bench:
     def run(self):
         self.build()
         targets = self.made = self.targets()
+        if self.args.only:
+            wanted = {name.strip() for name in self.args.only.split(",")}
+            unknown = wanted - {t.name for t in targets}
+            if unknown:
+                raise SystemExit(f"bench: --only: no target named {', '.join(sorted(unknown))} "
+                                 f"(known: {', '.join(t.name for t in targets)})")
+            targets = self.made = [t for t in targets if t.name in wanted]
         for repeat in range(self.args.repeat):
             for target in targets:
                 if target.skipped or not target.run:
@@ -691,6 +698,7 @@ def main():
     parser.add_argument("--strict-peers", action="store_true", help="with --quick, fail when a Python peer fails")
     parser.add_argument("--target-timeout", type=float, default=None,
                         help="seconds one target's round may take before it is stopped (default 1200; --quick 300)")
+    parser.add_argument("--only", help="comma-separated target names (as in the report) to run, e.g. 'boto3,rclone mount'")
     parser.add_argument("--work-dir", default="/var/tmp")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args()
