@@ -382,13 +382,16 @@ final class FuseFileSystem: Sendable {
     }
 
     private func publish(_ writer: WriterFile) throws {
-        defer { cache.invalidate(writer.path) }
         do {
             try writer.flush()
         } catch {
+            cache.invalidate(writer.path)
             log("upload of '\(writer.path)' failed: \(error)")
             throw error
         }
+        // What was just published is known: the stat that follows a close (cp, tar and editors all
+        // make one) needs no request to the store.
+        cache.store(writer.path, FileInfo(path: writer.path, kind: .file, size: writer.size, modified: Date()))
     }
 
     func truncate(_ path: String, size: UInt64, handle: UInt64?) -> Int32 {
