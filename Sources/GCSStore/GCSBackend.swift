@@ -3,6 +3,7 @@ import FileIO
 import Foundation
 import HTTPClient
 import ObjectStore
+import Synchronization
 
 /// The `gcp` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Cloud Storage JSON API.
 public typealias GCSArtifactStore = ObjectArtifactStore
@@ -20,12 +21,15 @@ extension ObjectArtifactStore {
 }
 
 /// The Cloud Storage JSON API on one bucket: ranged media downloads pinned to a generation, simple
-/// and resumable uploads checked by MD5, paged listings, `rewriteTo` copies and parallel deletes.
+/// and resumable uploads checked by CRC32C and MD5, generation preconditions for create-only writes
+/// and pinned copies and deletes, paged listings, `rewriteTo` copies and batched deletes.
 final class GCSBackend: ObjectBackend {
     let configuration: GCSConfiguration
     let bucket: String
     let http: HTTPClient
     private let tokens: GCSTokenSource
+    /// Every `Authorization` value sent so far (one per token refresh), to scrub from error messages.
+    private let sentTokens = Mutex<[String]>([])
 
     init(_ configuration: GCSConfiguration, bucket: String) throws {
         guard configuration.endpoint.contains("://") else {
@@ -47,7 +51,7 @@ final class GCSBackend: ObjectBackend {
     // MARK: - Requests
 
     /// The URL of an object's metadata (`/storage/v1/b/B/o/NAME`), or of the bucket's objects.
-    private func objectURL(_ key: String?, api: String = "/storage/v1", query: [(String, String)] = []) -> String {
+    func objectURL(_ key: String?, api: String = "/storage/v1", query: [(String, String)] = []) -> String {
         var url = configuration.endpoint + api + "/b/" + URIEncoding.component(bucket) + "/o"
         if let key { url += "/" + URIEncoding.component(key) }
         if !query.isEmpty { url += "?" + query.map { URIEncoding.component($0.0) + "=" + URIEncoding.component($0.1) }.joined(separator: "&") }
@@ -61,7 +65,10 @@ final class GCSBackend: ObjectBackend {
         response: ResponseBody = .collect, idempotent: Bool = true, path: String
     ) throws -> HTTPResponse {
         var headers = extra
-        if let authorization = try tokens.authorization(path: path) { headers.append(("Authorization", authorization)) }
+        if let authorization = try tokens.authorization(path: path) {
+            headers.append(("Authorization", authorization))
+            sentTokens.withLock { if $0.last != authorization { $0.append(authorization) } }
+        }
         let request = HTTPRequest(method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) }, idempotent: idempotent)
         do {
             return try http.send(request, body: body, response: response)
@@ -77,10 +84,18 @@ final class GCSBackend: ObjectBackend {
     /// The error for a failed response: refused credentials (naming the bucket and their source,
     /// never the secret), a missing bucket told apart from a missing object, or anything else.
     func failure(_ response: HTTPResponse, operation: String, path: String, bucketLevel: Bool = false) -> ArtifactStoreError {
-        let document = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-        let message = ((document?["error"] as? [String: Any])?["message"] as? String) ?? ""
-        let detail = "\(operation): HTTP \(response.status)\(message.isEmpty ? "" : ": " + message)"
-        switch response.status {
+        failure(status: response.status, body: response.body, operation: operation, path: path, bucketLevel: bucketLevel)
+    }
+
+    /// The error for a failed answer given as its status and JSON error body (an inner batch response).
+    func failure(status: Int, body: [UInt8], operation: String, path: String, bucketLevel: Bool = false) -> ArtifactStoreError {
+        let document = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+        var message = ((document?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        for authorization in sentTokens.withLock({ $0 }) where authorization.count > "Bearer ".count {
+            message = message.replacingOccurrences(of: String(authorization.dropFirst("Bearer ".count)), with: "<token>")
+        }
+        let detail = "\(operation): HTTP \(status)\(message.isEmpty ? "" : ": " + message)"
+        switch status {
         case 401, 403:
             return ArtifactStoreError(
                 .permissionDenied, path: path, "access denied to bucket '\(bucket)' (\(detail)); credentials from \(configuration.credentialSource)")
@@ -101,7 +116,7 @@ final class GCSBackend: ObjectBackend {
         return (try? send("GET", url: url, path: path).status) != 404
     }
 
-    private static func json(_ bytes: [UInt8]) -> [String: Any]? {
+    static func json(_ bytes: [UInt8]) -> [String: Any]? {
         try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
     }
 
@@ -112,13 +127,37 @@ final class GCSBackend: ObjectBackend {
             modified: (object["updated"] as? String).flatMap(HTTPDates.parseISO))
     }
 
-    /// Compares the MD5 the server reports (base64) with the one of the bytes sent.
-    static func verify(reported object: [String: Any]?, md5: [UInt8], path: String) throws {
-        guard let reported = object?["md5Hash"] as? String else { return }
-        let sent = Data(md5).base64EncodedString()
-        if reported != sent {
-            throw ArtifactStoreError(.io, path: path, "upload corrupted: the server stored MD5 \(reported), but \(sent) was sent")
+    /// The CRC32C and MD5 of bytes sent, base64 as the JSON API writes them.
+    struct Checksums {
+        var crc32c: String
+        var md5: String
+
+        /// `X-Goog-Hash`, which asks the server to refuse a body that does not match.
+        var header: (String, String) { ("X-Goog-Hash", "crc32c=\(crc32c),md5=\(md5)") }
+    }
+
+    /// Checks the `crc32c` and `md5Hash` of the object the server stored against those of the bytes
+    /// sent. On a mismatch the object is deleted (only the generation just written) and the upload fails.
+    /// - Throws: ``FileIO/ArtifactStoreError`` (`io`) naming the path and both checksums.
+    func verify(_ object: [String: Any]?, sent: Checksums, key: String, path: String) throws {
+        var mismatches: [String] = []
+        if let stored = object?["crc32c"] as? String, stored != sent.crc32c {
+            mismatches.append("CRC32C \(stored) where \(sent.crc32c) was sent")
         }
+        if let stored = object?["md5Hash"] as? String, stored != sent.md5 {
+            mismatches.append("MD5 \(stored) where \(sent.md5) was sent")
+        }
+        guard !mismatches.isEmpty else { return }
+        let outcome: String
+        if let generation = object?["generation"] as? String {
+            outcome =
+                (try? delete(key, version: generation, path: path)) == true
+                ? "the corrupted object was deleted" : "the corrupted object could not be deleted (generation \(generation))"
+        } else {
+            outcome = "the server named no generation, so the corrupted object was left in place"
+        }
+        throw ArtifactStoreError(
+            .io, path: path, "upload corrupted in transit: Cloud Storage stored \(mismatches.joined(separator: " and ")); \(outcome)")
     }
 
     // MARK: - Objects
@@ -149,16 +188,46 @@ final class GCSBackend: ObjectBackend {
         return response.bytesReceived
     }
 
-    /// A simple (`uploadType=media`) upload, checked by MD5 against the stored object's `md5Hash`.
+    /// A simple upload (`uploadType=multipart`: metadata carrying the checksums, then the bytes),
+    /// checked against the stored object's `crc32c` and `md5Hash`.
     func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
-        var hasher = Insecure.MD5()
-        hasher.update(bufferPointer: body)
-        let md5 = Array(hasher.finalize())
-        let response = try send(
-            "POST", url: objectURL(nil, api: "/upload/storage/v1", query: [("uploadType", "media"), ("name", key)]),
-            headers: [("Content-Type", "application/octet-stream")], body: body, path: path)
+        try insert(key, body: body, createOnly: false, path: path)
+    }
+
+    /// A simple upload with `ifGenerationMatch=0`: the server writes only where no object is.
+    func create(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
+        try insert(key, body: body, createOnly: true, path: path)
+    }
+
+    private func insert(_ key: String, body: UnsafeRawBufferPointer, createOnly: Bool, path: String) throws {
+        var crc = CRC32C()
+        crc.update(body)
+        var md5 = Insecure.MD5()
+        md5.update(bufferPointer: body)
+        let sent = Checksums(crc32c: crc.base64, md5: Data(md5.finalize()).base64EncodedString())
+        let metadata = try JSONSerialization.data(
+            withJSONObject: ["name": key, "contentType": "application/octet-stream", "crc32c": sent.crc32c, "md5Hash": sent.md5],
+            options: [.sortedKeys])
+        let boundary = "artifactfs-" + UUID().uuidString
+        var payload: [UInt8] = []
+        payload.reserveCapacity(body.count + metadata.count + 256)
+        payload += Array("--\(boundary)\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n".utf8)
+        payload += metadata
+        payload += Array("\r\n--\(boundary)\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body.withMemoryRebound(to: UInt8.self) { payload.append(contentsOf: $0) }
+        payload += Array("\r\n--\(boundary)--\r\n".utf8)
+        var query = [("uploadType", "multipart")]
+        if createOnly { query.append(("ifGenerationMatch", "0")) }
+        let response = try payload.withUnsafeBytes {
+            try send(
+                "POST", url: objectURL(nil, api: "/upload/storage/v1", query: query),
+                headers: [("Content-Type", "multipart/related; boundary=\(boundary)")], body: $0, path: path)
+        }
+        if createOnly, response.status == 412 {
+            throw ArtifactStoreError(.alreadyExists, path: path, "already exists (a create-only write found an object there)")
+        }
         guard response.isSuccess else { throw failure(response, operation: "objects.insert", path: path) }
-        try Self.verify(reported: Self.json(response.body), md5: md5, path: path)
+        try verify(Self.json(response.body), sent: sent, key: key, path: path)
     }
 
     func delete(_ key: String, path: String) throws {
@@ -166,20 +235,43 @@ final class GCSBackend: ObjectBackend {
         guard response.isSuccess || response.status == 404 else { throw failure(response, operation: "objects.delete", path: path) }
     }
 
-    /// Deletes in parallel, `concurrency` requests at a time, over kept-alive connections.
-    func deleteAll(_ keys: [String], path: String) throws {
-        try Parallel.forEach(keys.count, concurrency: max(configuration.concurrency, 16)) { index in
-            try self.delete(keys[index], path: path)
-        }
+    /// `objects.delete` with `ifGenerationMatch`: a replaced object (412) is kept and reported as such.
+    func delete(_ key: String, version: String, path: String) throws -> Bool {
+        let response = try send("DELETE", url: objectURL(key, query: [("ifGenerationMatch", version)]), path: path)
+        if response.status == 412 { return false }
+        guard response.isSuccess || response.status == 404 else { throw failure(response, operation: "objects.delete", path: path) }
+        return true
     }
 
-    /// `rewriteTo`, repeated with its rewrite token until the server says it is done (large objects).
+    /// Deletes in JSON batch requests (``GCSBatchDelete``), `concurrency` batches at a time.
+    /// - Throws: ``FileIO/ArtifactStoreError`` naming the first object that could not be deleted and how many failed.
+    func deleteAll(_ keys: [String], path: String) throws {
+        try GCSBatchDelete(backend: self, path: path).run(keys)
+    }
+
     func copy(from source: String, to destination: String, size: UInt64, path: String) throws {
+        try copy(from: source, version: nil, to: destination, size: size, exclusive: false, path: path)
+    }
+
+    /// `rewriteTo`, repeated with its rewrite token until the server says it is done (large objects);
+    /// `sourceGeneration` pins the source, `ifGenerationMatch=0` makes the destination create-only.
+    func copy(from source: String, version: String?, to destination: String, size: UInt64, exclusive: Bool, path: String) throws {
         let base = objectURL(source) + "/rewriteTo/b/" + URIEncoding.component(bucket) + "/o/" + URIEncoding.component(destination)
+        var conditions: [(String, String)] = []
+        if let version { conditions.append(("sourceGeneration", version)) }
+        if exclusive { conditions.append(("ifGenerationMatch", "0")) }
         var token: String?
         repeat {
-            let url = base + (token.map { "?rewriteToken=" + URIEncoding.component($0) } ?? "")
+            let query = conditions + (token.map { [("rewriteToken", $0)] } ?? [])
+            let url = base + (query.isEmpty ? "" : "?" + query.map { $0.0 + "=" + URIEncoding.component($0.1) }.joined(separator: "&"))
             let response = try send("POST", url: url, headers: [("Content-Type", "application/json")], body: UnsafeRawBufferPointer(start: nil, count: 0), path: path)
+            if exclusive, response.status == 412 {
+                throw ArtifactStoreError(.alreadyExists, path: path, "already exists (pass overwrite to replace it)")
+            }
+            if let version, response.status == 404 {
+                throw ArtifactStoreError(
+                    .notFound, path: path, "the source object '\(source)' was replaced or deleted before it could be copied (generation \(version) is gone)")
+            }
             guard response.isSuccess, let document = Self.json(response.body) else {
                 throw failure(response, operation: "objects.rewrite", path: path)
             }
@@ -213,6 +305,6 @@ final class GCSBackend: ObjectBackend {
         guard response.isSuccess, let session = response.header("location") else {
             throw failure(response, operation: "objects.insert (resumable)", path: path)
         }
-        return GCSResumableUpload(backend: self, session: session, path: path)
+        return GCSResumableUpload(backend: self, key: key, session: session, path: path)
     }
 }

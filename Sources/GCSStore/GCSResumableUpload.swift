@@ -6,16 +6,25 @@ import ObjectStore
 import Synchronization
 
 /// One resumable upload session: chunks go up in order (`Content-Range: bytes a-b/*`, answered by
-/// 308), the last one names the total and publishes the object, whose `md5Hash` is then compared
-/// with the MD5 of every byte sent. Nothing is visible before the last chunk.
+/// 308), the last one names the total, carries the CRC32C and MD5 of the whole object in
+/// `X-Goog-Hash` (so the server refuses a corrupted body) and publishes the object, whose `crc32c`
+/// and `md5Hash` are then compared with those of every byte sent. Nothing is visible before the last chunk.
 final class GCSResumableUpload: ObjectUpload {
     private let backend: GCSBackend
+    private let key: String
     private let session: String
     private let path: String
-    private let progress = Mutex<(sent: UInt64, md5: Insecure.MD5)>((0, Insecure.MD5()))
+    private let progress = Mutex<Progress>(Progress())
 
-    init(backend: GCSBackend, session: String, path: String) {
+    private struct Progress {
+        var sent: UInt64 = 0
+        var crc32c = CRC32C()
+        var md5 = Insecure.MD5()
+    }
+
+    init(backend: GCSBackend, key: String, session: String, path: String) {
         self.backend = backend
+        self.key = key
         self.session = session
         self.path = path
     }
@@ -36,31 +45,31 @@ final class GCSResumableUpload: ObjectUpload {
         }
         progress.withLock {
             $0.sent += UInt64(bytes.count)
+            $0.crc32c.update(bytes)
             $0.md5.update(data: bytes)
         }
         return String(number)
     }
 
     func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws {
-        let start = progress.withLock { $0.sent }
-        let range = last.isEmpty ? "bytes */\(total)" : "bytes \(start)-\(start + UInt64(last.count) - 1)/\(total)"
-        let response = try send(last, range: range)
-        guard response.isSuccess else { throw backend.failure(response, operation: "resumable upload (last chunk)", path: path) }
-        let md5 = progress.withLock { state -> [UInt8] in
+        let (start, sent) = progress.withLock { state -> (UInt64, GCSBackend.Checksums) in
+            state.crc32c.update(last)
             state.md5.update(data: last)
-            return Array(state.md5.finalize())
+            return (state.sent, GCSBackend.Checksums(crc32c: state.crc32c.base64, md5: Data(state.md5.finalize()).base64EncodedString()))
         }
-        try GCSBackend.verify(
-            reported: try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any], md5: md5, path: path)
+        let range = last.isEmpty ? "bytes */\(total)" : "bytes \(start)-\(start + UInt64(last.count) - 1)/\(total)"
+        let response = try send(last, range: range, extra: [sent.header])
+        guard response.isSuccess else { throw backend.failure(response, operation: "resumable upload (last chunk)", path: path) }
+        try backend.verify(GCSBackend.json(response.body), sent: sent, key: key, path: path)
     }
 
     func abort() {
         _ = try? backend.send("DELETE", url: session, idempotent: false, path: path)
     }
 
-    private func send(_ bytes: [UInt8], range: String) throws -> HTTPResponse {
+    private func send(_ bytes: [UInt8], range: String, extra: [(String, String)] = []) throws -> HTTPResponse {
         try bytes.withUnsafeBytes {
-            try backend.send("PUT", url: session, headers: [("Content-Range", range)], body: $0, path: path)
+            try backend.send("PUT", url: session, headers: [("Content-Range", range)] + extra, body: $0, path: path)
         }
     }
 }

@@ -138,7 +138,8 @@ public final class ObjectArtifactStore: ArtifactStore {
                 throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
             }
         }
-        try putMarker(key, path: path)
+        // Create-only, so of two concurrent mkdirs exactly one succeeds.
+        try [UInt8]().withUnsafeBytes { try backend.create(key + "/", body: $0, path: path) }
     }
 
     /// Checks that no level is a file, then writes one marker for the deepest directory.
@@ -227,7 +228,8 @@ public final class ObjectArtifactStore: ArtifactStore {
         }
         try checkDestination(to, path: destination, overwrite: overwrite)
         try prepareWrite(to, path: destination)
-        try backend.copy(from: Self.key(of: from), to: Self.key(of: to), size: info.size, path: destination)
+        try backend.copy(
+            from: Self.key(of: from), version: info.etag, to: Self.key(of: to), size: info.size, exclusive: !overwrite, path: destination)
     }
 
     public func rename(_ source: String, _ destination: String, overwrite: Bool) throws {
@@ -237,8 +239,13 @@ public final class ObjectArtifactStore: ArtifactStore {
         if info.kind == .file {
             try checkDestination(to, path: destination, overwrite: overwrite)
             try prepareWrite(to, path: destination)
-            try backend.copy(from: sourceKey, to: destinationKey, size: info.size, path: destination)
-            try backend.delete(sourceKey, path: source)
+            try backend.copy(from: sourceKey, version: info.etag, to: destinationKey, size: info.size, exclusive: !overwrite, path: destination)
+            // Only the version that was copied is deleted: a source replaced meanwhile is a new file, kept.
+            if let version = info.etag {
+                _ = try backend.delete(sourceKey, version: version, path: source)
+            } else {
+                try backend.delete(sourceKey, path: source)
+            }
             return
         }
         guard !from.contains(to), !sourceKey.isEmpty, from != root else {
@@ -263,7 +270,7 @@ public final class ObjectArtifactStore: ArtifactStore {
                 // A directory marker: some servers (SeaweedFS) keep it as a folder, not a copyable object.
                 try putMarker(String(target.dropLast()), path: destination)
             } else {
-                try backend.copy(from: object.key, to: target, size: object.size, path: destination)
+                try backend.copy(from: object.key, version: object.version, to: target, size: object.size, exclusive: false, path: destination)
             }
         }
         forget(prefix: sourceKey)

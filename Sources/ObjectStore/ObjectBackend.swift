@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// What a HEAD or a listing tells about one object.
@@ -74,6 +75,43 @@ public protocol ObjectBackend: Sendable {
     /// Starts an upload in parts; nothing is visible until it completes.
     /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
     func startUpload(_ key: String, path: String) throws -> any ObjectUpload
+
+    // MARK: Conditional operations (defaults below check first, then act)
+
+    /// Writes a whole (small) object only if no object has its key; where the service takes a
+    /// precondition, "absent, then write" is one server-side step, so two creators cannot both win.
+    /// - Throws: `alreadyExists` naming `path` when the object exists.
+    func create(_ key: String, body: UnsafeRawBufferPointer, path: String) throws
+    /// Copies `source` on the server side, pinned to its `version` when given (a replaced source
+    /// fails the copy), and only to an absent `destination` when `exclusive`.
+    /// - Throws: `alreadyExists` when `exclusive` and the destination exists; `notFound` when the source changed.
+    func copy(from source: String, version: String?, to destination: String, size: UInt64, exclusive: Bool, path: String) throws
+    /// Deletes `key` only while it is still at `version`; returns false (and keeps the object) when
+    /// it was replaced meanwhile. A missing object counts as deleted.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
+    func delete(_ key: String, version: String, path: String) throws -> Bool
+}
+
+extension ObjectBackend {
+    /// Checks with a HEAD, then writes: for services without a create-only precondition.
+    public func create(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
+        if try head(key, path: path) != nil { throw ArtifactStoreError(.alreadyExists, path: path, "already exists") }
+        try put(key, body: body, path: path)
+    }
+
+    /// Checks the destination with a HEAD when `exclusive`, then copies, ignoring `version`.
+    public func copy(from source: String, version: String?, to destination: String, size: UInt64, exclusive: Bool, path: String) throws {
+        if exclusive, try head(destination, path: path) != nil {
+            throw ArtifactStoreError(.alreadyExists, path: path, "already exists (pass overwrite to replace it)")
+        }
+        try copy(from: source, to: destination, size: size, path: path)
+    }
+
+    /// Deletes unconditionally: for services without a delete precondition.
+    public func delete(_ key: String, version: String, path: String) throws -> Bool {
+        try delete(key, path: path)
+        return true
+    }
 }
 
 /// One upload in parts (an S3 multipart upload, a Cloud Storage resumable upload, Azure staged
