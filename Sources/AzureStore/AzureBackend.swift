@@ -81,7 +81,8 @@ final class AzureBackend: ObjectBackend {
         let request = HTTPRequest(method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) })
         do {
             return try http.send(request, body: body, response: response)
-        } catch let error as HTTPTransportError {
+        } catch var error as HTTPTransportError {
+            error.url = SASToken.redacting(error.url)
             let message =
                 error.isUnreachable
                 ? "cannot reach the Azure Blob endpoint \(configuration.endpoint): \(error.message) (after \(error.attempts) attempt\(error.attempts == 1 ? "" : "s"))"
@@ -90,7 +91,8 @@ final class AzureBackend: ObjectBackend {
         }
     }
 
-    /// The error for a failed response, told apart by the service's error code.
+    /// The error for a failed response, told apart by the service's error code. A refused SAS is
+    /// explained from its own signed fields (expired, missing permission, other scope), never shown.
     func failure(_ response: HTTPResponse, operation: String, path: String) -> ArtifactStoreError {
         let document = XMLTree.parse(response.body)
         let code = response.header("x-ms-error-code") ?? document?.text(of: "Code") ?? ""
@@ -100,12 +102,18 @@ final class AzureBackend: ObjectBackend {
         case (_, "ContainerNotFound"):
             return ArtifactStoreError(
                 .notFound, path: path, "container '\(containerName)' does not exist in storage account '\(configuration.account)'")
+        case (400, "Md5Mismatch"):
+            return ArtifactStoreError(
+                .io, path: path,
+                "\(operation): the data arrived damaged (the MD5 the service computed differs from the Content-MD5 sent); nothing of it was committed")
         case (404, _):
             return ArtifactStoreError(.notFound, path: path, "no such blob")
         case (401, _), (403, _):
+            var reason = ""
+            if case .sas(let token) = configuration.credentials { reason = "; " + SASToken(token).explanation(code: code) }
             return ArtifactStoreError(
                 .permissionDenied, path: path,
-                "access denied to container '\(containerName)' of storage account '\(configuration.account)' (\(detail)); credentials from \(configuration.credentialSource)")
+                "access denied to container '\(containerName)' of storage account '\(configuration.account)' (\(detail))\(reason); credentials from \(configuration.credentialSource)")
         case (412, _):
             return ArtifactStoreError(.io, path: path, "the blob changed while it was being read (its ETag no longer matches)")
         default:
@@ -154,7 +162,13 @@ final class AzureBackend: ObjectBackend {
         let response = try send(
             "PUT", key: key, headers: [("Content-MD5", md5), ("x-ms-blob-type", "BlockBlob")], body: body, path: path)
         guard response.isSuccess else { throw failure(response, operation: "Put Blob", path: path) }
-        try Self.verify(response, sent: md5, path: path)
+        do {
+            try Self.verify(response, sent: md5, path: path)
+        } catch {
+            // The service kept other bytes than were sent: take them out of sight.
+            _ = try? send("DELETE", key: key, path: path)
+            throw error
+        }
     }
 
     func delete(_ key: String, path: String) throws {
@@ -173,8 +187,41 @@ final class AzureBackend: ObjectBackend {
 
     /// Copy Blob from a blob of the same container; waits while the service reports the copy pending.
     func copy(from source: String, to destination: String, size: UInt64, path: String) throws {
-        let response = try send("PUT", key: destination, headers: [("x-ms-copy-source", origin + urlPath(source))], path: path)
-        guard response.isSuccess else { throw failure(response, operation: "Copy Blob", path: path) }
+        try copyBlob(from: copySource(source), to: destination, path: path)
+    }
+
+    /// True for another container of the same account on the same endpoint: Copy Blob reaches it.
+    func canCopy(from source: any ObjectBackend) -> Bool {
+        guard let source = source as? AzureBackend else { return false }
+        return source.origin == origin && source.basePath == basePath && source.configuration.account == configuration.account
+    }
+
+    /// Copy Blob from a blob of another container of this account (see ``canCopy(from:)``).
+    func copy(from source: any ObjectBackend, key: String, to destination: String, size: UInt64, path: String) throws {
+        guard let source = source as? AzureBackend, canCopy(from: source) else {
+            throw ArtifactStoreError(.unsupportedOperation, path: path, "Copy Blob reaches only containers of storage account '\(configuration.account)'")
+        }
+        try copyBlob(from: source.copySource(key), to: destination, path: path)
+    }
+
+    /// The URL Copy Blob reads `key` of this container from, with this store's SAS when it has one
+    /// (a source the request's Shared Key does not cover needs its own authorization).
+    private func copySource(_ key: String) -> String {
+        guard case .sas(let token) = configuration.credentials else { return origin + urlPath(key) }
+        return origin + urlPath(key) + "?" + token
+    }
+
+    private func copyBlob(from sourceURL: String, to destination: String, path: String) throws {
+        let response = try send("PUT", key: destination, headers: [("x-ms-copy-source", sourceURL)], path: path)
+        guard response.isSuccess else {
+            if response.header("x-ms-error-code") == "CannotVerifyCopySource" {
+                let message = XMLTree.parse(response.body)?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? ""
+                let code: ArtifactStoreError.Code = response.status == 404 ? .notFound : .permissionDenied
+                let source = sourceURL.prefix { $0 != "?" }
+                throw ArtifactStoreError(code, path: path, "Copy Blob could not read its source \(source): \(message)")
+            }
+            throw failure(response, operation: "Copy Blob", path: path)
+        }
         var status = response.header("x-ms-copy-status") ?? "success"
         while status == "pending" {
             usleep(100_000)

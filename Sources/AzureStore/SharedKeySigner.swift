@@ -50,9 +50,7 @@ public struct SharedKeySigner: Sendable {
 
     /// The `Authorization` header value: `SharedKey account:signature`.
     public func authorization(method: String, path: String, query: [(String, String)], headers: [(String, String)]) -> String {
-        let text = stringToSign(method: method, path: path, query: query, headers: headers)
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key))
-        return "SharedKey \(account):" + Data(mac).base64EncodedString()
+        "SharedKey \(account):" + signature(stringToSign(method: method, path: path, query: query, headers: headers))
     }
 
     /// A service SAS for one blob, signed with the account key: a query string (`sp=...&se=...&sig=...`)
@@ -61,22 +59,67 @@ public struct SharedKeySigner: Sendable {
     /// - Parameters:
     ///   - start: when it becomes valid (`nil`: at once); dates are sent as `YYYY-MM-DDTHH:MM:SSZ`.
     ///   - protocols: `https` or `https,http`.
-    ///   - version: the service version the signature follows (`sv`).
+    ///   - version: the service version the signature follows (`sv`, 2018-11-09 or later).
     public func blobSAS(
         container: String, blob: String, permissions: String, start: Date? = nil, expiry: Date, protocols: String = "https",
         version: String
     ) -> String {
+        serviceSAS(
+            resource: "b", path: "\(container)/\(blob)", permissions: permissions, start: start, expiry: expiry, protocols: protocols,
+            version: version)
+    }
+
+    /// A service SAS for a whole container (`sr=c`): every blob in it, and listing with `l`, for a
+    /// store or tool that should reach one container without the account key.
+    /// - Parameters:
+    ///   - permissions: letters in Azure's order (`racwdl`: read, add, create, write, delete, list).
+    ///   - version: the service version the signature follows (`sv`, 2018-11-09 or later).
+    public func containerSAS(
+        container: String, permissions: String, start: Date? = nil, expiry: Date, protocols: String = "https", version: String
+    ) -> String {
+        serviceSAS(resource: "c", path: container, permissions: permissions, start: start, expiry: expiry, protocols: protocols, version: version)
+    }
+
+    /// An account SAS: `permissions` on the `services` (`b` for blobs) and `resourceTypes` (`s` service,
+    /// `c` containers, `o` objects) of the whole account, until `expiry`.
+    /// - Parameters:
+    ///   - version: the service version the signature follows (`sv`); from 2020-12-06 the signed
+    ///     encryption scope (empty) is part of the string to sign.
+    public func accountSAS(
+        services: String = "b", resourceTypes: String, permissions: String, start: Date? = nil, expiry: Date, protocols: String = "https",
+        version: String
+    ) -> String {
         let startText = start.map(Self.sasDate) ?? ""
         let expiryText = Self.sasDate(expiry)
-        let fields = [
-            permissions, startText, expiryText, "/blob/\(account)/\(container)/\(blob)", "", "", protocols, version, "b", "", "",
-            "", "", "", "", "",
-        ]
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(fields.joined(separator: "\n").utf8), using: SymmetricKey(data: key))
+        var fields = [account, permissions, services, resourceTypes, startText, expiryText, "", protocols, version]
+        if version >= "2020-12-06" { fields.append("") }
+        var query = [("sv", version), ("ss", services), ("srt", resourceTypes), ("sp", permissions)]
+        if !startText.isEmpty { query.append(("st", startText)) }
+        query += [("se", expiryText), ("spr", protocols), ("sig", signature(fields.joined(separator: "\n") + "\n"))]
+        return query.map { $0.0 + "=" + URIEncoding.component($0.1) }.joined(separator: "&")
+    }
+
+    /// A service SAS on `/blob/account/path`, with the string-to-sign of its version (2018-11-09 on:
+    /// signed resource and snapshot time; 2020-12-06 on: signed encryption scope).
+    private func serviceSAS(
+        resource: String, path: String, permissions: String, start: Date?, expiry: Date, protocols: String, version: String
+    ) -> String {
+        let startText = start.map(Self.sasDate) ?? ""
+        let expiryText = Self.sasDate(expiry)
+        var fields = [permissions, startText, expiryText, "/blob/\(account)/\(path)", "", "", protocols, version, resource, ""]
+        if version >= "2020-12-06" { fields.append("") }
+        fields += ["", "", "", "", ""]
         var query = [("sp", permissions)]
         if !startText.isEmpty { query.append(("st", startText)) }
-        query += [("se", expiryText), ("spr", protocols), ("sv", version), ("sr", "b"), ("sig", Data(mac).base64EncodedString())]
+        query += [
+            ("se", expiryText), ("spr", protocols), ("sv", version), ("sr", resource), ("sig", signature(fields.joined(separator: "\n"))),
+        ]
         return query.map { $0.0 + "=" + URIEncoding.component($0.1) }.joined(separator: "&")
+    }
+
+    /// base64(HMAC-SHA256(account key, text)).
+    private func signature(_ text: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key))).base64EncodedString()
     }
 
     private static func sasDate(_ date: Date) -> String {

@@ -6,17 +6,24 @@ public enum Transfer {
     /// The buffer size for streamed copies.
     public static let chunkSize = 4 << 20
 
-    /// Streams one file from one store to another (or the same one). The destination appears only
-    /// once the whole file is written; on failure it is left as it was.
+    /// Streams one file from one store to another (or the same one), unless the destination copies
+    /// it on the server side (``CrossStoreCopying``). The destination appears only once the whole
+    /// file is written; on failure it is left as it was.
     /// - Throws: `isADirectory` for a directory on either side, `alreadyExists` without `overwrite`.
     public static func copyFile(
         from source: any ArtifactStore, _ sourcePath: String,
         to destination: any ArtifactStore, _ destinationPath: String, overwrite: Bool
     ) throws {
-        if try source.stat(sourcePath).kind == .directory {
+        let info = try source.stat(sourcePath)
+        if info.kind == .directory {
             throw ArtifactStoreError(.isADirectory, path: sourcePath, "is a directory (copy a tree with copyTree or `cp -r`)")
         }
         try checkDestination(destination, destinationPath, overwrite: overwrite, sourceIsDirectory: false)
+        if let target = destination as? any CrossStoreCopying,
+            try target.copyFile(from: source, sourcePath, size: info.size, to: destinationPath)
+        {
+            return
+        }
         let input = try source.open(sourcePath, mode: .read)
         defer { try? input.close() }
         let output = try destination.open(destinationPath, mode: .write)

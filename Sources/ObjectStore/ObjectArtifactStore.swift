@@ -362,6 +362,18 @@ public final class ObjectArtifactStore: ArtifactStore {
     }
 }
 
+extension ObjectArtifactStore: CrossStoreCopying {
+    /// Copies from another store of the same service and account (another bucket or container)
+    /// on the server side, as ``copyfile(_:_:overwrite:)`` does within one.
+    public func copyFile(from source: any ArtifactStore, _ sourcePath: String, size: UInt64, to destinationPath: String) throws -> Bool {
+        guard let source = source as? ObjectArtifactStore, backend.canCopy(from: source.backend) else { return false }
+        let from = try source.resolve(sourcePath), to = try resolve(destinationPath)
+        try prepareWrite(to, path: destinationPath)
+        try backend.copy(from: source.backend, key: Self.key(of: from), to: Self.key(of: to), size: size, path: destinationPath)
+        return true
+    }
+}
+
 /// A directory of a tree listed in one go, for ``ObjectArtifactStore/walk(_:topdown:onError:_:)``.
 private final class WalkNode {
     var directories: [String: WalkNode] = [:]

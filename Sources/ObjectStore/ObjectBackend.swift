@@ -69,6 +69,12 @@ public protocol ObjectBackend: Sendable {
     /// Copies an object on the server side.
     /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
     func copy(from source: String, to destination: String, size: UInt64, path: String) throws
+    /// True when ``copy(from:key:to:size:path:)`` reaches objects of `source` (another bucket or
+    /// container of the same account); decided without sending anything.
+    func canCopy(from source: any ObjectBackend) -> Bool
+    /// Copies object `key` of `source`, for which ``canCopy(from:)`` is true, on the server side.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
+    func copy(from source: any ObjectBackend, key: String, to destination: String, size: UInt64, path: String) throws
     /// One page of the keys below `prefix`, grouped by `delimiter` when given.
     /// - Throws: `notFound` naming the container when it does not exist.
     func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage
@@ -130,6 +136,15 @@ public protocol ObjectUpload: Sendable {
 }
 
 extension ObjectBackend {
+    /// No server-side copy from other buckets or containers unless the service says so.
+    public func canCopy(from source: any ObjectBackend) -> Bool { false }
+
+    /// Refuses: only services whose ``canCopy(from:)`` can be true copy across buckets or containers.
+    /// - Throws: `unsupportedOperation` always.
+    public func copy(from source: any ObjectBackend, key: String, to destination: String, size: UInt64, path: String) throws {
+        throw ArtifactStoreError(.unsupportedOperation, path: path, "\(serviceName) cannot copy from '\(source.container)' on the server side")
+    }
+
     /// Every page below `prefix`, following page tokens; `visit` returns false to stop.
     /// - Throws: the listing's error.
     public func listAll(prefix: String, delimiter: String?, path: String, _ visit: (ObjectListPage) throws -> Bool) throws {

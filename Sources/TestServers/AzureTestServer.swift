@@ -15,9 +15,9 @@ public final class AzureTestServer: Sendable {
     public let directory: String
     private let server: ServerProcess
 
-    /// Starts a server and creates `containers`.
+    /// Starts a server and creates `containers`; with `faults`, ``damageUploads(_:)`` works on it.
     /// - Throws: ``TestServerError`` when it does not answer within 60 s.
-    public init(containers: [String] = []) throws {
+    public init(containers: [String] = [], faults: Bool = false) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/azure-blob-test-server").path
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-azure-\(UUID().uuidString)").path
@@ -26,7 +26,8 @@ public final class AzureTestServer: Sendable {
         endpoint = "http://127.0.0.1:\(port)/\(account)"
         server = ServerProcess(
             name: "azure-blob-test-server", program: "/usr/bin/env",
-            arguments: ["python3", script, String(port), directory + "/data", account, key], environment: [:],
+            arguments: ["python3", script, String(port), directory + "/data", account, key],
+            environment: faults ? ["AZURE_TEST_SERVER_FAULTS": "1"] : [:],
             log: directory + "/server.log")
         try server.start()
         try server.waitUntil(seconds: 60, endpoint) { FreePorts.isListening(port) }
@@ -39,6 +40,17 @@ public final class AzureTestServer: Sendable {
     public func stop() {
         server.stop()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// How the server damages uploaded bodies from now on (a server started with `faults` only):
+    /// `request` flips a byte on arrival (a sent Content-MD5 then fails: 400 Md5Mismatch), `response`
+    /// stores a flipped byte and reports the MD5 of what it stored, `off` stops.
+    /// - Throws: ``TestServerError`` when the server does not take it.
+    public func damageUploads(_ mode: String) throws {
+        let url = endpoint.replacingOccurrences(of: "/" + account, with: "") + "/__faults?mode=" + mode
+        try runPython(
+            "import sys, urllib.request\nurllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'', method='PUT'))",
+            arguments: [url])
     }
 
     /// The connection string the official clients (and the `azure` flavor) take.

@@ -77,6 +77,48 @@ struct AzureServerTests {
         #expect(blobError?.message.contains("container") == false)
     }
 
+    @Test func everyOperationTellsAMissingContainerFromAMissingBlob() throws {
+        let missing = "az://no-such-container-\(UUID().uuidString.prefix(8).lowercased())"
+        let store = try ObjectArtifactStore(configuration: SharedAzureServer.configuration(root: missing, partSize: 1 << 20))
+        let prefix = SharedAzureServer.uniquePrefix("missing")
+        let root = "az://\(SharedAzureServer.container)/\(prefix)"
+        let existing = try SharedAzureServer.store(prefix: prefix)
+        defer { try? existing.rmtree(root) }
+        try existing.write(root + "/kept.bin", contents: [1])
+        let operations: [(String, (String) throws -> Void)] = [
+            ("stat", { _ = try store.stat($0 + "/a/b.bin") }),
+            ("open", { _ = try store.open($0 + "/a/b.bin", mode: .read) }),
+            ("write", { try store.write($0 + "/a/b.bin", contents: [1]) }),
+            ("write in blocks", { try store.write($0 + "/a/b.bin", contents: [UInt8](repeating: 1, count: (2 << 20) + 1)) }),
+            ("remove", { try store.remove($0 + "/a/b.bin") }),
+            ("listdir", { _ = try store.listdir($0 + "/a") }),
+            ("listdir of the root", { _ = try store.listdir($0) }),
+            ("makedirs", { try store.makedirs($0 + "/a/b") }),
+            ("rmtree", { try store.rmtree($0 + "/a") }),
+            ("copyfile", { try store.copyfile($0 + "/a/b.bin", $0 + "/a/c.bin", overwrite: true) }),
+            ("rename", { try store.rename($0 + "/a/b.bin", $0 + "/a/c.bin", overwrite: true) }),
+            ("copy in from another container", { try Transfer.copyFile(from: existing, root + "/kept.bin", to: store, $0 + "/a/c.bin", overwrite: true) }),
+        ]
+        for (name, operation) in operations {
+            let error = #expect(throws: ArtifactStoreError.self, "\(name)") { try operation(missing) }
+            #expect(error?.code == .notFound, "\(name)")
+            #expect(error?.message.contains("container '\(missing.dropFirst(5))' does not exist in storage account 'devstoreaccount1'") == true, "\(name): \(error?.message ?? "")")
+        }
+        let missingBlob: [(String, (String) throws -> Void)] = [
+            ("stat", { _ = try existing.stat($0 + "/a/b.bin") }),
+            ("open", { _ = try existing.open($0 + "/a/b.bin", mode: .read) }),
+            ("remove", { try existing.remove($0 + "/a/b.bin") }),
+            ("listdir", { _ = try existing.listdir($0 + "/a") }),
+            ("copyfile", { try existing.copyfile($0 + "/a/b.bin", $0 + "/a/c.bin", overwrite: true) }),
+            ("rename", { try existing.rename($0 + "/a/b.bin", $0 + "/a/c.bin", overwrite: true) }),
+        ]
+        for (name, operation) in missingBlob {
+            let error = #expect(throws: ArtifactStoreError.self, "\(name)") { try operation(root) }
+            #expect(error?.code == .notFound, "\(name)")
+            #expect(error?.message.contains("container") == false, "\(name): \(error?.message ?? "")")
+        }
+    }
+
     @Test func aWrongKeyNamesAccountContainerAndSourceNotTheKey() throws {
         let wrong = Data(repeating: 7, count: 64).base64EncodedString()
         var configuration = try SharedAzureServer.configuration(root: "az://\(SharedAzureServer.container)", key: wrong)

@@ -32,6 +32,22 @@ enum SharedAzureServer {
             http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.5)))
     }
 
+    /// The configuration that reaches the server with a shared access signature instead of the key.
+    static func configuration(root: String, sas token: String, source: String = "the test harness", partSize: Int = AzureConfiguration.defaultPartSize)
+        throws -> AzureConfiguration
+    {
+        let server = try get()
+        return AzureConfiguration(
+            root: root, account: server.account, credentials: .sas(token), credentialSource: source, endpoint: server.endpoint,
+            partSize: partSize, http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.5)))
+    }
+
+    /// A signer with the server's account key, for making SAS tokens.
+    static func signer() throws -> SharedKeySigner {
+        let server = try get()
+        return try SharedKeySigner(account: server.account, base64Key: server.key)
+    }
+
     /// A fresh prefix for one test.
     static func uniquePrefix(_ name: String) -> String {
         "\(name)-\(UUID().uuidString.prefix(8).lowercased())"

@@ -106,6 +106,51 @@ struct SharedKeySignerTests {
         }
     }
 
+    @Test func containerAndAccountSASMatchTheOfficialPythonGenerators() throws {
+        let signer = try SharedKeySigner(account: Self.account, base64Key: Self.key)
+        let script = """
+            import json, sys
+            from datetime import datetime, timezone
+            from urllib.parse import parse_qsl
+            from azure.storage.blob import generate_account_sas, generate_container_sas
+            at = lambda seconds: datetime.fromtimestamp(seconds, timezone.utc) if seconds else None
+            out = []
+            for container, permission, start in [('container', 'rl', None), ('runs-2026', 'racwdl', 1800000000)]:
+                out.append(dict(parse_qsl(generate_container_sas(sys.argv[1], container, account_key=sys.argv[2], permission=permission,
+                    start=at(start), expiry=at(1800003600), protocol='https,http'))))
+            for types, permission, start in [('co', 'rwdlac', None), ('sco', 'rl', 1800000000)]:
+                out.append(dict(parse_qsl(generate_account_sas(sys.argv[1], sys.argv[2], types, permission, at(1800003600), start=at(start),
+                    protocol='https,http'))))
+            print(json.dumps(out))
+            """
+        let output = try ServerProcess.run("/usr/bin/env", ["python3", "-c", script, Self.account, Self.key], environment: [:])
+        let expected = try JSONDecoder().decode([[String: String]].self, from: Data(output.utf8))
+        #expect(expected.count == 4)
+        guard expected.count == 4 else { return }
+        let expiry = Date(timeIntervalSince1970: 1_800_003_600), start = Date(timeIntervalSince1970: 1_800_000_000)
+        let ours = [
+            signer.containerSAS(container: "container", permissions: "rl", expiry: expiry, protocols: "https,http", version: expected[0]["sv"] ?? ""),
+            signer.containerSAS(
+                container: "runs-2026", permissions: "racwdl", start: start, expiry: expiry, protocols: "https,http", version: expected[1]["sv"] ?? ""),
+            signer.accountSAS(resourceTypes: "co", permissions: "rwdlac", expiry: expiry, protocols: "https,http", version: expected[2]["sv"] ?? ""),
+            signer.accountSAS(
+                resourceTypes: "sco", permissions: "rl", start: start, expiry: expiry, protocols: "https,http", version: expected[3]["sv"] ?? ""),
+        ]
+        for (index, (token, theirs)) in zip(ours, expected).enumerated() {
+            #expect(Self.fields(token) == theirs, "token \(index)")
+        }
+    }
+
+    /// A token's fields, decoded.
+    static func fields(_ token: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in token.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
+            fields[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return fields
+    }
+
     @Test func aKeyThatIsNotBase64IsRefusedWithoutEchoingIt() {
         let error = #expect(throws: AzureCredentialError.self) { try SharedKeySigner(account: "acct", base64Key: "not base64 !!") }
         #expect(error?.message.contains("acct") == true)
