@@ -91,7 +91,7 @@ struct DescribeFlavor<T: ComponentTypeSelector>: ParsableCommand {
         Output.table(
             ["FIELD", "TYPE", "REQUIRED", "DEFAULT", "SECRET", "HELP"],
             flavor.schema.fields.map {
-                [$0.name, $0.type.rawValue, $0.required ? "yes" : "no", $0.defaultValue?.description ?? "-", $0.secret ? "yes" : "no", $0.help]
+                [$0.name, $0.type.rawValue, $0.required ? "yes" : "no", $0.defaultValue?.description ?? "-", $0.secret ? "yes" : $0.type == .secretName ? "name" : "no", $0.help]
             })
     }
 }

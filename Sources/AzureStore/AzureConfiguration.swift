@@ -35,6 +35,8 @@ public struct AzureConfiguration: Sendable {
     /// TLS, timeouts and retries.
     public var http: HTTPClientConfiguration
 
+    /// The keys of an `authentication_secret` secret, as the reference framework's `azure` flavor has them.
+    static let secretKeys: Set<String> = ["account_name", "account_key", "sas_token", "connection_string"]
     /// The schemes the `azure` flavor serves.
     public static let schemes: Set<String> = ["az://", "abfs://"]
     /// The default block size: 8 MiB.
@@ -61,9 +63,15 @@ public struct AzureConfiguration: Sendable {
     /// Resolves a validated `azure` component config (secrets already resolved) against `environment`.
     /// - Throws: ``StackModel/StackError`` naming the field at fault, never a secret's value.
     public init(config: ComponentConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        // The secret `authentication_secret` names stands in for the credential fields left unset.
+        let secret = config.secretValues("authentication_secret", referenceKey: "connection_string") ?? [:]
         func text(_ name: String) -> String? {
-            guard let value = config[name]?.stringValue, !value.isEmpty else { return nil }
+            if let value = config[name]?.stringValue, !value.isEmpty { return value }
+            guard Self.secretKeys.contains(name), let value = secret[name], !value.isEmpty else { return nil }
             return value
+        }
+        func field(_ name: String) -> String {
+            config[name]?.stringValue?.isEmpty == false ? "field '\(name)'" : "key '\(name)' of the secret named by field 'authentication_secret'"
         }
         func variable(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
@@ -75,7 +83,7 @@ public struct AzureConfiguration: Sendable {
         var connectionSource = ""
         if let string = text("connection_string") {
             connection = Self.parseConnectionString(string)
-            connectionSource = "the component config (field 'connection_string')"
+            connectionSource = "the component config (\(field("connection_string")))"
         } else if text("account_key") == nil, text("sas_token") == nil, let string = variable("AZURE_STORAGE_CONNECTION_STRING") {
             connection = Self.parseConnectionString(string)
             connectionSource = "the environment (AZURE_STORAGE_CONNECTION_STRING)"
@@ -97,11 +105,11 @@ public struct AzureConfiguration: Sendable {
             }
         }
         if let key = text("account_key") {
-            credentialSource = "the component config (field 'account_key', account '\(account)')"
+            credentialSource = "the component config (\(field("account_key")), account '\(account)')"
             credentials = try signer(key, credentialSource)
         } else if let sas = text("sas_token") {
             credentials = .sas(Self.trimmedSAS(sas))
-            credentialSource = "the component config (field 'sas_token', account '\(account)')"
+            credentialSource = "the component config (\(field("sas_token")), account '\(account)')"
         } else if let key = connection["accountkey"] {
             credentialSource = "\(connectionSource), account '\(account)'"
             credentials = try signer(key, credentialSource)
@@ -164,8 +172,9 @@ public struct AzureConfiguration: Sendable {
 
 /// The `azure` artifact-store flavor: blobs in an Azure Storage container under `az://` or `abfs://`.
 ///
-/// Its config mirrors the reference framework's `azure` flavor (`path`, and the account name, key,
-/// SAS token or connection string kept in a secret) with each credential as its own field.
+/// Its config mirrors the reference framework's `azure` flavor (`path`, and `authentication_secret`
+/// naming a secret with the account name, key, SAS token or connection string), with each
+/// credential also as a field of its own.
 public struct AzureArtifactStoreFlavor: ArtifactStoreFlavor {
     public init() {}
     public var name: String { "azure" }
@@ -176,6 +185,9 @@ public struct AzureArtifactStoreFlavor: ArtifactStoreFlavor {
             ConfigField(
                 "path", .string, required: true,
                 help: "the root: az://container[/prefix], abfs://container[/prefix] or abfs://container@ACCOUNT.dfs.core.windows.net[/prefix]"),
+            ConfigField(
+                "authentication_secret", .secretName,
+                help: "the name of a secret holding any of account_name, account_key, sas_token, connection_string (fields given here win)"),
             ConfigField("account_name", .string, help: "storage account (else the connection string, the abfs host, AZURE_STORAGE_ACCOUNT_NAME)"),
             ConfigField("account_key", .string, secret: true, help: "account key: requests signed with Shared Key (else AZURE_STORAGE_ACCOUNT_KEY)"),
             ConfigField("sas_token", .string, secret: true, help: "shared access signature (else AZURE_STORAGE_SAS_TOKEN)"),

@@ -58,8 +58,13 @@ public struct GCSConfiguration: Sendable {
             return value
         }
         root = text("path") ?? "gs://"
-        if let secret = text("authentication_secret") {
-            credentials = .serviceAccount(try ServiceAccountKey(json: Array(secret.utf8), source: "field 'authentication_secret'"))
+        if let secret = config.secretValues("authentication_secret", referenceKey: "token") {
+            guard let json = secret["token"], !json.isEmpty else {
+                throw StackError(
+                    .secret,
+                    "the secret named by field 'authentication_secret' has no key 'token' (the service-account key JSON; its keys: \(secret.keys.sorted().joined(separator: ", ")))")
+            }
+            credentials = .serviceAccount(try ServiceAccountKey(json: Array(json.utf8), source: "field 'authentication_secret'"))
             credentialSource = "the component config (field 'authentication_secret')"
         } else if let file = text("service_account_file") {
             credentials = .serviceAccount(try Self.readKey(file))
@@ -118,8 +123,8 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
         ConfigSchema([
             ConfigField("path", .string, required: true, help: "the root: gs://bucket or gs://bucket/prefix"),
             ConfigField(
-                "authentication_secret", .string, secret: true,
-                help: "service-account key JSON, as a reference to a secret's field: '{{NAME.token}}'"),
+                "authentication_secret", .secretName,
+                help: "the name of a secret whose 'token' holds the service-account key JSON (or a reference, '{{NAME.token}}')"),
             ConfigField("service_account_file", .string, help: "path of a service-account key file (else GOOGLE_APPLICATION_CREDENTIALS)"),
             ConfigField("token", .string, secret: true, help: "an OAuth access token (else GOOGLE_OAUTH_ACCESS_TOKEN; none: anonymous)"),
             ConfigField("endpoint_url", .string, help: "endpoint (else STORAGE_EMULATOR_HOST, else https://storage.googleapis.com)"),

@@ -186,7 +186,7 @@ public final class ObjectArtifactStore: ArtifactStore {
             throw ArtifactStoreError(.notADirectory, path: path, "not a directory (remove a file with remove)")
         }
         forget(prefix: key)
-        try backend.deleteAll(allKeys(below: key + "/", path: path), path: path)
+        try deleteTree(allKeys(below: key + "/", path: path), path: path)
     }
 
     /// One recursive listing of the whole tree instead of one listing per directory (what makes
@@ -274,7 +274,7 @@ public final class ObjectArtifactStore: ArtifactStore {
             }
         }
         forget(prefix: sourceKey)
-        try backend.deleteAll(objects.map(\.key), path: source)
+        try deleteTree(objects.map(\.key), path: source)
     }
 
     // MARK: - Internals
@@ -333,6 +333,16 @@ public final class ObjectArtifactStore: ArtifactStore {
 
     private func forget(prefix key: String) {
         knownDirectories.withLock { known in known = known.filter { $0 != key && !$0.hasPrefix(key + "/") } }
+    }
+
+    /// Deletes the keys of a tree, its directory markers last and deepest first: a server that
+    /// keeps directories as folders (SeaweedFS) does not remove one that still holds keys, and would
+    /// leave it behind, empty, listed but gone for `rmdir`.
+    private func deleteTree(_ keys: [String], path: String) throws {
+        let markers = keys.filter { $0.hasSuffix("/") }.sorted { $0.count > $1.count }
+        for batch in [keys.filter { !$0.hasSuffix("/") }, markers] where !batch.isEmpty {
+            try backend.deleteAll(batch, path: path)
+        }
     }
 
     private func putMarker(_ key: String, path: String) throws {

@@ -7,6 +7,11 @@ public enum ConfigFieldType: String, Sendable, Codable {
     case object
     /// A JSON array.
     case array
+    /// The name of a secret (`--authentication_secret=gcp-sa`), as the reference framework's
+    /// `authentication_secret` fields take it: checked to exist when the component is registered,
+    /// and handed to the flavor as an object of all that secret's keys and values when the
+    /// component is used. A `{{NAME.KEY}}` reference is taken too, and resolves to one value.
+    case secretName
 }
 
 /// One field of a flavor's config, as `flavor describe` shows it.
@@ -86,6 +91,15 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
                 }
                 continue
             }
+            if field.type == .secretName {
+                guard let text = value.stringValue, SecretReference.isValidName(text) || SecretReference(text) != nil else {
+                    throw StackError(
+                        .secret,
+                        "field '\(field.name)' names a secret: pass the name of one made with `artifactfs secret create NAME ...` (--\(field.name)=NAME) or a reference, --\(field.name)='{{NAME.KEY}}'"
+                    )
+                }
+                continue
+            }
             if !Self.matches(value, field.type), SecretReference(value.stringValue ?? "") == nil {
                 throw StackError(.invalidConfig, "field '\(field.name)' expects \(Self.article(field.type)), got '\(value)'")
             }
@@ -103,7 +117,7 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
         if field.secret || SecretReference(text) != nil { return .string(text) }
         let wrong = StackError(.invalidConfig, "field '\(field.name)' expects \(article(field.type)), got '\(text)'")
         switch field.type {
-        case .string: return .string(text)
+        case .string, .secretName: return .string(text)
         case .integer:
             guard let value = Int(text) else { throw wrong }
             return .integer(value)
@@ -126,7 +140,7 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
 
     static func matches(_ value: ConfigValue, _ type: ConfigFieldType) -> Bool {
         switch (value, type) {
-        case (.string, .string), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean),
+        case (.string, .string), (.string, .secretName), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean),
             (.object, .object), (.array, .array):
             true
         default: false
@@ -141,6 +155,7 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
         case .boolean: "a boolean (true or false)"
         case .object: "a JSON object"
         case .array: "a JSON array"
+        case .secretName: "the name of a secret"
         }
     }
 }

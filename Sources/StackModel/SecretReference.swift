@@ -26,3 +26,19 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
         !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
     }
 }
+
+extension Dictionary where Key == String, Value == ConfigValue {
+    /// The keys and values of the secret a ``ConfigFieldType/secretName`` field named, once the
+    /// component's secrets are resolved; a `{{NAME.KEY}}` reference in the field resolved to one
+    /// value, returned under `referenceKey`. Nil when the field is unset or empty.
+    public func secretValues(_ field: String, referenceKey: String) -> [String: String]? {
+        switch self[field] {
+        case .object(let values):
+            return values.compactMapValues { $0.stringValue }
+        case .string(let value) where !value.isEmpty:
+            return [referenceKey: value]
+        default:
+            return nil
+        }
+    }
+}

@@ -14,7 +14,8 @@ extension MetadataStore {
         let flavor = try flavors.flavor(flavorName, of: type)
         let validated = try flavor.validate(config)
         return try write { db in
-            try insertComponent(db, name: name, type: type, flavor: flavorName, config: validated, labels: labels)
+            try checkNamedSecrets(db, validated, schema: flavor.schema, of: "\(type.displayName) '\(name)'")
+            return try insertComponent(db, name: name, type: type, flavor: flavorName, config: validated, labels: labels)
         }
     }
 
@@ -47,7 +48,9 @@ extension MetadataStore {
             var component = try fetchComponent(db, name, type)
             var merged = component.config
             for (key, value) in changes { merged[key] = value }
-            component.config = try flavors.flavor(component.flavor, of: type).validate(merged)
+            let flavor = try flavors.flavor(component.flavor, of: type)
+            component.config = try flavor.validate(merged)
+            try checkNamedSecrets(db, component.config, schema: flavor.schema, of: "\(type.displayName) '\(name)'")
             if let labels { component.labels = labels }
             component.updated = Date()
             try db.execute(

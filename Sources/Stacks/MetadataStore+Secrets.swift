@@ -52,13 +52,20 @@ extension MetadataStore {
         try read { db in try fetchSecret(db, name) }
     }
 
-    /// A component's config with every `{{secret.key}}` reference replaced by its value: what the
-    /// flavor's implementation receives when the component is used.
-    /// - Throws: ``StackError`` naming the field and the reference that cannot be resolved.
+    /// A component's config with every `{{secret.key}}` reference replaced by its value, and the
+    /// secret a ``ConfigFieldType/secretName`` field names replaced by an object of its keys and
+    /// values: what the flavor's implementation receives when the component is used.
+    /// - Throws: ``StackError`` naming the field and the reference or secret that cannot be resolved.
     public func resolvedConfig(of component: StackComponent) throws -> ComponentConfig {
-        try read { db in
+        let schema = try? flavors.flavor(component.flavor, of: component.type).schema
+        return try read { db in
             var resolved = component.config
             for (field, value) in component.config {
+                if let name = value.stringValue, schema?.field(field)?.type == .secretName, SecretReference(name) == nil {
+                    let values = try namedSecret(db, name, field: field, of: "\(component.type.displayName) '\(component.name)'")
+                    resolved[field] = .object(values.mapValues { .string($0) })
+                    continue
+                }
                 guard let text = value.stringValue, let reference = SecretReference(text) else { continue }
                 let values: [String: String]
                 do {
@@ -72,6 +79,27 @@ extension MetadataStore {
                 resolved[field] = .string(secretValue)
             }
             return resolved
+        }
+    }
+
+    /// Checks that every secret a ``ConfigFieldType/secretName`` field of `config` names exists,
+    /// before the component (`owner`, as messages name it) is stored.
+    /// - Throws: ``StackError`` naming the field and the missing secret.
+    func checkNamedSecrets(_ db: Database, _ config: ComponentConfig, schema: ConfigSchema, of owner: String) throws {
+        for field in schema.fields where field.type == .secretName {
+            guard let name = config[field.name]?.stringValue, SecretReference(name) == nil else { continue }
+            _ = try namedSecret(db, name, field: field.name, of: owner)
+        }
+    }
+
+    /// The values of the secret `name` that `field` of `owner` names.
+    private func namedSecret(_ db: Database, _ name: String, field: String, of owner: String) throws -> [String: String] {
+        do {
+            return try fetchSecret(db, name)
+        } catch let error as StackError where error.code == .notFound {
+            throw StackError(
+                .secret,
+                "field '\(field)' of \(owner) names secret '\(name)', but there is no secret '\(name)' (create it with `artifactfs secret create \(name) --KEY=VALUE ...`)")
         }
     }
 

@@ -68,6 +68,9 @@ extension MetadataStore {
             var members: [StackComponentType: StackComponent] = [:]
             var created: [StackComponent] = []
             for (type, component, config) in planned {
+                try checkNamedSecrets(
+                    db, config, schema: try flavors.flavor(component.flavor, of: type).schema,
+                    of: "\(type.displayName) '\(component.name)'")
                 if let existing = try? fetchComponent(db, component.name, type), existing.flavor == component.flavor, existing.config == config {
                     members[type] = existing
                     continue

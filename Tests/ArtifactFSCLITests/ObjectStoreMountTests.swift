@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+/// The mount tests that make sense for an object store, run on a mounted `s3` (SeaweedFS), `gcp`
+/// (fake-gcs-server) and `azure` (the project's Blob test server) component: the same tools and
+/// the same checks as on the local store, with the store's side read and written through `fileio`
+/// (`./artifactfs`) instead of a backing folder. Serialized: each test mounts, and the machine has two cores.
+@Suite("artifactfs mount of object stores", .serialized)
+struct ObjectStoreMountTests {
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func filesWrittenThroughTheMountAreReadThroughFileioAndTheOtherWayRound(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        #expect(try store.cli("stack", "register", "prod", "-a", "store").status == 0)
+        let mounted = try store.mount("--attr-ttl", "0")
+        try #require(mounted.status == 0, "\(mounted.stderr)")
+        #expect(store.fixture.isMounted, "mount returns only once the mount is usable")
+
+        try store.shell("mkdir -p mnt/runs/1 && printf 'weights' > mnt/runs/1/model.bin")
+        #expect(try store.cli("cat", store.uri + "/runs/1/model.bin").stdout == "weights")
+
+        try store.shell("printf '{\"accuracy\": 0.93}' > metrics.json && ./artifactfs cp metrics.json '\(store.uri)/runs/2/metrics.json'")
+        #expect(try store.shell("cat mnt/runs/2/metrics.json").stdout == #"{"accuracy": 0.93}"#)
+        #expect(try store.shell("ls mnt/runs").stdout == "1\n2\n")
+
+        let listing = try store.cli("mounts", "--json")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]])
+        let row = try #require(rows.first { $0["mountpoint"] as? String == store.mountpoint })
+        #expect(row["component"] as? String == "store")
+        #expect(row["flavor"] as? String == flavor.rawValue)
+        #expect(row["status"] as? String == "ok")
+
+        #expect(!(try store.shell("ls -a mnt").stdout.contains(".artifactfs")), "the control folder is not listed")
+        let component = try store.shell("cat mnt/.artifactfs/component.json").stdout
+        #expect(!component.contains(store.secretValue), "secrets are redacted")
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(component.utf8)) as? [String: Any])
+        #expect(record["component"] as? String == "store")
+        #expect(record["flavor"] as? String == flavor.rawValue)
+        let config = try #require(record["config"] as? [String: Any])
+        #expect(config["path"] as? String == store.uri)
+        #expect(config.values.contains { $0 as? String == "********" }, "the secret field shows as ********")
+        let stack = try store.shell("cat mnt/.artifactfs/stack.json").stdout
+        #expect((try JSONSerialization.jsonObject(with: Data(stack.utf8)) as? [String: Any])?["stack"] as? String == "prod")
+        let stats = try store.shell("cat mnt/.artifactfs/stats").stdout
+        let counters = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
+        #expect((counters["bytes_written"] as? Int ?? 0) >= 7)
+        #expect((counters["operations"] as? [String: Any])?["create"] != nil)
+
+        #expect(try store.cli("unmount", store.mountpoint).status == 0)
+        #expect(!store.fixture.isMounted)
+    }
+
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func shellToolsBehaveAsOnALocalDisk(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        try #require(try store.mount().status == 0)
+        let tree = try store.shell("""
+            mkdir -p src/a/b src/c && for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > src/a/b/f$i; done
+            echo hello > src/c/hello.txt
+            cp -r src mnt/tree && diff -r src mnt/tree
+            ./artifactfs cp -r '\(store.uri)/tree' back && diff -r src back
+            """)
+        #expect(tree.status == 0, "\(tree.stdout)\(tree.stderr)")
+        #expect(try store.shell("ls -lR mnt/tree | grep -c '^-'").stdout == "41\n")
+        #expect(try store.shell("find mnt/tree -type f | wc -l").stdout == "41\n")
+        #expect(try store.shell("find mnt/tree -type d | sort").stdout == "mnt/tree\nmnt/tree/a\nmnt/tree/a/b\nmnt/tree/c\n")
+        #expect(try store.shell("cmp src/a/b/f17 mnt/tree/a/b/f17").status == 0)
+
+        #expect(try store.shell("mv mnt/tree/c/hello.txt mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hello\n")
+        #expect(try store.cli("stat", store.uri + "/tree/c/hello.txt").status == 1, "the old name is gone from the store")
+        #expect(try store.shell("mv mnt/tree/a mnt/tree/moved && ls mnt/tree/moved/b | wc -l").stdout == "40\n")
+        #expect(try store.cli("find", store.uri + "/tree/moved", "--type", "f").stdout.split(separator: "\n").count == 40)
+        #expect(try store.cli("ls", store.uri + "/tree/a").status == 1, "the old directory is gone from the store")
+        #expect(try store.shell("echo more >> mnt/tree/c/renamed.txt && ./artifactfs cat '\(store.uri)/tree/c/renamed.txt'").stdout == "hello\nmore\n")
+        #expect(try store.shell("truncate -s 3 mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hel")
+        #expect(try store.shell("echo replaced > mnt/tree/c/renamed.txt && ./artifactfs cat '\(store.uri)/tree/c/renamed.txt'").stdout == "replaced\n")
+
+        // Typed errors reach the caller as the right errno.
+        #expect(try store.shell("rmdir mnt/tree/moved").stderr.contains("Directory not empty"))
+        #expect(try store.shell("mkdir mnt/tree/c").stderr.contains("File exists"))
+        #expect(try store.shell("cat mnt/tree/c").stderr.contains("Is a directory"))
+        #expect(try store.shell("cat mnt/tree/missing").stderr.contains("No such file or directory"))
+        #expect(try store.shell("ls mnt/tree/c/renamed.txt/x").stderr.contains("Not a directory"))
+
+        let removed = try store.shell("rm -r mnt/tree && ls mnt | wc -l")
+        #expect(removed.stdout == "0\n", "\(removed.stderr)")
+        #expect(try store.cli("find", store.uri, "--type", "f").stdout == "", "nothing is left in the store")
+    }
+
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func largeFilesStreamAndRandomReadsMatchByHash(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        try #require(try store.mount().status == 0)
+        let size = (48 << 20) + 12_345  // several parts, the last one short
+        let written = try store.shell("head -c \(size) /dev/urandom > big.src && cp big.src mnt/big.bin")
+        #expect(written.status == 0, "\(written.stderr)")
+        let sums = try store.shell("sha256sum < big.src; sha256sum < mnt/big.bin; ./artifactfs cat '\(store.uri)/big.bin' | sha256sum")
+            .stdout.split(separator: "\n")
+        #expect(sums.count == 3 && Set(sums).count == 1, "\(sums)")
+        #expect(try store.shell("stat -c %s mnt/big.bin").stdout == "\(size)\n")
+
+        // Random reads (varied sizes and offsets, in a shuffled order) match the original.
+        let random = try store.shell("""
+            for i in $(seq 1 48); do
+              block=$(( (RANDOM % 4 + 1) * 4096 )); skip=$(( (RANDOM * 7) % (\(size) / block - 4) )); count=$(( RANDOM % 4 + 1 ))
+              a=$(dd if=mnt/big.bin bs=$block skip=$skip count=$count status=none | sha256sum)
+              b=$(dd if=big.src bs=$block skip=$skip count=$count status=none | sha256sum)
+              [ "$a" = "$b" ] || { echo "mismatch at block=$block skip=$skip count=$count"; exit 1; }
+            done
+            """)
+        #expect(random.status == 0, "\(random.stdout)\(random.stderr)")
+
+        // A write into the middle of an existing file (staged copy) keeps the rest.
+        let patched = try store.shell("""
+            printf 'PATCH' | dd of=mnt/big.bin bs=1 seek=1000000 conv=notrunc status=none
+            ./artifactfs cat '\(store.uri)/big.bin' | tail -c +1000001 | head -c 5
+            """)
+        #expect(patched.stdout == "PATCH", "\(patched.stderr)")
+        #expect(try store.shell("./artifactfs stat --json '\(store.uri)/big.bin'").stdout.contains("\(size)"))
+    }
+
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func eightParallelReadersSeeTheSameBytes(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        let uploaded = try store.shell("head -c 33554432 /dev/urandom > shared.bin && ./artifactfs cp shared.bin '\(store.uri)/shared.bin'")
+        try #require(uploaded.status == 0, "\(uploaded.stderr)")
+        try #require(try store.mount().status == 0)
+        let result = try store.shell("""
+            expected=$(sha256sum < shared.bin)
+            for i in $(seq 1 8); do sha256sum < mnt/shared.bin > sum.$i & done; wait
+            for i in $(seq 1 8); do [ "$(cat sum.$i)" = "$expected" ] || exit 1; done
+            """)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func aDirectoryOfThreeThousandEntriesLists(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        let made = try store.shell("mkdir many && (cd many && seq -f 'f%05g' 1 3000 | xargs touch) && ./artifactfs cp -r many '\(store.uri)/many'", timeout: 600)
+        try #require(made.status == 0, "\(made.stderr)")
+        try #require(try store.mount().status == 0)
+        #expect(try store.shell("ls mnt/many | wc -l").stdout == "3000\n")
+        #expect(try store.shell("ls -f mnt/many | sort | tail -1").stdout == "f03000\n")
+        #expect(try store.shell("find mnt/many -type f | wc -l").stdout == "3000\n")
+    }
+
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func aFailedUploadIsReportedByClose(_ flavor: ObjectStoreFlavor) throws {
+        let server = try ObjectTestServer(flavor)
+        defer { server.stop() }
+        let store = try MountedStore(flavor, server: server, fields: ["--max_attempts=2"])
+        defer { store.cleanUp() }
+        try #require(try store.mount().status == 0)
+        // The upload cannot land: the server stops while the file is open.
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        writer.arguments = [
+            "-k", "5", "120", "python3", "-c",
+            """
+            import os, time
+            f = open("mnt/report.csv", "w")
+            f.write("a,b\\n")
+            f.flush()
+            open("ready", "w").close()
+            for _ in range(600):
+                if os.path.exists("go"): break
+                time.sleep(0.1)
+            try:
+                f.close()
+            except OSError as error:
+                print("close failed:", error.errno)
+            else:
+                print("close succeeded")
+            """,
+        ]
+        writer.currentDirectoryURL = URL(fileURLWithPath: store.fixture.path)
+        let output = Pipe()
+        writer.standardOutput = output
+        try writer.run()
+        #expect(store.fixture.wait(seconds: 60) { FileManager.default.fileExists(atPath: store.fixture.path + "/ready") })
+        server.stop()
+        FileManager.default.createFile(atPath: store.fixture.path + "/go", contents: nil)
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        writer.waitUntilExit()
+        #expect(printed.hasPrefix("close failed:"), "\(printed)")
+    }
+}
