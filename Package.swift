@@ -78,7 +78,7 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strictSettings),
-        .target(name: "ObjectStore", dependencies: ["FileIO", "HTTPClient"], swiftSettings: strictSettings),
+        .target(name: "ObjectStore", dependencies: ["FileIO", "HTTPClient", "StackModel"], swiftSettings: strictSettings),
         .target(
             name: "S3Store",
             dependencies: [

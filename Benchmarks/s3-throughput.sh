@@ -4,16 +4,13 @@
 # settings) in the same run. Usage: Benchmarks/s3-throughput.sh [SIZE_MIB] [ROUNDS] (default 256, 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/throughput-lib.sh
 size_mib="${1:-256}"
 rounds="${2:-2}"
 swift build -c release --product artifactfs >/dev/null
 artifactfs="$(swift build -c release --show-bin-path)/artifactfs"
 work="$(mktemp -d -p "${BENCH_DIR:-/var/tmp}" artifactfs-s3-bench.XXXXXX)"
-read -r -a ports <<< "$(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(11)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')"
+read -r -a ports <<< "$(free_ports 11)"
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL="http://127.0.0.1:${ports[6]}"
 weed mini -dir="$work/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -admin.ui=false -webdav=false \
@@ -36,15 +33,6 @@ for _ in $(seq 300); do
 done
 
 head -c "$((size_mib << 20))" /dev/urandom > "$work/big.bin"
-
-# measure LABEL COMMAND...: one table row with wall time, throughput and peak RSS.
-measure() {
-  local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null
-  read -r seconds kib < "$work/time.txt"
-  awk -v l="$label" -v s="$seconds" -v k="$kib" -v m="$size_mib" \
-    'BEGIN { printf "| %s | %.2f | %.0f | %.1f |\n", l, s, (s > 0 ? m * 1.048576 / s : 0), k / 1024 }'
-}
 
 boto3_put='import boto3, sys; boto3.client("s3").upload_file(sys.argv[1], "bench", sys.argv[2])'
 boto3_get='

@@ -66,17 +66,14 @@ public struct AzureConfiguration: Sendable {
         // The secret `authentication_secret` names stands in for the credential fields left unset.
         let secret = config.secretValues("authentication_secret", referenceKey: "connection_string") ?? [:]
         func text(_ name: String) -> String? {
-            if let value = config[name]?.stringValue, !value.isEmpty { return value }
+            if let value = config.text(name) { return value }
             guard Self.secretKeys.contains(name), let value = secret[name], !value.isEmpty else { return nil }
             return value
         }
         func field(_ name: String) -> String {
             config[name]?.stringValue?.isEmpty == false ? "field '\(name)'" : "key '\(name)' of the secret named by field 'authentication_secret'"
         }
-        func variable(_ name: String) -> String? {
-            guard let value = environment[name], !value.isEmpty else { return nil }
-            return value
-        }
+        let variable = environment.variable
         root = text("path") ?? "az://"
         let rootAccount = Self.accountInRoot(root)
         var connection: [String: String] = [:]
@@ -130,16 +127,10 @@ public struct AzureConfiguration: Sendable {
         let suffix = connection["endpointsuffix"] ?? "core.windows.net"
         endpoint = text("endpoint_url") ?? connection["blobendpoint"] ?? "\(scheme)://\(account).blob.\(suffix)"
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        partSize = config["part_size"]?.integerValue ?? Self.defaultPartSize
-        guard partSize > 0, partSize <= 4000 << 20 else {
-            throw StackError(.invalidConfig, "field 'part_size' must be between 1 byte and 4000 MiB (Azure's block limit), got \(partSize)")
+        let transfer = try TransferSettings(config: config, defaultPartSize: Self.defaultPartSize) {
+            $0 > 0 && $0 <= 4000 << 20 ? nil : "between 1 byte and 4000 MiB (Azure's block limit)"
         }
-        concurrency = max(1, config["concurrency"]?.integerValue ?? 8)
-        var verify = true
-        if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
-        http = HTTPClientConfiguration(
-            verifyTLS: verify, caBundle: text("ca_bundle"),
-            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? 5))
+        (partSize, concurrency, http) = (transfer.partSize, transfer.concurrency, transfer.http)
     }
 
     /// The container of a root's first component (`container` or `container@account.dfs...`).
@@ -193,12 +184,8 @@ public struct AzureArtifactStoreFlavor: ArtifactStoreFlavor {
             ConfigField("sas_token", .string, secret: true, help: "shared access signature (else AZURE_STORAGE_SAS_TOKEN)"),
             ConfigField("connection_string", .string, secret: true, help: "a connection string (else AZURE_STORAGE_CONNECTION_STRING)"),
             ConfigField("endpoint_url", .string, help: "Blob endpoint (else the connection string's BlobEndpoint, else https://ACCOUNT.blob.core.windows.net)"),
-            ConfigField("verify_tls", .boolean, default: .boolean(true), help: "check the server's TLS certificate"),
-            ConfigField("ca_bundle", .string, help: "PEM file of certificate authorities to trust"),
-            ConfigField("part_size", .integer, default: .integer(AzureConfiguration.defaultPartSize), help: "bytes per staged block and read-ahead block"),
-            ConfigField("concurrency", .integer, default: .integer(8), help: "parallel transfers per file or tree"),
-            ConfigField("max_attempts", .integer, default: .integer(5), help: "attempts per request on transient failures (1: no retry)"),
-        ])
+        ] + TransferSettings.fields(
+            defaultPartSize: AzureConfiguration.defaultPartSize, partSizeHelp: "bytes per staged block and read-ahead block"))
     }
 
     /// A path outside every component gets a store rooted at its container.

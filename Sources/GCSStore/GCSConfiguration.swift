@@ -49,14 +49,8 @@ public struct GCSConfiguration: Sendable {
     /// Resolves a validated `gcp` component config (secrets already resolved) against `environment`.
     /// - Throws: ``StackModel/StackError`` naming the field at fault; ``FileIO/ArtifactStoreError`` for an unreadable key file.
     public init(config: ComponentConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        func text(_ name: String) -> String? {
-            guard let value = config[name]?.stringValue, !value.isEmpty else { return nil }
-            return value
-        }
-        func variable(_ name: String) -> String? {
-            guard let value = environment[name], !value.isEmpty else { return nil }
-            return value
-        }
+        let text = config.text
+        let variable = environment.variable
         root = text("path") ?? "gs://"
         if let secret = config.secretValues("authentication_secret", referenceKey: "token") {
             guard let json = secret["token"], !json.isEmpty else {
@@ -90,16 +84,10 @@ public struct GCSConfiguration: Sendable {
             endpoint = "https://storage.googleapis.com"
         }
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        partSize = config["part_size"]?.integerValue ?? Self.defaultPartSize
-        guard partSize > 0, partSize % Self.chunkGranularity == 0 else {
-            throw StackError(.invalidConfig, "field 'part_size' must be a positive multiple of 262144 bytes (256 KiB, as Cloud Storage requires), got \(partSize)")
+        let transfer = try TransferSettings(config: config, defaultPartSize: Self.defaultPartSize) {
+            $0 > 0 && $0 % Self.chunkGranularity == 0 ? nil : "a positive multiple of 262144 bytes (256 KiB, as Cloud Storage requires)"
         }
-        concurrency = max(1, config["concurrency"]?.integerValue ?? 8)
-        var verify = true
-        if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
-        http = HTTPClientConfiguration(
-            verifyTLS: verify, caBundle: text("ca_bundle"),
-            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? 5))
+        (partSize, concurrency, http) = (transfer.partSize, transfer.concurrency, transfer.http)
     }
 
     private static func readKey(_ file: String) throws -> ServiceAccountKey {
@@ -128,14 +116,8 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
             ConfigField("service_account_file", .string, help: "path of a service-account key file (else GOOGLE_APPLICATION_CREDENTIALS)"),
             ConfigField("token", .string, secret: true, help: "an OAuth access token (else GOOGLE_OAUTH_ACCESS_TOKEN; none: anonymous)"),
             ConfigField("endpoint_url", .string, help: "endpoint (else STORAGE_EMULATOR_HOST, else https://storage.googleapis.com)"),
-            ConfigField("verify_tls", .boolean, default: .boolean(true), help: "check the server's TLS certificate"),
-            ConfigField("ca_bundle", .string, help: "PEM file of certificate authorities to trust"),
-            ConfigField(
-                "part_size", .integer, default: .integer(GCSConfiguration.defaultPartSize),
-                help: "bytes per upload chunk and read-ahead block (a multiple of 256 KiB)"),
-            ConfigField("concurrency", .integer, default: .integer(8), help: "parallel transfers per file or tree"),
-            ConfigField("max_attempts", .integer, default: .integer(5), help: "attempts per request on transient failures (1: no retry)"),
-        ])
+        ] + TransferSettings.fields(
+            defaultPartSize: GCSConfiguration.defaultPartSize, partSizeHelp: "bytes per read-ahead block and first upload chunk; later chunks double up to 8× (a multiple of 256 KiB)"))
     }
 
     /// A path outside every component gets a store rooted at its bucket.

@@ -13,7 +13,6 @@ public final class PartUploader: Sendable {
     private let running = DispatchGroup()
     private let upload: Upload
     private let state = Mutex<State>(State())
-    private let partSize: Int
 
     private struct State {
         var finished: [Int: String] = [:]
@@ -22,17 +21,21 @@ public final class PartUploader: Sendable {
     }
 
     /// Creates an uploader running `upload` for up to `concurrency` parts at once.
-    public init(concurrency: Int, partSize: Int, upload: @escaping Upload) {
+    public init(concurrency: Int, upload: @escaping Upload) {
         slots = DispatchSemaphore(value: max(1, concurrency))
         self.upload = upload
-        self.partSize = partSize
     }
 
-    /// An empty buffer with room for one part, recycled from a finished upload when there is one.
-    public func makeBuffer() -> [UInt8] {
-        if let buffer = state.withLock({ $0.spare.popLast() }) { return buffer }
+    /// An empty buffer with room for `capacity` bytes, recycled from a finished upload when one
+    /// is large enough (smaller ones are let go: parts only grow).
+    public func makeBuffer(capacity: Int) -> [UInt8] {
+        let recycled = state.withLock { state -> [UInt8]? in
+            state.spare.removeAll { $0.capacity < capacity }
+            return state.spare.popLast()
+        }
+        if let recycled { return recycled }
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(partSize)
+        buffer.reserveCapacity(capacity)
         return buffer
     }
 

@@ -121,10 +121,13 @@ extension ObjectBackend {
 }
 
 /// One upload in parts (an S3 multipart upload, a Cloud Storage resumable upload, Azure staged
-/// blocks). Parts are numbered from 1 and all but the last are ``ObjectBackend/partSize`` long.
+/// blocks). Parts are numbered from 1; all but the last are ``partSize(_:base:)`` long.
 public protocol ObjectUpload: Sendable {
     /// How many parts may upload at once (1 where the protocol needs them in order).
     var partConcurrency: Int { get }
+    /// The length of part `number` (from 2 on; the first is `base`, the backend's
+    /// ``ObjectBackend/partSize``, buffered before the upload starts).
+    func partSize(_ number: Int, base: Int) -> Int
     /// Uploads part `number` and returns what completing needs (an ETag, a block id).
     /// - Throws: ``FileIO/ArtifactStoreError`` when the part is refused or corrupted.
     func upload(part number: Int, bytes: [UInt8]) throws -> String
@@ -133,6 +136,11 @@ public protocol ObjectUpload: Sendable {
     func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws
     /// Discards the upload so none of its parts is kept (best effort).
     func abort()
+}
+
+extension ObjectUpload {
+    /// Every part is the backend's part size.
+    public func partSize(_ number: Int, base: Int) -> Int { base }
 }
 
 extension ObjectBackend {

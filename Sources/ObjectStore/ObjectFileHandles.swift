@@ -80,12 +80,14 @@ final class ObjectWriteHandle: ArtifactFileHandle {
     private let store: ObjectArtifactStore
     private let key: String
     private let partSize: Int
-    private let state = Mutex<WriteState>(WriteState())
+    private let state: Mutex<WriteState>
 
     private struct WriteState {
         var buffer: [UInt8] = []
         var position: UInt64 = 0
         var nextPart = 1
+        /// The length of the part being filled.
+        var partSize: Int
         var upload: (any ObjectUpload)?
         var uploader: PartUploader?
         var failure: (any Error)?
@@ -97,6 +99,7 @@ final class ObjectWriteHandle: ArtifactFileHandle {
         self.path = path
         self.key = key
         partSize = store.backend.partSize
+        state = Mutex(WriteState(partSize: partSize))
     }
 
     deinit {
@@ -125,12 +128,12 @@ final class ObjectWriteHandle: ArtifactFileHandle {
             try checkAccess(closed: state.closed, reading: false)
             if let failure = state.failure { throw failure }
             var remaining = bytes
-            if state.buffer.capacity < partSize, state.buffer.count + remaining.count > 1 << 20 {
+            if state.buffer.capacity < state.partSize, state.buffer.count + remaining.count > 1 << 20 {
                 // Past 1 MiB the file is likely large: size the buffer for a whole part once.
-                state.buffer.reserveCapacity(partSize)
+                state.buffer.reserveCapacity(state.partSize)
             }
             while !remaining.isEmpty {
-                if state.buffer.count == partSize {
+                if state.buffer.count == state.partSize {
                     do {
                         try flushPart(&state)
                     } catch {
@@ -138,7 +141,7 @@ final class ObjectWriteHandle: ArtifactFileHandle {
                         throw error
                     }
                 }
-                let take = min(partSize - state.buffer.count, remaining.count)
+                let take = min(state.partSize - state.buffer.count, remaining.count)
                 state.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: remaining[..<take]))
                 remaining = UnsafeRawBufferPointer(rebasing: remaining[take...])
                 state.position += UInt64(take)
@@ -192,16 +195,18 @@ final class ObjectWriteHandle: ArtifactFileHandle {
 
     /// Hands the full buffer to the uploader (starting the upload on the first part).
     private func flushPart(_ state: inout WriteState) throws {
-        if state.uploader == nil {
-            let upload = try store.backend.startUpload(key, path: path)
-            state.upload = upload
-            state.uploader = PartUploader(concurrency: upload.partConcurrency, partSize: partSize) { number, bytes in
-                try upload.upload(part: number, bytes: bytes)
-            }
+        let upload: any ObjectUpload
+        let uploader: PartUploader
+        if let started = state.upload, let running = state.uploader {
+            (upload, uploader) = (started, running)
+        } else {
+            let started = try store.backend.startUpload(key, path: path)
+            (upload, uploader) = (started, PartUploader(concurrency: started.partConcurrency) { try started.upload(part: $0, bytes: $1) })
+            (state.upload, state.uploader) = (upload, uploader)
         }
-        let uploader = state.uploader!
         try uploader.submit(state.nextPart, bytes: state.buffer)
         state.nextPart += 1
-        state.buffer = uploader.makeBuffer()
+        state.partSize = upload.partSize(state.nextPart, base: partSize)
+        state.buffer = uploader.makeBuffer(capacity: state.partSize)
     }
 }

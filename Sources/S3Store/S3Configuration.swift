@@ -1,6 +1,7 @@
 import FileIO
 import Foundation
 import HTTPClient
+import ObjectStore
 import StackModel
 
 /// Everything an ``S3ArtifactStore`` needs, with credentials, region and endpoint resolved from the
@@ -54,10 +55,7 @@ public struct S3Configuration: Sendable {
     public init(config: ComponentConfig, environment: AWSEnvironment = AWSEnvironment()) throws {
         let kwargs: [String: ConfigValue]
         if case .object(let object)? = config["client_kwargs"] { kwargs = object } else { kwargs = [:] }
-        func text(_ name: String) -> String? {
-            guard let value = config[name]?.stringValue, !value.isEmpty else { return nil }
-            return value
-        }
+        let text = config.text
         root = text("path") ?? "s3://"
         if let key = text("key"), let secret = text("secret") {
             credentials = S3Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: text("token"))
@@ -84,16 +82,10 @@ public struct S3Configuration: Sendable {
         case let other:
             throw StackError(.invalidConfig, "field 'addressing_style' must be auto, path or virtual, got '\(other)'")
         }
-        partSize = config["part_size"]?.integerValue ?? Self.defaultPartSize
-        guard partSize >= Self.minimumPartSize else {
-            throw StackError(.invalidConfig, "field 'part_size' must be at least \(Self.minimumPartSize) bytes (5 MiB, S3's minimum), got \(partSize)")
+        let transfer = try TransferSettings(config: config, defaultPartSize: Self.defaultPartSize) {
+            $0 >= Self.minimumPartSize ? nil : "at least \(Self.minimumPartSize) bytes (5 MiB, S3's minimum)"
         }
-        concurrency = max(1, config["concurrency"]?.integerValue ?? 8)
-        var verify = true
-        if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
-        http = HTTPClientConfiguration(
-            verifyTLS: verify, caBundle: text("ca_bundle"),
-            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? 5))
+        (partSize, concurrency, http) = (transfer.partSize, transfer.concurrency, transfer.http)
     }
 }
 
@@ -127,12 +119,9 @@ public struct S3ArtifactStoreFlavor: ArtifactStoreFlavor {
             ConfigField("endpoint_url", .string, help: "S3-compatible endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS)"),
             ConfigField("client_kwargs", .object, help: "reference-framework compatibility: {\"endpoint_url\": ..., \"region_name\": ...}"),
             ConfigField("addressing_style", .string, default: .string("auto"), help: "auto, path or virtual (auto: path for a custom endpoint)"),
-            ConfigField("verify_tls", .boolean, default: .boolean(true), help: "check the server's TLS certificate"),
-            ConfigField("ca_bundle", .string, help: "PEM file of certificate authorities to trust"),
-            ConfigField("part_size", .integer, default: .integer(S3Configuration.defaultPartSize), help: "bytes per multipart part and read-ahead block (at least 5 MiB)"),
-            ConfigField("concurrency", .integer, default: .integer(8), help: "parallel transfers per file (parts, read-ahead blocks)"),
-            ConfigField("max_attempts", .integer, default: .integer(5), help: "attempts per request on transient failures (1: no retry)"),
-        ])
+        ] + TransferSettings.fields(
+            defaultPartSize: S3Configuration.defaultPartSize, partSizeHelp: "bytes per multipart part and read-ahead block (at least 5 MiB)",
+            concurrencyHelp: "parallel transfers per file (parts, read-ahead blocks)"))
     }
 
     /// A path outside every component gets a store rooted at its bucket.

@@ -72,3 +72,11 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// A component's configuration: field name → value.
 public typealias ComponentConfig = [String: ConfigValue]
+
+extension Dictionary where Key == String, Value == ConfigValue {
+    /// The string field `name`, nil when it is unset or empty: how flavors read optional text fields.
+    public func text(_ name: String) -> String? {
+        guard let value = self[name]?.stringValue, !value.isEmpty else { return nil }
+        return value
+    }
+}
