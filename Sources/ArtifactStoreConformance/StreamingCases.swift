@@ -34,6 +34,31 @@ extension ArtifactStoreConformance {
                     "positional read at \(offset)")
             }
         },
+        ConformanceCase("files of every size around 256 KiB read back whole, in chunks and at any offset") { ctx in
+            // Object stores fetch an object's first 256 KiB with its size when it is opened: reads
+            // inside, up to and across that boundary must all see the file as written.
+            let boundary = 256 << 10
+            for size in [0, 1, boundary - 1, boundary, boundary + 1, 3 * boundary + 17] {
+                let pattern = ContentPattern(seed: UInt64(size))
+                let name = "sizes/\(size).bin"
+                try ctx.store.write(ctx.path(name), contents: pattern.bytes(at: 0, count: size))
+                try expectEqual(try ctx.store.read(ctx.path(name)), pattern.bytes(at: 0, count: size), "\(size) bytes read whole")
+                let handle = try ctx.store.open(ctx.path(name), mode: "rb")
+                defer { try? handle.close() }
+                var chunked: [UInt8] = []
+                while true {
+                    let bytes = try handle.read(upToCount: 100_003)
+                    if bytes.isEmpty { break }
+                    chunked += bytes
+                }
+                try expectEqual(chunked, pattern.bytes(at: 0, count: size), "\(size) bytes read in chunks of 100,003")
+                for offset in [0, boundary - 10, boundary, size - 1, size] where offset >= 0 && offset <= size {
+                    try expectEqual(
+                        try handle.read(at: UInt64(offset), count: 20), pattern.bytes(at: UInt64(offset), count: min(20, size - offset)),
+                        "\(size) bytes: positional read of 20 at \(offset)")
+                }
+            }
+        },
         ConformanceCase("seek, tell and positional reads") { ctx in
             try ctx.write("s", "0123456789")
             let handle = try ctx.store.open(ctx.path("s"), mode: "r")

@@ -145,6 +145,16 @@ final class AzureBackend: ObjectBackend {
             modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
     }
 
+    /// One ranged Get Blob: its `Content-Range` tells the size, its ETag the version.
+    func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
+        try openWithRangedGet(key, leading: count, path: path, version: { $0.header("etag") }) { buffer in
+            let response = try send("GET", key: key, headers: [("x-ms-range", "bytes=0-\(buffer.count - 1)")], response: .into(buffer), path: path)
+            if response.isSuccess || response.status == 416 { return response }
+            if response.status == 404, response.header("x-ms-error-code") != "ContainerNotFound" { return nil }
+            throw failure(response, operation: "Get Blob", path: path)
+        }
+    }
+
     func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         var headers = [("x-ms-range", "bytes=\(offset)-\(offset + UInt64(buffer.count) - 1)")]

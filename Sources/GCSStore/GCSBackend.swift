@@ -171,6 +171,18 @@ final class GCSBackend: ObjectBackend {
         return info
     }
 
+    /// One ranged media GET: its `Content-Range` tells the size, `x-goog-generation` the generation.
+    func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
+        try openWithRangedGet(key, leading: count, path: path, version: { $0.header("x-goog-generation") }) { buffer in
+            let response = try send(
+                "GET", url: objectURL(key, api: "/download/storage/v1", query: [("alt", "media")]),
+                headers: [("Range", "bytes=0-\(buffer.count - 1)")], response: .into(buffer), path: path)
+            if response.isSuccess || response.status == 416 { return response }
+            if response.status == 404 { return nil }
+            throw failure(response, operation: "objects.get (media)", path: path)
+        }
+    }
+
     func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         var query = [("alt", "media")]

@@ -35,6 +35,13 @@ public struct HTTPResponse: Sendable {
 
     /// True for 2xx statuses.
     public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// The whole resource's length from a partial answer's `Content-Range: bytes A-B/TOTAL`;
+    /// `nil` when the header is missing or the length unknown (`*`).
+    public var contentRangeTotal: UInt64? {
+        guard let range = header("content-range"), let slash = range.lastIndex(of: "/") else { return nil }
+        return UInt64(range[range.index(after: slash)...])
+    }
 }
 
 /// Where a response body goes.

@@ -12,6 +12,10 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     /// True when the server could not be reached at all (resolve or connect failed).
     public var isUnreachable: Bool { curlCode == 6 || curlCode == 7 }
 
+    /// True when a successful body was longer than the buffer it was to be written into
+    /// (`CURLE_WRITE_ERROR`, which only that refusal raises): the server ignored a range.
+    public var isBodyTooLong: Bool { curlCode == 23 }
+
     /// True for failures worth retrying: connect errors, timeouts, broken or empty responses.
     public var isTransient: Bool {
         // COULDNT_RESOLVE_HOST 6, COULDNT_CONNECT 7, PARTIAL_FILE 18, OPERATION_TIMEDOUT 28,

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// A read that continues where the last one stopped widens the window to `depth` blocks; a jump
 /// (a seek) shrinks it to one, so random access fetches only what it reads. Blocks behind the
-/// position are dropped.
+/// position are dropped. The object's first bytes may come with it (fetched when it was opened):
+/// they are served from memory and the blocks start after them.
 public final class ReadAhead: Sendable {
     /// Fetches `buffer.count` bytes at `offset` into `buffer` and returns how many arrived.
     public typealias Fetch = @Sendable (_ offset: UInt64, _ buffer: UnsafeMutableRawBufferPointer) throws -> Int
@@ -15,19 +16,24 @@ public final class ReadAhead: Sendable {
     private let blockSize: Int
     private let depth: Int
     private let fetch: Fetch
-    private let state = Mutex<State>(State())
+    /// The object's first bytes, already held.
+    private let leading: [UInt8]
+    private let state: Mutex<State>
 
     private struct State {
         var blocks: [UInt64: Block] = [:]
         var nextSequential: UInt64 = 0
     }
 
-    /// Creates a reader of an object of `size` bytes.
-    public init(size: UInt64, blockSize: Int, depth: Int, fetch: @escaping Fetch) {
+    /// Creates a reader of an object of `size` bytes whose first bytes, `leading`, are already held;
+    /// a read that goes on after them counts as sequential.
+    public init(size: UInt64, blockSize: Int, depth: Int, leading: [UInt8] = [], fetch: @escaping Fetch) {
         self.size = size
         self.blockSize = max(1, blockSize)
         self.depth = max(1, depth)
+        self.leading = leading
         self.fetch = fetch
+        state = Mutex(State(nextSequential: UInt64(leading.count)))
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the object.
@@ -37,25 +43,47 @@ public final class ReadAhead: Sendable {
         while filled < buffer.count {
             let position = offset + UInt64(filled)
             guard position < size else { break }
-            let index = position / UInt64(blockSize)
-            let block = schedule(from: index, sequential: position == state.withLock { $0.nextSequential })
-            let data = try block.wait()
-            let start = Int(position - index * UInt64(blockSize))
-            let count = min(buffer.count - filled, data.count - start)
-            guard count > 0 else { break }
-            data.withUnsafeBytes { bytes in
-                buffer.baseAddress!.advanced(by: filled).copyMemory(from: bytes.baseAddress!.advanced(by: start), byteCount: count)
+            let count: Int
+            if position < UInt64(leading.count) {
+                count = copy(leading, from: Int(position), into: buffer, at: filled)
+            } else {
+                let index = (position - UInt64(leading.count)) / UInt64(blockSize)
+                let block = schedule(from: index, sequential: position == state.withLock { $0.nextSequential })
+                let data = try block.wait()
+                count = copy(data, from: Int(position - start(of: index)), into: buffer, at: filled)
             }
+            guard count > 0 else { break }
             filled += count
             state.withLock { $0.nextSequential = position + UInt64(count) }
         }
         return filled
     }
 
+    /// Serves a positional read from the first bytes held when they cover all of `buffer`; `nil` otherwise.
+    public func readHeld(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard offset + UInt64(buffer.count) <= UInt64(leading.count) else { return nil }
+        return copy(leading, from: Int(offset), into: buffer, at: 0)
+    }
+
+    /// Where block `index` starts in the object.
+    private func start(of index: UInt64) -> UInt64 {
+        UInt64(leading.count) + index * UInt64(blockSize)
+    }
+
+    /// Copies what `buffer` has room for of `data` from `start` on into it at `offset`; returns the count.
+    private func copy(_ data: [UInt8], from start: Int, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        let count = min(buffer.count - offset, data.count - start)
+        guard count > 0 else { return 0 }
+        data.withUnsafeBytes { bytes in
+            buffer.baseAddress!.advanced(by: offset).copyMemory(from: bytes.baseAddress!.advanced(by: start), byteCount: count)
+        }
+        return count
+    }
+
     /// Makes sure the block at `index` (and, for sequential reads, the window after it) is being
     /// fetched, drops blocks outside the window, and returns the block at `index`.
     private func schedule(from index: UInt64, sequential: Bool) -> Block {
-        let lastBlock = (size - 1) / UInt64(blockSize)
+        let lastBlock = (size - 1 - UInt64(leading.count)) / UInt64(blockSize)
         let window = UInt64(sequential ? depth : 1)
         var started: [(UInt64, Block)] = []
         let block = state.withLock { state in
@@ -68,7 +96,7 @@ public final class ReadAhead: Sendable {
             return state.blocks[index]!
         }
         for (current, pending) in started {
-            let offset = current * UInt64(blockSize)
+            let offset = start(of: current)
             let length = Int(min(UInt64(blockSize), size - offset))
             let fetch = self.fetch
             Parallel.detach {

@@ -22,6 +22,10 @@ public final class ObjectArtifactStore: ArtifactStore {
     /// The protocol of the service.
     public let backend: any ObjectBackend
 
+    /// How many of an object's first bytes opening it for reading fetches with its metadata: a
+    /// small file arrives whole in that one request, a large one costs a little more than a HEAD.
+    static let leadingBytes = 256 << 10
+
     /// Prefixes this process saw as directories; a write below them skips the "is a parent a
     /// file?" HEADs. Anything removed or written over is dropped from it.
     private let knownDirectories = Mutex<Set<String>>([])
@@ -52,13 +56,13 @@ public final class ObjectArtifactStore: ArtifactStore {
         case .append:
             throw ArtifactStoreError(.unsupportedOperation, path: path, "\(backend.serviceName) objects cannot be appended to (open with 'w' to replace)")
         case .read:
-            guard !key.isEmpty, let info = try backend.head(key, path: path) else {
+            guard !key.isEmpty, let opening = try backend.open(key, leading: Self.leadingBytes, path: path) else {
                 if try key.isEmpty || hasChildren(key, path: path) {
                     throw ArtifactStoreError(.isADirectory, path: path, "is a directory")
                 }
                 throw ArtifactStoreError(.notFound, path: path, "no such file")
             }
-            return ObjectReadHandle(store: self, path: path, key: key, size: info.size, version: info.version)
+            return ObjectReadHandle(store: self, path: path, key: key, opening: opening)
         case .write:
             try prepareWrite(target, path: path)
             return ObjectWriteHandle(store: self, path: path, key: key)

@@ -1,5 +1,6 @@
 import FileIO
 import Foundation
+import HTTPClient
 
 /// What a HEAD or a listing tells about one object.
 public struct ObjectInfo: Sendable {
@@ -18,6 +19,21 @@ public struct ObjectInfo: Sendable {
         self.size = size
         self.version = version
         self.modified = modified
+    }
+}
+
+/// What opening an object for reading learned: its metadata and, where the service sent them in
+/// the same answer, its first bytes.
+public struct ObjectOpening: Sendable {
+    /// The object's metadata.
+    public var info: ObjectInfo
+    /// The object's first bytes (empty when only its metadata was asked for).
+    public var leading: [UInt8]
+
+    /// Describes an opening.
+    public init(info: ObjectInfo, leading: [UInt8] = []) {
+        self.info = info
+        self.leading = leading
     }
 }
 
@@ -54,6 +70,10 @@ public protocol ObjectBackend: Sendable {
     /// The object's metadata; `nil` when there is none.
     /// - Throws: ``FileIO/ArtifactStoreError`` for a missing container, refused credentials, transport failures.
     func head(_ key: String, path: String) throws -> ObjectInfo?
+    /// The object's metadata and up to `count` of its first bytes, in one request where the service
+    /// reports the size on a ranged read (saving the HEAD before the first GET); `nil` when there is none.
+    /// - Throws: ``FileIO/ArtifactStoreError`` for a missing container, refused credentials, transport failures.
+    func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening?
     /// Reads `buffer.count` bytes at `offset` into `buffer` (one ranged GET), pinned to `version` when given.
     /// - Throws: `notFound` when the object is gone, `io` when it changed.
     func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int
@@ -99,6 +119,11 @@ public protocol ObjectBackend: Sendable {
 }
 
 extension ObjectBackend {
+    /// A HEAD alone: for services that do not report the size on a ranged read.
+    public func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
+        try head(key, path: path).map { ObjectOpening(info: $0) }
+    }
+
     /// Checks with a HEAD, then writes: for services without a create-only precondition.
     public func create(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
         if try head(key, path: path) != nil { throw ArtifactStoreError(.alreadyExists, path: path, "already exists") }
@@ -162,5 +187,39 @@ extension ObjectBackend {
             guard try visit(page) else { return }
             token = page.nextToken
         } while token != nil
+    }
+}
+
+extension ObjectBackend {
+    /// Opens with one ranged GET of the first `count` bytes, learning the size from its
+    /// `Content-Range`: the way a service that reports it saves the HEAD before the first read.
+    /// `get` sends the GET (range `0-(count-1)`) into the buffer it is given and returns the answer
+    /// (2xx or 416), `nil` when there is no such object, or throws for any other failure; `version`
+    /// reads the version token from the answer. An answer that does not tell the size (the 416 of
+    /// an empty object) or a server that ignored the range for a larger object costs a HEAD.
+    /// - Throws: what `get` or the HEAD throws.
+    public func openWithRangedGet(
+        _ key: String, leading count: Int, path: String, version: (HTTPResponse) -> String?,
+        get: (UnsafeMutableRawBufferPointer) throws -> HTTPResponse?
+    ) throws -> ObjectOpening? {
+        var leading = [UInt8](repeating: 0, count: count)
+        let answer: HTTPResponse?
+        do {
+            answer = try leading.withUnsafeMutableBytes(get)
+        } catch let error as ArtifactStoreError where (error.cause as? HTTPTransportError)?.isBodyTooLong == true {
+            return try head(key, path: path).map { ObjectOpening(info: $0) }
+        }
+        guard let response = answer else { return nil }
+        let size: UInt64? =
+            switch response.status {
+            case 206: response.contentRangeTotal
+            case 200: UInt64(response.bytesReceived)
+            default: nil
+            }
+        guard let size else { return try head(key, path: path).map { ObjectOpening(info: $0) } }
+        leading.removeSubrange(response.bytesReceived...)
+        let info = ObjectInfo(
+            key: key, size: size, version: version(response), modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
+        return ObjectOpening(info: info, leading: leading)
     }
 }

@@ -2,9 +2,10 @@ import FileIO
 import HTTPClient
 import Synchronization
 
-/// A read handle on one object version: sequential reads come from blocks fetched ahead in
-/// parallel (ranged GETs); positional reads fetch exactly the bytes asked for. Every GET is pinned
-/// to the version seen at open, so a replaced object fails the read instead of mixing versions.
+/// A read handle on one object version: the first bytes come with the open (where the service
+/// allows), sequential reads from blocks fetched ahead in parallel (ranged GETs), positional reads
+/// beyond the first bytes fetch exactly the bytes asked for. Every GET is pinned to the version
+/// seen at open, so a replaced object fails the read instead of mixing versions.
 final class ObjectReadHandle: ArtifactFileHandle {
     let path: String
     var mode: OpenMode { .read }
@@ -15,14 +16,15 @@ final class ObjectReadHandle: ArtifactFileHandle {
     private let readAhead: ReadAhead
     private let state = Mutex<(position: UInt64, closed: Bool)>((0, false))
 
-    init(store: ObjectArtifactStore, path: String, key: String, size: UInt64, version: String?) {
+    init(store: ObjectArtifactStore, path: String, key: String, opening: ObjectOpening) {
         self.path = path
         backend = store.backend
         self.key = key
-        self.size = size
+        size = opening.info.size
+        let version = opening.info.version
         self.version = version
         let backend = store.backend
-        readAhead = ReadAhead(size: size, blockSize: backend.partSize, depth: backend.concurrency) { offset, buffer in
+        readAhead = ReadAhead(size: size, blockSize: backend.partSize, depth: backend.concurrency, leading: opening.leading) { offset, buffer in
             try backend.getRange(key, offset: offset, into: buffer, version: version, path: path)
         }
     }
@@ -40,9 +42,9 @@ final class ObjectReadHandle: ArtifactFileHandle {
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try state.withLock { try checkAccess(closed: $0.closed, reading: true) }
         guard offset < size else { return 0 }
-        let count = Int(min(UInt64(buffer.count), size - offset))
-        return try backend.getRange(
-            key, offset: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]), version: version, path: path)
+        let wanted = UnsafeMutableRawBufferPointer(rebasing: buffer[..<Int(min(UInt64(buffer.count), size - offset))])
+        if let held = readAhead.readHeld(at: offset, into: wanted) { return held }
+        return try backend.getRange(key, offset: offset, into: wanted, version: version, path: path)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {

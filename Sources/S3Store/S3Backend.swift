@@ -39,6 +39,13 @@ struct S3Backend: ObjectBackend {
         try client.head(bucket: bucket, key: key, path: path)
     }
 
+    /// One ranged GET: its `Content-Range` tells the size, its ETag the version.
+    func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
+        try openWithRangedGet(key, leading: count, path: path, version: { $0.header("etag") }) { buffer in
+            try client.getLeading(bucket: bucket, key: key, into: buffer, path: path)
+        }
+    }
+
     func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
         try client.getRange(bucket: bucket, key: key, offset: offset, into: buffer, etag: version, path: path)
     }

@@ -101,6 +101,17 @@ final class S3Client: Sendable {
             modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
     }
 
+    /// A GET of the object's first `buffer.count` bytes into `buffer`; `nil` when there is no such
+    /// object, the answer when it is a success or 416 (an empty object has no range to read).
+    /// - Throws: `notFound` naming the bucket when it is missing; the service's other refusals.
+    func getLeading(bucket: String, key: String, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> HTTPResponse? {
+        let response = try send("GET", bucket: bucket, key: key, headers: [("Range", "bytes=0-\(buffer.count - 1)")], response: .into(buffer), path: path)
+        if response.isSuccess || response.status == 416 { return response }
+        let failure = failure(response, operation: "GetObject", bucket: bucket, path: path)
+        if response.status == 404, (failure.cause as? S3ServiceError)?.code != "NoSuchBucket" { return nil }
+        throw failure
+    }
+
     /// Reads `buffer.count` bytes at `offset` straight into `buffer` with one ranged GET.
     /// - Throws: `notFound` when the object is gone, `io` when it changed (its ETag no longer matches).
     func getRange(
