@@ -96,11 +96,27 @@ struct GCSServerTests {
         let store = try SharedGCSServer.store(prefix: prefix)
         let path = "gs://\(SharedGCSServer.bucket)/\(prefix)/model.bin"
         defer { try? store.rmtree("gs://\(SharedGCSServer.bucket)/\(prefix)") }
+        // Larger than what opening fetches, so later reads go to the server, pinned to the generation.
+        let first = [UInt8](repeating: 1, count: 600 << 10), second = [UInt8](repeating: 2, count: 600 << 10)
+        try store.write(path, contents: first)
+        let reader = try store.open(path, mode: .read)
+        try store.write(path, contents: second)
+        #expect(try reader.read(at: 0, count: 5) == [1, 1, 1, 1, 1], "the bytes fetched at open are the version opened")
+        let error = #expect(throws: ArtifactStoreError.self) { _ = try reader.read(at: 500 << 10, count: 5) }
+        #expect(error?.message.contains("replaced") == true)
+        try reader.close()
+        #expect(try store.read(path) == second)
+    }
+
+    @Test func aSmallObjectReadsWholeAsOpenedEvenWhenReplacedMeanwhile() throws {
+        let prefix = SharedGCSServer.uniquePrefix("snapshot")
+        let store = try SharedGCSServer.store(prefix: prefix)
+        let path = "gs://\(SharedGCSServer.bucket)/\(prefix)/config.json"
+        defer { try? store.rmtree("gs://\(SharedGCSServer.bucket)/\(prefix)") }
         try store.write(path, contents: Array("first version".utf8))
         let reader = try store.open(path, mode: .read)
         try store.write(path, contents: Array("second version".utf8))
-        let error = #expect(throws: ArtifactStoreError.self) { _ = try reader.read(at: 0, count: 5) }
-        #expect(error?.message.contains("replaced") == true)
+        #expect(try reader.readToEnd() == Array("first version".utf8))
         try reader.close()
         #expect(try store.read(path) == Array("second version".utf8))
     }

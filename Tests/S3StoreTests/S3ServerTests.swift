@@ -84,6 +84,9 @@ struct S3ServerTests {
         let bucketError = #expect(throws: ArtifactStoreError.self) { try store.stat("s3://no-such-bucket-here/key") }
         #expect(bucketError?.code == .notFound)
         #expect(bucketError?.message.contains("bucket 'no-such-bucket-here' does not exist") == true)
+        let openError = #expect(throws: ArtifactStoreError.self) { _ = try store.open("s3://no-such-bucket-here/key", mode: .read) }
+        #expect(openError?.code == .notFound)
+        #expect(openError?.message.contains("bucket 'no-such-bucket-here' does not exist") == true)
         let keyError = #expect(throws: ArtifactStoreError.self) {
             _ = try SharedServers.store(kind).open("s3://\(SharedServers.bucket)/no/such/key", mode: .read)
         }
