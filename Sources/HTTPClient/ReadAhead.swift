@@ -7,7 +7,8 @@ import Synchronization
 /// A read that continues where the last one stopped widens the window to `depth` blocks; a jump
 /// (a seek) shrinks it to one, so random access fetches only what it reads. Blocks behind the
 /// position are dropped. The object's first bytes may come with it (fetched when it was opened):
-/// they are served from memory and the blocks start after them.
+/// they are served from memory, and the first block starts after them. Blocks stay aligned to
+/// `blockSize`, as the parts of an upload are, so no ranged GET straddles two stored parts.
 public final class ReadAhead: Sendable {
     /// Fetches `buffer.count` bytes at `offset` into `buffer` and returns how many arrived.
     public typealias Fetch = @Sendable (_ offset: UInt64, _ buffer: UnsafeMutableRawBufferPointer) throws -> Int
@@ -47,7 +48,7 @@ public final class ReadAhead: Sendable {
             if position < UInt64(leading.count) {
                 count = copy(leading, from: Int(position), into: buffer, at: filled)
             } else {
-                let index = (position - UInt64(leading.count)) / UInt64(blockSize)
+                let index = position / UInt64(blockSize)
                 let block = schedule(from: index, sequential: position == state.withLock { $0.nextSequential })
                 let data = try block.wait()
                 count = copy(data, from: Int(position - start(of: index)), into: buffer, at: filled)
@@ -65,9 +66,9 @@ public final class ReadAhead: Sendable {
         return copy(leading, from: Int(offset), into: buffer, at: 0)
     }
 
-    /// Where block `index` starts in the object.
+    /// Where the bytes of block `index` still to fetch start: at its boundary, or after the bytes held.
     private func start(of index: UInt64) -> UInt64 {
-        UInt64(leading.count) + index * UInt64(blockSize)
+        max(index * UInt64(blockSize), UInt64(leading.count))
     }
 
     /// Copies what `buffer` has room for of `data` from `start` on into it at `offset`; returns the count.
@@ -83,7 +84,7 @@ public final class ReadAhead: Sendable {
     /// Makes sure the block at `index` (and, for sequential reads, the window after it) is being
     /// fetched, drops blocks outside the window, and returns the block at `index`.
     private func schedule(from index: UInt64, sequential: Bool) -> Block {
-        let lastBlock = (size - 1 - UInt64(leading.count)) / UInt64(blockSize)
+        let lastBlock = (size - 1) / UInt64(blockSize)
         let window = UInt64(sequential ? depth : 1)
         var started: [(UInt64, Block)] = []
         let block = state.withLock { state in
@@ -97,7 +98,7 @@ public final class ReadAhead: Sendable {
         }
         for (current, pending) in started {
             let offset = start(of: current)
-            let length = Int(min(UInt64(blockSize), size - offset))
+            let length = Int(min((current + 1) * UInt64(blockSize), size) - offset)
             let fetch = self.fetch
             Parallel.detach {
                 var data = [UInt8](repeating: 0, count: length)
