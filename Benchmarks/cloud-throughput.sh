@@ -68,14 +68,8 @@ container.download_blob(sys.argv[1]).readinto(Discard())'
 echo "| ${size_mib} MiB object | seconds | MB/s | peak RSS (MiB) |"
 echo "| --- | ---: | ---: | ---: |"
 for round in $(seq "$rounds"); do
-  measure "gcp: artifactfs PUT (cp local → gs://)" "$artifactfs" cp "$work/big.bin" "gs://bench/ours-$round.bin"
-  measure "gcp: google-cloud-storage PUT (upload_from_filename)" python3 -c "$gcs_put" "$work/big.bin" "google-$round.bin"
-  measure "gcp: artifactfs GET (cat gs:// > /dev/null)" "$artifactfs" cat "gs://bench/ours-$round.bin"
-  measure "gcp: google-cloud-storage GET (download_to_file, discarded)" python3 -c "$gcs_get" "google-$round.bin"
-  measure "azure: artifactfs PUT (cp local → az://)" "$artifactfs" cp "$work/big.bin" "az://bench/ours-$round.bin"
-  measure "azure: azure-storage-blob PUT (upload_blob)" python3 -c "$azure_put" "$work/big.bin" "azure-$round.bin"
-  measure "azure: artifactfs GET (cat az:// > /dev/null)" "$artifactfs" cat "az://bench/ours-$round.bin"
-  measure "azure: azure-storage-blob GET (download_blob, discarded)" python3 -c "$azure_get" "azure-$round.bin"
+  measure_round "gcp: " gs google-cloud-storage "$gcs_put" "$gcs_get" upload_from_filename "download_to_file, discarded" google "$round"
+  measure_round "azure: " az azure-storage-blob "$azure_put" "$azure_get" upload_blob "download_blob, discarded" azure "$round"
 done
 "$artifactfs" cat "gs://bench/google-1.bin" | cmp - "$work/big.bin" && echo "(google-cloud-storage's upload read back by artifactfs: identical)"
 "$artifactfs" cat "az://bench/azure-1.bin" | cmp - "$work/big.bin" && echo "(azure-storage-blob's upload read back by artifactfs: identical)"

@@ -44,9 +44,6 @@ boto3.client("s3").download_fileobj("bench", sys.argv[1], Discard())'
 echo "| ${size_mib} MiB object, SeaweedFS on loopback | seconds | MB/s | peak RSS (MiB) |"
 echo "| --- | ---: | ---: | ---: |"
 for round in $(seq "$rounds"); do
-  measure "artifactfs PUT (cp local → s3://)" "$artifactfs" cp "$work/big.bin" "s3://bench/ours-$round.bin"
-  measure "boto3 PUT (upload_file)" python3 -c "$boto3_put" "$work/big.bin" "boto-$round.bin"
-  measure "artifactfs GET (cat s3:// > /dev/null)" "$artifactfs" cat "s3://bench/ours-$round.bin"
-  measure "boto3 GET (download_fileobj, discarded)" python3 -c "$boto3_get" "boto-$round.bin"
+  measure_round "" s3 boto3 "$boto3_put" "$boto3_get" upload_file "download_fileobj, discarded" boto "$round"
 done
 "$artifactfs" cat "s3://bench/boto-1.bin" | cmp - "$work/big.bin" && echo "(boto3's upload read back by artifactfs: identical)"

@@ -202,10 +202,13 @@ extension ObjectBackend {
         _ key: String, leading count: Int, path: String, version: (HTTPResponse) -> String?,
         get: (UnsafeMutableRawBufferPointer) throws -> HTTPResponse?
     ) throws -> ObjectOpening? {
-        var leading = [UInt8](repeating: 0, count: count)
-        let answer: HTTPResponse?
+        var answer: HTTPResponse?
+        let received: [UInt8]
         do {
-            answer = try leading.withUnsafeMutableBytes(get)
+            received = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                answer = try get(UnsafeMutableRawBufferPointer(buffer))
+                initialized = answer?.bytesReceived ?? 0
+            }
         } catch let error as ArtifactStoreError where (error.cause as? HTTPTransportError)?.isBodyTooLong == true {
             return try head(key, path: path).map { ObjectOpening(info: $0) }
         }
@@ -217,7 +220,8 @@ extension ObjectBackend {
             default: nil
             }
         guard let size else { return try head(key, path: path).map { ObjectOpening(info: $0) } }
-        leading.removeSubrange(response.bytesReceived...)
+        // A short answer (a small file) is copied out, so an open handle keeps its size, not `count`.
+        let leading = received.count < count ? received.withUnsafeBufferPointer { [UInt8]($0) } : received
         let info = ObjectInfo(
             key: key, size: size, version: version(response), modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
         return ObjectOpening(info: info, leading: leading)

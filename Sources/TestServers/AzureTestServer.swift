@@ -20,8 +20,7 @@ public final class AzureTestServer: Sendable {
     public init(containers: [String] = [], faults: Bool = false) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/azure-blob-test-server").path
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-azure-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try ServerProcess.scratchDirectory("azure")
         let port = try FreePorts.take(1)[0]
         endpoint = "http://127.0.0.1:\(port)/\(account)"
         server = ServerProcess(

@@ -22,8 +22,7 @@ public final class GCSTestServer: Sendable {
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw TestServerError(message: "fake-gcs-server is not installed at \(program) (run scripts/bootstrap)")
         }
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-gcs-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try ServerProcess.scratchDirectory("gcs")
         let port = try FreePorts.take(1)[0]
         endpoint = "http://127.0.0.1:\(port)"
         server = ServerProcess(

@@ -35,7 +35,7 @@ public final class MLflowTestServer: Sendable {
             throw TestServerError(message: "MLflow is not installed in \(venv): run scripts/install-mlflow (scripts/test does)")
         }
         python = venv + "/bin/python"
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-mlflow-\(UUID().uuidString)").path
+        directory = try ServerProcess.scratchDirectory("mlflow")
         try FileManager.default.createDirectory(atPath: directory + "/artifacts", withIntermediateDirectories: true)
         let port = try FreePorts.take(1)[0]
         trackingURI = "http://127.0.0.1:\(port)"

@@ -31,8 +31,7 @@ public final class S3TestServer: Sendable {
     /// - Throws: ``TestServerError`` when the program is missing or does not answer within 60 s.
     public init(_ kind: Kind, buckets: [String] = []) throws {
         self.kind = kind
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-\(kind)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try ServerProcess.scratchDirectory("\(kind)")
         ports = Mutex(try FreePorts.take(kind == .seaweedfs ? 11 : 1))
         // A port free a moment ago may be taken before the server binds it: retry on new ports.
         for attempt in 1...3 {

@@ -155,3 +155,14 @@ final class ServerCleanup: Sendable {
         for server in servers.withLock({ $0 }) { server.signalStop() }
     }
 }
+
+extension ServerProcess {
+    /// A new, empty folder `artifactfs-LABEL-UUID` under the temporary directory, for one server's
+    /// data and log; the server's owner removes it.
+    /// - Throws: when the folder cannot be created.
+    public static func scratchDirectory(_ label: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-\(label)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+}

@@ -46,8 +46,7 @@ final class GCSResponder {
         """
 
     private init(_ arguments: [String]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-responder-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try ServerProcess.scratchDirectory("responder")
         let port = try FreePorts.take(1)[0]
         endpoint = "http://127.0.0.1:\(port)"
         server = ServerProcess(

@@ -16,8 +16,7 @@ final class TokenEndpoint {
     private let server: ServerProcess
 
     init(publicKey: String, lifetime: Int) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-token-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try ServerProcess.scratchDirectory("token")
         try publicKey.write(toFile: directory + "/public.pem", atomically: true, encoding: .utf8)
         let port = try FreePorts.take(1)[0]
         url = "http://127.0.0.1:\(port)/token"
