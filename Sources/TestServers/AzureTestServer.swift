@@ -27,7 +27,7 @@ public final class AzureTestServer: Sendable {
             name: "azure-blob-test-server", program: "/usr/bin/env",
             arguments: ["python3", script, String(port), directory + "/data", account, key],
             environment: faults ? ["AZURE_TEST_SERVER_FAULTS": "1"] : [:],
-            log: directory + "/server.log")
+            log: directory + "/server.log", scratch: directory)
         try server.start()
         try server.waitUntil(seconds: 60, endpoint) { FreePorts.isListening(port) }
         for container in containers { try createContainer(container) }

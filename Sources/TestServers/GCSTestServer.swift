@@ -31,7 +31,7 @@ public final class GCSTestServer: Sendable {
                 "-scheme", "http", "-host", "127.0.0.1", "-port", String(port), "-external-url", endpoint, "-backend", "memory",
                 "-log-level", "warn",
             ],
-            environment: [:], log: directory + "/server.log")
+            environment: [:], log: directory + "/server.log", scratch: directory)
         try server.start()
         try server.waitUntil(seconds: 60, endpoint) {
             FreePorts.isListening(port)

@@ -45,7 +45,7 @@ public final class MLflowTestServer: Sendable {
                 "server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
                 "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--default-artifact-root", directory + "/artifacts",
             ],
-            environment: [:], log: directory + "/server.log")
+            environment: [:], log: directory + "/server.log", scratch: directory)
         try server.start()
         try server.waitUntil(seconds: 90, "\(trackingURI)/health") { FreePorts.isListening(port) && Self.healthy(port) }
     }

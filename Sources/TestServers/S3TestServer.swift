@@ -81,7 +81,7 @@ public final class S3TestServer: Sendable {
         let server = ServerProcess(
             name: kind.rawValue, program: try Self.locate(program), arguments: arguments,
             environment: ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey],
-            log: directory + "/server.log", gracePeriod: 3)
+            log: directory + "/server.log", scratch: directory, gracePeriod: 3)
         try server.start()
         self.server.withLock { $0 = server }
         try waitUntilReady()

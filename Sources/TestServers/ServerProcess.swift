@@ -3,6 +3,8 @@ import Synchronization
 
 /// A server program run for tests under a watchdog: it is stopped by ``stop()``, at process exit,
 /// and — should the test process die — by the watchdog shell, which ends it once its parent is gone.
+/// Its scratch folder goes with it when the test process ends (normally or not), not on ``stop()``,
+/// so a server stopped and started again finds its data.
 public final class ServerProcess: Sendable {
     /// A name for messages (`mlflow server`).
     public let name: String
@@ -11,14 +13,18 @@ public final class ServerProcess: Sendable {
     let environment: [String: String]
     /// Where the server's output goes.
     public let log: String
+    /// The folder of the server's data and log, deleted once the test process is gone.
+    let scratch: String?
     /// Seconds the server gets to exit after SIGTERM before it is killed.
     let gracePeriod: Int
     private let process = Mutex<Process?>(nil)
 
     /// Describes a server; nothing runs until ``start()``.
     public init(
-        name: String, program: String, arguments: [String], environment: [String: String], log: String, gracePeriod: Int = 10
+        name: String, program: String, arguments: [String], environment: [String: String], log: String, scratch: String? = nil,
+        gracePeriod: Int = 10
     ) {
+        self.scratch = scratch
         self.gracePeriod = gracePeriod
         self.name = name
         self.program = program
@@ -34,17 +40,23 @@ public final class ServerProcess: Sendable {
     public func start() throws {
         // The server runs in a process group of its own, so stopping it stops every process it
         // started (MLflow's workers, SeaweedFS's servers); what ignores TERM for the grace period gets KILL.
+        // SIGUSR1 (sent at exit) or a vanished parent also deletes the scratch folder once the server is gone.
+        let removal = scratch.map { "rm -rf -- '\($0)'" } ?? ":"
         let script = """
             setsid "$0" "$@" >>"\(log)" 2>&1 &
             server=$!
+            remove=""
             end() {
                 kill -TERM -$server 2>/dev/null
-                for _ in $(seq \(gracePeriod * 5)); do kill -0 -$server 2>/dev/null || exit 0; sleep 0.2; done
+                for _ in $(seq \(gracePeriod * 5)); do kill -0 -$server 2>/dev/null || break; sleep 0.2; done
                 kill -KILL -$server 2>/dev/null
+                if [ -n "$remove" ]; then \(removal); fi
                 exit 0
             }
             trap end TERM INT
+            trap 'remove=1; end' USR1
             while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
+            kill -0 \(getpid()) 2>/dev/null || remove=1
             end
             """
         let process = Process()
@@ -87,15 +99,16 @@ public final class ServerProcess: Sendable {
         kill(pid, SIGKILL)
     }
 
-    /// Asks the watchdog to stop the server, without waiting; returns the watchdog's process id.
+    /// Asks the watchdog to stop the server with `signal` (SIGTERM; SIGUSR1 also deletes the
+    /// scratch folder), without waiting; returns the watchdog's process id.
     @discardableResult
-    func signalStop() -> pid_t? {
+    func signalStop(_ signal: Int32 = SIGTERM) -> pid_t? {
         guard let process = self.process.withLock({ state -> Process? in
             defer { state = nil }
             return state
         }) else { return nil }
         let pid = process.processIdentifier
-        kill(pid, SIGTERM)
+        kill(pid, signal)
         return pid
     }
 
@@ -150,15 +163,16 @@ final class ServerCleanup: Sendable {
         }
     }
 
-    /// Signals every server to stop; their watchdogs finish the job after this process is gone.
+    /// Signals every server to stop and its scratch folder to go; their watchdogs finish the job
+    /// after this process is gone.
     func stopAll() {
-        for server in servers.withLock({ $0 }) { server.signalStop() }
+        for server in servers.withLock({ $0 }) { server.signalStop(SIGUSR1) }
     }
 }
 
 extension ServerProcess {
     /// A new, empty folder `artifactfs-LABEL-UUID` under the temporary directory, for one server's
-    /// data and log; the server's owner removes it.
+    /// data and log (pass it as the server's `scratch`, so it goes when the test process ends).
     /// - Throws: when the folder cannot be created.
     public static func scratchDirectory(_ label: String) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-\(label)-\(UUID().uuidString)").path

@@ -52,7 +52,7 @@ final class GCSResponder {
         server = ServerProcess(
             name: "GCS test responder", program: "/usr/bin/env",
             arguments: ["python3", "-c", Self.script, arguments[0], String(port)] + arguments.dropFirst(),
-            environment: [:], log: directory + "/server.log")
+            environment: [:], log: directory + "/server.log", scratch: directory)
         try server.start()
         try server.waitUntil(seconds: 30, endpoint) { FreePorts.isListening(port) }
     }

@@ -46,7 +46,7 @@ final class TokenEndpoint {
             """
         server = ServerProcess(
             name: "token endpoint", program: "/usr/bin/env", arguments: ["python3", "-c", script, String(port), directory, String(lifetime)],
-            environment: [:], log: directory + "/server.log")
+            environment: [:], log: directory + "/server.log", scratch: directory)
         try server.start()
         try server.waitUntil(seconds: 30, url) { FreePorts.isListening(port) }
     }
