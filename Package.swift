@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "FuseBridge", targets: ["FuseBridge"]),
         .library(name: "GCSStore", targets: ["GCSStore"]),
         .library(name: "AzureStore", targets: ["AzureStore"]),
+        .library(name: "ArtifactFS", targets: ["ArtifactFS"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -40,7 +41,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
-        .target(name: "FuseBridge", dependencies: ["FileIO", "CFuse"], swiftSettings: strictSettings),
+        .target(name: "FuseBridge", dependencies: ["FileIO", "CFuse", "CSystemShims"], swiftSettings: strictSettings),
         .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(name: "ModelRegistryAPI", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(name: "CArtifactFSPlugin"),
@@ -59,8 +60,6 @@ let package = Package(
             dependencies: [
                 "FileIO",
                 "StackModel",
-                "PluginHost",
-                "ArtifactFSPlugin",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -103,16 +102,18 @@ let package = Package(
         ),
         .target(name: "TestServers", swiftSettings: strictSettings),
         .target(
+            name: "ArtifactFS",
+            dependencies: [
+                "FileIO", "Stacks", "ModelRegistry", "PluginHost", "ArtifactFSPlugin", "S3Store", "GCSStore", "AzureStore",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ArtifactFSCLI",
             dependencies: [
-                "FileIO",
-                "Stacks",
+                "ArtifactFS",
                 "PluginHost",
-                "ModelRegistry",
-                "S3Store",
                 "FuseBridge",
-                "GCSStore",
-                "AzureStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -120,7 +121,7 @@ let package = Package(
         .executableTarget(name: "artifactfs", dependencies: ["ArtifactFSCLI"], swiftSettings: strictSettings),
         .executableTarget(
             name: "artifactfs-bench",
-            dependencies: ["ArtifactFSCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ArtifactFS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -141,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "ArtifactFSCLITests",
             dependencies: [
-                "artifactfs", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry", "ArtifactStoreConformance",
+                "artifactfs", "ArtifactFS", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry", "ArtifactStoreConformance",
                 "TestServers",
             ],
             swiftSettings: strictSettings

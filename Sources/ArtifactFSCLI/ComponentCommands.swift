@@ -1,7 +1,7 @@
 import ArgumentParser
+import ArtifactFS
 import Foundation
 import PluginHost
-import Stacks
 
 /// Names one component type for the generic component commands: one line per type, so the
 /// commands themselves are written once.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import FileIO
+import ArtifactFS
 
 struct Cat: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stream files to standard output.")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import FileIO
+import ArtifactFS
 import Foundation
 
 /// One entry as `ls --json`, `stat --json` and `find --json` print it.

@@ -1,7 +1,6 @@
 import ArgumentParser
+import ArtifactFS
 import Foundation
-import ModelRegistry
-import Stacks
 
 /// `artifactfs model-registry models ...`: the reference framework's model commands, with `--json`
 /// on every listing and no clashing short flags.

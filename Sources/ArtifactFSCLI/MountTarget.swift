@@ -1,7 +1,6 @@
-import FileIO
+import ArtifactFS
 import Foundation
 import FuseBridge
-import Stacks
 
 /// What `artifactfs mount STORE_OR_URI` mounts: a registered artifact-store component by name, or
 /// a URI routed as `fileio` routes it, with the component (if any) that serves it.
@@ -39,24 +38,6 @@ struct MountTarget {
 
     /// The source name `/proc/mounts` shows: `artifactfs:<component>` or `artifactfs:<uri>`.
     var sourceName: String { "artifactfs:" + (component?.name ?? root) }
-
-    /// Checks that the store answers and that the mount root is a directory; a missing root is
-    /// created (as writing into it would), unless the mount is read-only.
-    /// - Throws: ``MountError`` saying why the store cannot be mounted.
-    func checkReachable(readOnly: Bool) throws {
-        do {
-            let info = try store.stat(root)
-            guard info.kind == .directory else { throw MountError("\(root): is a file, not a folder: mount a folder of the store") }
-        } catch let error as ArtifactStoreError where error.code == .notFound && !readOnly {
-            do {
-                try store.makedirs(root)
-            } catch {
-                throw MountError("store unreachable: \(error)")
-            }
-        } catch let error as ArtifactStoreError {
-            throw MountError("store unreachable: \(error)")
-        }
-    }
 
     /// `component.json` of the control folder: the component, its flavor and config, secrets redacted.
     func componentJSON(metadata: MetadataStore, options: MountOptions) -> String {

@@ -1,6 +1,6 @@
 import ArgumentParser
+import ArtifactFS
 import Foundation
-import Stacks
 
 struct RegisterFlavor<T: ComponentTypeSelector>: ParsableCommand {
     static var configuration: CommandConfiguration {

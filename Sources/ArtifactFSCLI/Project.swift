@@ -1,11 +1,6 @@
 import ArgumentParser
-import AzureStore
-import FileIO
+import ArtifactFS
 import Foundation
-import GCSStore
-import ModelRegistry
-import S3Store
-import Stacks
 import Synchronization
 
 /// The metadata store of the project this process runs in, opened once, with `fileio` routed
@@ -18,21 +13,10 @@ enum Project {
     static func store() throws -> MetadataStore {
         try opened.withLock { opened in
             if let opened { return opened }
-            let store = try MetadataStore.activate(flavors: BuiltinFlavorSet.registry())
-            store.configureModelPaths(fileio.registry)
+            let store = try ArtifactFS.activate()
             opened = store
             return store
         }
-    }
-}
-
-/// The flavors this `artifactfs` binary carries.
-enum BuiltinFlavorSet {
-    static func registry() -> FlavorRegistry {
-        FlavorRegistry([
-            LocalArtifactStoreFlavor(), MemoryArtifactStoreFlavor(), S3ArtifactStoreFlavor(), GCSArtifactStoreFlavor(),
-            AzureArtifactStoreFlavor(), DefaultModelRegistryFlavor(), MLflowModelRegistryFlavor(),
-        ])
     }
 }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
+import ArtifactFS
 import Foundation
-import Stacks
 
 struct StackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "system_shims.h"
@@ -16,4 +17,8 @@ int afs_rename_noreplace(const char *from, const char *to) {
 
 long afs_copy_file_range(int in_fd, int out_fd, unsigned long length) {
     return (long)copy_file_range(in_fd, NULL, out_fd, NULL, (size_t)length, 0);
+}
+
+short afs_posix_spawn_setsid(void) {
+    return POSIX_SPAWN_SETSID;
 }

@@ -104,22 +104,15 @@ public enum FuseMount {
     }
 
     /// Raises the mount's read-ahead, so sequential reads arrive as 1 MiB requests instead of
-    /// 128 KiB ones. Best effort: without root it stays as it was. Reads `/proc/self/mountinfo`
-    /// for the device, never the mount itself (which nobody serves yet).
+    /// 128 KiB ones. Best effort: without root it stays as it was. Finds the device in the kernel's
+    /// mount list, never by asking the mount itself (which nobody serves yet).
     private static func setKernelReadAhead(_ kib: Int, mountpoint: String) {
-        guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return }
-        for line in info.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { continue }
-            let path = fields[4].replacingOccurrences(of: "\\040", with: " ").replacingOccurrences(of: "\\011", with: "\t")
-                .replacingOccurrences(of: "\\012", with: "\n").replacingOccurrences(of: "\\134", with: "\\")
-            guard path == mountpoint else { continue }
-            let fd = open("/sys/class/bdi/\(fields[2])/read_ahead_kb", O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { return }
-            let value = Array("\(kib)\n".utf8)
-            _ = value.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            close(fd)
-        }
+        guard let mount = KernelMount.all().last(where: { $0.mountpoint == mountpoint }) else { return }
+        let fd = open("/sys/class/bdi/\(mount.device)/read_ahead_kb", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let value = Array("\(kib)\n".utf8)
+        _ = value.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     /// The largest read request to ask of the kernel: 1 MiB, or less where a pipe cannot hold a

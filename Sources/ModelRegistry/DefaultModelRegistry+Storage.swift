@@ -4,8 +4,9 @@ import GRDB
 import Stacks
 
 extension DefaultModelRegistry {
-    /// Inserts the version row, choosing the next number when none is given and where its files go.
-    func reserveVersion(_ db: Database, _ request: ModelVersionRequest, source: String) throws -> ModelVersion {
+    /// Inserts the version row, choosing the next number when none is given and where its files go
+    /// (`isFolder`: whether `source` is a folder, learned before the transaction).
+    func reserveVersion(_ db: Database, _ request: ModelVersionRequest, source: String, isFolder: Bool) throws -> ModelVersion {
         _ = try Self.requireModel(db, request.model)
         let sequence = (try Int.fetchOne(db, sql: "SELECT MAX(sequence) FROM modelVersion WHERE model = ?", arguments: [request.model]) ?? 0) + 1
         let version = request.version ?? String(sequence)
@@ -17,7 +18,7 @@ extension DefaultModelRegistry {
         var stored = source
         if !inStore {
             let folder = root.appending("models").appending(request.model).appending(version)
-            stored = try fileio.isdir(source) ? folder.description : folder.appending(ArtifactPath(parsing: source, keepEmptyComponents: true).name).description
+            stored = try isFolder ? folder.description : folder.appending(ArtifactPath(parsing: source, keepEmptyComponents: true).name).description
         }
         let now = Date()
         let row = ModelVersion(
@@ -35,8 +36,8 @@ extension DefaultModelRegistry {
         return row
     }
 
-    func copyFiles(from source: String, to destination: String) throws {
-        if try fileio.isdir(source) {
+    func copyFiles(from source: String, isFolder: Bool, to destination: String) throws {
+        if isFolder {
             try fileio.copyTree(source, destination, overwrite: false)
         } else {
             try fileio.copy(source, destination, overwrite: false)

@@ -14,10 +14,17 @@ public final class DefaultModelRegistry: ModelRegistry {
     /// The artifact store root copies go under, e.g. the active stack's store `path`.
     public let storeRoot: String
 
-    /// Creates a registry over a metadata store, copying files below `storeRoot`.
-    public init(metadata: MetadataStore, storeRoot: String) {
+    /// Creates a registry over a metadata store, copying files below `storeRoot`; creates the
+    /// registry's tables in that store when they are missing.
+    /// - Throws: ``ModelRegistryError`` (`backend`) when the tables cannot be created.
+    public init(metadata: MetadataStore, storeRoot: String) throws {
         self.metadata = metadata
         self.storeRoot = storeRoot
+        do {
+            try metadata.migrate(Self.schema)
+        } catch let error as StackError {
+            throw ModelRegistryError(.backend, error.message)
+        }
     }
 
     // MARK: - Models
@@ -81,10 +88,12 @@ public final class DefaultModelRegistry: ModelRegistry {
         guard try fileio.exists(source) else {
             throw ModelRegistryError(.invalidValue, "model source '\(request.sourceURI)' does not exist")
         }
+        // Asked before the transaction: on an object store this is a request.
+        let sourceIsFolder = try fileio.isdir(source)
         // Reserve the version first, so a copy never lands where a concurrent registration's would.
-        let reserved = try write { db in try reserveVersion(db, request, source: source) }
+        let reserved = try write { db in try reserveVersion(db, request, source: source, isFolder: sourceIsFolder) }
         do {
-            if reserved.storedURI != reserved.sourceURI { try copyFiles(from: source, to: reserved.storedURI) }
+            if reserved.storedURI != reserved.sourceURI { try copyFiles(from: source, isFolder: sourceIsFolder, to: reserved.storedURI) }
         } catch {
             _ = try? write { db in try db.execute(sql: "DELETE FROM modelVersion WHERE model = ? AND version = ?", arguments: [reserved.model, reserved.version]) }
             try? removeCopies([reserved.storedURI])

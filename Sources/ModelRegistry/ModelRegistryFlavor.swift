@@ -25,11 +25,11 @@ public struct DefaultModelRegistryFlavor: ModelRegistryFlavor {
     }
 
     public func makeRegistry(_ config: ComponentConfig, metadata: MetadataStore) throws -> any ModelRegistry {
-        if let path = config["path"]?.stringValue { return DefaultModelRegistry(metadata: metadata, storeRoot: path) }
+        if let path = config["path"]?.stringValue { return try DefaultModelRegistry(metadata: metadata, storeRoot: path) }
         guard let store = try metadata.activeStack().artifactStore?.config["path"]?.stringValue else {
             throw ModelRegistryError(.invalidValue, "the active stack's artifact store has no path")
         }
-        return DefaultModelRegistry(metadata: metadata, storeRoot: store)
+        return try DefaultModelRegistry(metadata: metadata, storeRoot: store)
     }
 }
 

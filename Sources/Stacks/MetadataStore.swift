@@ -1,6 +1,7 @@
 import FileIO
 import Foundation
 import GRDB
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,9 +18,11 @@ public final class MetadataStore: Sendable {
     public let directory: String
     /// The flavors configs are checked against.
     public let flavors: FlavorRegistry
-    /// The database; other modules of this package (the model registry) keep their tables here too.
+    /// The database; other modules of this package (the model registry) keep their tables here too,
+    /// created by their own migrations through ``migrate(_:)``.
     package let database: DatabasePool
     let cipher: SecretCipher
+    private let migrated = Mutex<Set<String>>([])
 
     /// Opens (creating and migrating when needed) the metadata store in `directory`. A new store
     /// holds a `default` stack with a `default` local artifact store under `directory/artifacts`.
@@ -44,7 +47,6 @@ public final class MetadataStore: Sendable {
         } catch {
             throw StackError(.storage, "cannot open the metadata store at '\(path)': \(error)")
         }
-        try addPluginFlavors()
         try ensureDefaultStack()
     }
 
@@ -88,40 +90,6 @@ public final class MetadataStore: Sendable {
                 table.column("updated", .datetime).notNull()
             }
         }
-        migrator.registerMigration("v2: model registry") { db in
-            try db.create(table: "registeredModel") { table in
-                table.primaryKey("name", .text)
-                table.column("description", .text)
-                table.column("tags", .text).notNull()
-                table.column("created", .datetime).notNull()
-                table.column("updated", .datetime).notNull()
-            }
-            try db.create(table: "modelVersion") { table in
-                table.column("model", .text).notNull().references("registeredModel", onDelete: .cascade, onUpdate: .cascade)
-                table.column("version", .text).notNull()
-                table.column("sequence", .integer).notNull()
-                table.column("sourceURI", .text).notNull()
-                table.column("storedURI", .text).notNull()
-                table.column("copied", .boolean).notNull()
-                table.column("format", .text)
-                table.column("library", .text)
-                table.column("description", .text)
-                table.column("stage", .text).notNull()
-                table.column("metadata", .text).notNull()
-                table.column("tags", .text).notNull()
-                table.column("created", .datetime).notNull()
-                table.column("updated", .datetime).notNull()
-                table.primaryKey(["model", "version"])
-            }
-            try db.create(index: "modelVersionByStage", on: "modelVersion", columns: ["model", "stage"])
-            try db.create(table: "modelAlias") { table in
-                table.column("model", .text).notNull()
-                table.column("alias", .text).notNull()
-                table.column("version", .text).notNull()
-                table.primaryKey(["model", "alias"])
-                table.foreignKey(["model", "version"], references: "modelVersion", onDelete: .cascade, onUpdate: .cascade)
-            }
-        }
         migrator.registerMigration("v3: plugin flavors") { db in
             try db.create(table: "pluginFlavor") { table in
                 table.column("type", .text).notNull()
@@ -135,6 +103,20 @@ public final class MetadataStore: Sendable {
             }
         }
         return migrator
+    }
+
+    /// Applies another module's migrations (its own tables in this database), once per process.
+    /// Their identifiers share one namespace with this store's, so each names its module.
+    /// - Throws: ``StackError/Code/storage`` when a migration fails.
+    package func migrate(_ migrator: DatabaseMigrator) throws {
+        let identifiers = migrator.migrations.joined(separator: "\n")
+        guard migrated.withLock({ !$0.contains(identifiers) }) else { return }
+        do {
+            try migrator.migrate(database)
+        } catch {
+            throw StackError(.storage, "cannot migrate the metadata store in '\(directory)': \(error)")
+        }
+        migrated.withLock { _ = $0.insert(identifiers) }
     }
 
     /// Runs a write transaction, turning database failures into ``StackError``; errors `body`

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ArtifactFSCLI
+import ArtifactFS
 import Foundation
 
 /// `artifactfs-bench ROOT`: runs benchmark workloads through `fileio` on a store root and prints
@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ArtifactFSProject.activate()
+        try ArtifactFS.activate()
         let plan = WorkloadPlan(
             root: root, size: size, files: files, fileSize: fileSize, randomReads: randomReads, copyTo: copyTo,
             verify: verify)

@@ -1,3 +1,3 @@
 import ArtifactFSCLI
 
-ArtifactFS.main()
+ArtifactFSCommand.main()

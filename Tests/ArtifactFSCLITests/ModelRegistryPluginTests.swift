@@ -1,3 +1,4 @@
+import ArtifactFS
 import ArtifactFSPlugin
 import FileIO
 import Foundation
@@ -151,7 +152,7 @@ struct ModelRegistryPluginTests {
         #expect(read.stderr.contains("registry backend unavailable"))
 
         // From Swift, the same failure is a ModelRegistryError with the plugin's code.
-        let metadata = try MetadataStore(directory: workspace.path + "-config", flavors: .builtIn())
+        let metadata = try ArtifactFS.openMetadataStore(directory: workspace.path + "-config")
         let registry = try metadata.modelRegistry(named: "flaky")
         #expect(registry is PluginModelRegistry)
         let error = try #require(throws: ModelRegistryError.self) { try registry.modelVersion("resnet", version: "3") }

@@ -1,3 +1,4 @@
+import ArtifactFS
 import ArtifactFSPlugin
 import ArtifactStoreConformance
 import FileIO
@@ -225,14 +226,14 @@ struct PluginFlavorLibraryTests {
         let library = try PluginFixtures.exampleLibrary()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plugin-meta-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try MetadataStore(directory: directory + "/config")
+        let first = try ArtifactFS.openMetadataStore(directory: directory + "/config")
         try first.registerPluginFlavors(from: library, type: .artifactStore, base: "/")
         try first.registerComponent(
             name: "models", type: .artifactStore, flavor: "blob",
             config: ["path": .string("blob://models"), "folder": .string(directory + "/blobs")])
 
         // As a new process would: a fresh registry of flavors, filled from the metadata store alone.
-        let later = try MetadataStore(directory: directory + "/config", flavors: .builtIn())
+        let later = try ArtifactFS.openMetadataStore(directory: directory + "/config")
         #expect(later.flavors.artifactStoreFlavors.contains { $0.name == "blob" })
         let routes = FilesystemRegistry()
         try later.configure(routes)

@@ -12,4 +12,7 @@ int afs_rename_noreplace(const char *from, const char *to);
 /// Returns the bytes copied, 0 at the end of the input, or -1 with errno set.
 long afs_copy_file_range(int in_fd, int out_fd, unsigned long length);
 
+/// The POSIX_SPAWN_SETSID flag of posix_spawnattr_setflags(3): the child starts a session of its own.
+short afs_posix_spawn_setsid(void);
+
 #endif

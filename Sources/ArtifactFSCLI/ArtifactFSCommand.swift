@@ -1,14 +1,12 @@
 import ArgumentParser
-import FileIO
-import ModelRegistry
-import Stacks
+import ArtifactFS
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The `artifactfs` command: file verbs over every scheme `fileio` serves.
-public struct ArtifactFS: ParsableCommand {
+public struct ArtifactFSCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "artifactfs",
         abstract: "One file layer over every artifact store: local paths, memory://, s3:// and more.",

@@ -1,0 +1,53 @@
+import FileIO
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The checks a mount must pass before anything is mounted, so bad input mounts nothing.
+public enum MountPreflight {
+    /// Returns the mountpoint's canonical absolute path.
+    /// - Throws: ``MountError`` for a missing folder, a file, a dead mount left behind, a folder
+    ///   that is not empty or already mounted, or a machine without `/dev/fuse`.
+    public static func checkMountpoint(_ mountpoint: String) throws -> String {
+        var info = stat()
+        guard stat(mountpoint, &info) == 0 else {
+            if errno == ENOTCONN {
+                throw MountError("\(mountpoint): a dead mount is still there: run `artifactfs unmount \(mountpoint)` first")
+            }
+            throw MountError("\(mountpoint): mountpoint does not exist (create it with mkdir)")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw MountError("\(mountpoint): mountpoint is a file, not a folder") }
+        guard let resolved = realpath(mountpoint, nil) else { throw MountError("\(mountpoint): cannot resolve the mountpoint") }
+        let path = String(cString: resolved)
+        free(resolved)
+        if KernelMount.all().contains(where: { $0.mountpoint == path }) {
+            throw MountError("\(path): already a mountpoint (see `artifactfs mounts`; `artifactfs unmount \(path)`)")
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard entries.isEmpty else { throw MountError("\(path): mountpoint is not empty (\(entries.count) entries): mount onto an empty folder") }
+        guard access("/dev/fuse", R_OK | W_OK) == 0 else {
+            throw MountError("/dev/fuse is missing or not accessible: load the fuse module (modprobe fuse), or give the container --device /dev/fuse")
+        }
+        return path
+    }
+
+    /// Checks that `store` answers and that `root` is a directory of it; a missing root is created
+    /// (as writing into it would), unless the mount is read-only.
+    /// - Throws: ``MountError`` saying why the store cannot be mounted.
+    public static func checkRoot(_ root: String, of store: any ArtifactStore, readOnly: Bool) throws {
+        do {
+            let info = try store.stat(root)
+            guard info.kind == .directory else { throw MountError("\(root): is a file, not a folder: mount a folder of the store") }
+        } catch let error as ArtifactStoreError where error.code == .notFound && !readOnly {
+            do {
+                try store.makedirs(root)
+            } catch {
+                throw MountError("store unreachable: \(error)")
+            }
+        } catch let error as ArtifactStoreError {
+            throw MountError("store unreachable: \(error)")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import GRDB
+
+extension DefaultModelRegistry {
+    /// The tables of the `default` flavor, kept in the project's metadata database beside the
+    /// stacks and applied when a registry is first made in a process.
+    static var schema: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        // The identifier predates this module owning its tables: databases made then have it applied.
+        migrator.registerMigration("v2: model registry") { db in
+            try db.create(table: "registeredModel") { table in
+                table.primaryKey("name", .text)
+                table.column("description", .text)
+                table.column("tags", .text).notNull()
+                table.column("created", .datetime).notNull()
+                table.column("updated", .datetime).notNull()
+            }
+            try db.create(table: "modelVersion") { table in
+                table.column("model", .text).notNull().references("registeredModel", onDelete: .cascade, onUpdate: .cascade)
+                table.column("version", .text).notNull()
+                table.column("sequence", .integer).notNull()
+                table.column("sourceURI", .text).notNull()
+                table.column("storedURI", .text).notNull()
+                table.column("copied", .boolean).notNull()
+                table.column("format", .text)
+                table.column("library", .text)
+                table.column("description", .text)
+                table.column("stage", .text).notNull()
+                table.column("metadata", .text).notNull()
+                table.column("tags", .text).notNull()
+                table.column("created", .datetime).notNull()
+                table.column("updated", .datetime).notNull()
+                table.primaryKey(["model", "version"])
+            }
+            try db.create(index: "modelVersionByStage", on: "modelVersion", columns: ["model", "stage"])
+            try db.create(table: "modelAlias") { table in
+                table.column("model", .text).notNull()
+                table.column("alias", .text).notNull()
+                table.column("version", .text).notNull()
+                table.primaryKey(["model", "alias"])
+                table.foreignKey(["model", "version"], references: "modelVersion", onDelete: .cascade, onUpdate: .cascade)
+            }
+        }
+        return migrator
+    }
+}
