@@ -11,11 +11,11 @@ enum PluginFixtures {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// mount-examples/custom-flavor.
-    static var examplePackage: String { repository + "/mount-examples/custom-flavor" }
+    /// Examples/custom-flavor.
+    static var examplePackage: String { repository + "/Examples/custom-flavor" }
 
-    /// mount-examples/custom-model-registry.
-    static var modelRegistryPackage: String { repository + "/mount-examples/custom-model-registry" }
+    /// Examples/custom-model-registry.
+    static var modelRegistryPackage: String { repository + "/Examples/custom-model-registry" }
 
     /// The example's shared library, built once (`swift build -c release`) the first time a test asks.
     static func exampleLibrary() throws -> String { try builtExample.get() }

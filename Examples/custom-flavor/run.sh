@@ -4,7 +4,7 @@
 # process with nothing but the registration done. Every step is checked; any surprise stops the
 # script with a non-zero exit. CI runs it (Tests/ArtifactFSCLITests/PluginFlavorTests.swift).
 #
-#   bash mount-examples/custom-flavor/run.sh          # uses the artifactfs that `swift build` made
+#   bash Examples/custom-flavor/run.sh          # uses the artifactfs that `swift build` made
 #   ARTIFACTFS=/path/to/artifactfs bash .../run.sh    # or this one
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

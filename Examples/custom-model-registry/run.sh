@@ -5,7 +5,7 @@
 # process. Every step is checked; any surprise stops the script with a non-zero exit. CI runs it
 # (Tests/ArtifactFSCLITests/ModelRegistryPluginTests.swift).
 #
-#   bash mount-examples/custom-model-registry/run.sh          # uses the artifactfs that `swift build` made
+#   bash Examples/custom-model-registry/run.sh          # uses the artifactfs that `swift build` made
 #   ARTIFACTFS=/path/to/artifactfs bash .../run.sh            # or this one
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
