@@ -41,20 +41,22 @@ key=step-key secret=step-secret-not-real
 AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret weed mini -dir="$work/seaweedfs" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
   -admin.ui=false -webdav=false -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" -volume.port="${ports[2]}" \
   -volume.port.grpc="${ports[3]}" -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" -s3.port="${ports[6]}" \
-  -s3.port.grpc="${ports[7]}" -admin.port=0 -s3.port.iceberg=0 -s3.port.lance=0 -bucket=pipeline >"$work/weed.log" 2>&1 &
+  -s3.port.grpc="${ports[7]}" -admin.port=0 -s3.port.iceberg=0 -s3.port.lance=0 >"$work/weed.log" 2>&1 &
 server=$!
 endpoint="http://127.0.0.1:${ports[6]}"
+s3() { curl -sf --aws-sigv4 aws:amz:us-east-1:s3 --user "$key:$secret" "$@"; }
 ready=""
-for _ in $(seq 1 120); do
-  if curl -sf -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user "$key:$secret" "$endpoint/pipeline?list-type=2&max-keys=1"; then
+for _ in $(seq 1 240); do
+  if s3 -o /dev/null "$endpoint/"; then
     ready=yes
     break
   fi
   sleep 0.5
 done
 [ -n "$ready" ] || fail "SeaweedFS did not answer at $endpoint (log: $(tail -5 "$work/weed.log"))"
+s3 -o /dev/null -X PUT "$endpoint/pipeline" || fail "cannot create the bucket at $endpoint"
 
-step "a project whose default stack has an s3 artifact store and a model registry"
+step "a project whose active stack has an s3 artifact store and a model registry"
 mkdir project && cd project
 "$artifactfs" init >/dev/null
 "$artifactfs" secret create seaweed --key="$key" --secret="$secret" >/dev/null
@@ -77,7 +79,7 @@ step "the output is in the bucket, as the step wrote it"
 output="$("$artifactfs" cat s3://pipeline/runs/1/output.json)"
 echo "$output"
 [ "$output" = '{"rows": 3, "sums": [9.0, 12.0], "model_bytes": 4096}' ] || fail "unexpected output: $output"
-curl -sf --aws-sigv4 aws:amz:us-east-1:s3 --user "$key:$secret" "$endpoint/pipeline/runs/1/output.json" | grep -q '"rows": 3' \
+s3 "$endpoint/pipeline/runs/1/output.json" | grep -q '"rows": 3' \
   || fail "the bucket itself does not hold the output"
 
 step "a missing input fails the step, naming the path, and writes nothing"
