@@ -89,10 +89,16 @@ struct DescribeFlavor<T: ComponentTypeSelector>: ParsableCommand {
         Output.line("\(T.type.displayName) flavor '\(flavor.name)': \(flavor.summary)")
         Output.line("source: \(flavorSource(flavor))")
         Output.table(
-            ["FIELD", "TYPE", "REQUIRED", "DEFAULT", "SECRET", "HELP"],
+            ["FIELD", "TYPE", "REQUIRED", "DEFAULT", "SECRET", "RULE", "HELP"],
             flavor.schema.fields.map {
-                [$0.name, $0.type.rawValue, $0.required ? "yes" : "no", $0.defaultValue?.description ?? "-", $0.secret ? "yes" : $0.type == .secretName ? "name" : "no", $0.help]
+                [
+                    $0.name, $0.type.rawValue, $0.required ? "yes" : "no", $0.defaultValue?.description ?? "-",
+                    $0.secret ? "yes" : $0.type == .secretName ? "name" : "no", $0.rule?.summary ?? "-", $0.help,
+                ]
             })
+        for group in flavor.schema.exclusive {
+            Output.line("at most one of: \(group.joined(separator: ", "))")
+        }
     }
 }
 
@@ -241,6 +247,7 @@ struct FlavorRecord: Encodable {
     let summary: String
     let source: String
     let fields: [ConfigField]
+    let exclusive: [[String]]
 
     init(_ flavor: any Flavor) {
         name = flavor.name
@@ -248,6 +255,7 @@ struct FlavorRecord: Encodable {
         summary = flavor.summary
         source = flavorSource(flavor)
         fields = flavor.schema.fields
+        exclusive = flavor.schema.exclusive
     }
 }
 

@@ -28,6 +28,9 @@ public struct FlavorDescription: Codable, Sendable, Hashable {
     public var schemes: [String]
     /// Its config fields.
     public var fields: [ConfigField]
+    /// Groups of fields that exclude each other (see ``ConfigSchema/exclusive``); nil from plugins
+    /// built before it existed.
+    public var exclusive: [[String]]?
 
     /// Describes `flavor`.
     public init(_ flavor: any Flavor) {
@@ -36,7 +39,11 @@ public struct FlavorDescription: Codable, Sendable, Hashable {
         summary = flavor.summary
         schemes = ((flavor as? any ArtifactStoreFlavor)?.supportedSchemes ?? []).sorted()
         fields = flavor.schema.fields
+        exclusive = flavor.schema.exclusive.isEmpty ? nil : flavor.schema.exclusive
     }
+
+    /// The config schema the host checks configs against before the plugin is loaded.
+    public var schema: ConfigSchema { ConfigSchema(fields, exclusive: exclusive ?? []) }
 
     /// The component type, when this `artifactfs` knows it.
     public var componentType: StackComponentType? { StackComponentType(rawValue: type) }

@@ -15,7 +15,7 @@ public protocol PluginBackedFlavor: Flavor {
 extension PluginBackedFlavor {
     public var name: String { declaration.name }
     public var summary: String { declaration.summary }
-    public var schema: ConfigSchema { ConfigSchema(declaration.fields) }
+    public var schema: ConfigSchema { declaration.schema }
 }
 
 /// A plugin flavor of any component type. It lists, describes and checks field types from the

@@ -28,6 +28,8 @@ public struct ConfigField: Sendable, Hashable, Codable {
     public var secret: Bool
     /// One line saying what it is for.
     public var help: String
+    /// What the value must be beyond its type (range, words, URL form); nil: any value of the type.
+    public var rule: ConfigRule?
 
     /// Describes a field.
     public init(
@@ -47,10 +49,21 @@ public struct ConfigField: Sendable, Hashable, Codable {
 public struct ConfigSchema: Sendable, Hashable, Codable {
     /// The fields, in the order `describe` shows them.
     public var fields: [ConfigField]
+    /// Groups of fields of which a config sets at most one (`account_key`, `sas_token`,
+    /// `connection_string`): each is a different way to say the same thing.
+    public var exclusive: [[String]]
 
     /// Creates a schema.
-    public init(_ fields: [ConfigField]) {
+    public init(_ fields: [ConfigField], exclusive: [[String]] = []) {
         self.fields = fields
+        self.exclusive = exclusive
+    }
+
+    /// Reads a schema; `exclusive` may be missing (descriptions written before it existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        fields = try container.decode([ConfigField].self, forKey: .fields)
+        exclusive = try container.decodeIfPresent([[String]].self, forKey: .exclusive) ?? []
     }
 
     /// The field with this name, if any.
@@ -100,8 +113,20 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
                 }
                 continue
             }
-            if !Self.matches(value, field.type), SecretReference(value.stringValue ?? "") == nil {
+            if SecretReference(value.stringValue ?? "") != nil { continue }
+            if !Self.matches(value, field.type) {
                 throw StackError(.invalidConfig, "field '\(field.name)' expects \(Self.article(field.type)), got '\(value)'")
+            }
+            if let problem = field.rule?.problem(with: value) {
+                throw StackError(.invalidConfig, "field '\(field.name)' of flavor '\(flavor)' \(problem)")
+            }
+        }
+        for group in exclusive {
+            let given = group.filter { config[$0] != nil }
+            if given.count > 1 {
+                throw StackError(
+                    .invalidConfig,
+                    "fields \(given.map { "'\($0)'" }.joined(separator: " and ")) of flavor '\(flavor)' exclude each other: give one of \(group.joined(separator: ", "))")
             }
         }
         return result

@@ -68,6 +68,15 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
         default: nil
         }
     }
+
+    /// The value of an integer or number, else nil (a string is not taken: ranges apply to typed values).
+    public var numberValue: Double? {
+        switch self {
+        case .integer(let number): Double(number)
+        case .number(let number): number
+        default: nil
+        }
+    }
 }
 
 /// A component's configuration: field name → value.

@@ -32,10 +32,13 @@ struct VaultArtifactStoreFlavor: ArtifactStoreFlavor {
         ConfigSchema([
             ConfigField("path", .string, required: true, help: "the memory:// root"),
             ConfigField("token", .string, required: true, secret: true, help: "the access token"),
-            ConfigField("retries", .integer, default: .integer(3), help: "attempts per call"),
+            ConfigField("retries", .integer, default: .integer(3), help: "attempts per call").range(1, 10),
             ConfigField("verbose", .boolean, help: "log every call"),
             ConfigField("options", .object, help: "extra options"),
-        ])
+            ConfigField("mode", .string, help: "how calls are made").oneOf(["fast", "safe"]),
+            ConfigField("endpoint", .string, help: "the vault server").url(schemes: ["http", "https"]),
+            ConfigField("socket", .string, help: "the vault's local socket, instead of an endpoint").nonEmpty(),
+        ], exclusive: [["endpoint", "socket"]])
     }
 
     func defaultRoot(for path: ArtifactPath) -> String { "memory://" }

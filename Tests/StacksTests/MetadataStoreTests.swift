@@ -33,6 +33,14 @@ struct MetadataStoreTests {
         ("local", ["path": .string("s3://bucket/x")], "field 'path' of flavor 'local': 's3://bucket/x' root path does not start with a supported scheme"),
         ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "retries": .string("many")], "field 'retries' expects an integer, got 'many'"),
         ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "verbose": .integer(2)], "field 'verbose' expects a boolean (true or false), got '2'"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "retries": .integer(0)], "field 'retries' of flavor 'vault' must be at least 1, got 0"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "retries": .integer(11)], "field 'retries' of flavor 'vault' must be at most 10, got 11"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "mode": .string("weird")], "field 'mode' of flavor 'vault' must be one of fast, safe, got 'weird'"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "endpoint": .string("notaurl")], "field 'endpoint' of flavor 'vault' must be a URL of the form http://HOST[:PORT] or https://HOST[:PORT], got 'notaurl'"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "endpoint": .string("ftp://x")], "field 'endpoint' of flavor 'vault' must be a URL"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "endpoint": .string("http://:80")], "field 'endpoint' of flavor 'vault' must be a URL"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "socket": .string(" ")], "field 'socket' of flavor 'vault' must not be empty"),
+        ("vault", ["path": .string("memory://v"), "token": .string("{{t.token}}"), "endpoint": .string("http://v:8200"), "socket": .string("/run/v.sock")], "fields 'endpoint' and 'socket' of flavor 'vault' exclude each other"),
     ])
     func invalidConfigsAreRefusedNamingTheFieldAndWriteNothing(flavor: String, config: ComponentConfig, message: String) throws {
         let folder = MetadataFolder()
@@ -41,6 +49,25 @@ struct MetadataStoreTests {
         let error = stackError { try store.registerComponent(name: "bad", type: .artifactStore, flavor: flavor, config: config) }
         #expect(error?.message.hasPrefix(message) == true, "\(String(describing: error))")
         #expect(try store.components(of: .artifactStore).map(\.name) == ["default"])
+    }
+
+    @Test func valuesWithinTheRulesRegisterAndReferencesWaitForUse() throws {
+        let folder = MetadataFolder()
+        defer { folder.remove() }
+        let store = try folder.open()
+        let component = try store.registerComponent(
+            name: "v", type: .artifactStore, flavor: "vault",
+            config: [
+                "path": .string("memory://v"), "token": .string("{{t.token}}"), "retries": .integer(10), "mode": .string("safe"),
+                "endpoint": .string("https://[::1]:8200/v1"),
+            ])
+        #expect(component.config["retries"] == .integer(10))
+        // A reference stands for a value the rules see only at use.
+        try store.registerComponent(
+            name: "w", type: .artifactStore, flavor: "vault",
+            config: ["path": .string("memory://w"), "token": .string("{{t.token}}"), "socket": .string("{{t.socket}}")])
+        let rules = VaultArtifactStoreFlavor().schema.fields.compactMap { $0.rule?.summary }
+        #expect(rules == ["1..10", "fast|safe", "http/https URL", "not empty"])
     }
 
     @Test func commandLineStringsAreParsedByFieldType() throws {
