@@ -26,7 +26,7 @@ public struct ArtifactFSCommand: ParsableCommand {
             // Every command but `init` works inside the project's metadata store, which routes fileio.
             if !(command is Init) { _ = try Project.store() }
             try command.run()
-        } catch let error as any OperationError {
+        } catch let error as any ArtifactFSError {
             Output.error("artifactfs: \(error)")
             Glibc.exit(1)
         } catch let error as ValidationError {
@@ -40,14 +40,6 @@ public struct ArtifactFSCommand: ParsableCommand {
     }
 }
 
-/// An error an operation reports as `artifactfs: <description>` with exit status 1; each
-/// description already names the path, field or component at fault.
-protocol OperationError: Error, CustomStringConvertible {}
-
-extension ArtifactStoreError: OperationError {}
-extension StackError: OperationError {}
-extension ModelRegistryError: OperationError {}
-
 /// Thrown by a command that acts on several paths after it has reported each failure itself.
 struct PartialFailure: Error {}
 
@@ -57,7 +49,7 @@ func forEachPath(_ paths: [String], _ body: (String) throws -> Void) throws {
     for path in paths {
         do {
             try body(path)
-        } catch let error as any OperationError {
+        } catch let error as any ArtifactFSError {
             Output.error("artifactfs: \(error)")
             failed = true
         }

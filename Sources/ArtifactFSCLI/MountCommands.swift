@@ -3,8 +3,6 @@ import ArtifactFS
 import Foundation
 import FuseBridge
 
-extension MountError: OperationError {}
-
 struct Mount: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mount an artifact store as a local directory (FUSE).",

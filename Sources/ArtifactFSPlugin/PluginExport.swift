@@ -245,7 +245,7 @@ final class ComponentBox: Sendable {
         do {
             call = try PluginJSON.decode(ModelRegistryCall.self, from: request)
         } catch {
-            throw ModelRegistryError(.invalidValue, "malformed model-registry call \(request): \(error)")
+            throw ModelRegistryError(.invalidValue, "malformed model-registry call \(request): \(error)", cause: error)
         }
         return try call.perform(on: registry)
     }

@@ -113,15 +113,15 @@ public struct PluginFailure: Codable, Sendable, Error {
     /// The message, naming what is at fault.
     public var message: String
 
-    /// Captures any error; one of neither known type becomes a store `io` error.
+    /// Captures any error; one of no known type becomes a store `io` error.
     public init(_ error: any Error) {
         switch error {
         case let error as ArtifactStoreError:
             (domain, code, path, message) = ("store", error.code.description, error.path, error.message)
         case let error as StackError:
-            (domain, code, path, message) = ("config", error.code.rawValue, "", error.message)
+            (domain, code, path, message) = ("config", error.code.description, "", error.message)
         case let error as ModelRegistryError:
-            (domain, code, path, message) = ("model_registry", error.code.rawValue, "", error.message)
+            (domain, code, path, message) = ("model_registry", error.code.description, "", error.message)
         case let error as PluginFailure:
             self = error
         default:
@@ -129,15 +129,15 @@ public struct PluginFailure: Codable, Sendable, Error {
         }
     }
 
-    /// The error to throw on the host side.
-    public var error: any Error {
-        if domain == "config" {
-            return StackError(StackError.Code(rawValue: code) ?? .invalidConfig, message)
+    /// The error to throw on the host side: the type its domain names, with the code its name names.
+    /// A name this side does not know (a newer plugin's code) becomes `invalidConfig` for `config`,
+    /// `backend` for `model_registry` and `io` for `store`; any other domain is a store error.
+    public var error: any ArtifactFSError {
+        switch domain {
+        case "config": StackError(StackError.Code(name: code) ?? .invalidConfig, message)
+        case "model_registry": ModelRegistryError(ModelRegistryError.Code(name: code) ?? .backend, message)
+        default: ArtifactStoreError(ArtifactStoreError.Code(name: code) ?? .io, path: path, message)
         }
-        if domain == "model_registry" {
-            return ModelRegistryError(ModelRegistryError.Code(rawValue: code) ?? .backend, message)
-        }
-        return ArtifactStoreError(ArtifactStoreError.Code(name: code) ?? .io, path: path, message)
     }
 }
 

@@ -9,7 +9,7 @@ import Darwin
 /// It names the path it is about, says what went wrong in words a user can act on, and keeps the
 /// underlying cause (an errno, an HTTP status, another error) for logs. Its ``Code`` maps onto one
 /// errno, so the FUSE bridge can answer the kernel without knowing which flavor failed.
-public struct ArtifactStoreError: Error, Sendable {
+public struct ArtifactStoreError: ArtifactFSError {
     /// The broad class of failure; each code maps onto one errno (see ``Code/errno``).
     public var code: Code
     /// The path (or URI) the failure is about, exactly as the caller gave it where possible.
@@ -41,36 +41,16 @@ public struct ArtifactStoreError: Error, Sendable {
     public var errno: Int32 { code.errno }
 }
 
-extension ArtifactStoreError: CustomStringConvertible {
+extension ArtifactStoreError {
     /// `<path>: <message>`, the form the CLI prints after `artifactfs: `.
     public var description: String {
         path.isEmpty ? message : "\(path): \(message)"
     }
-}
-
-extension ArtifactStoreError: CustomDebugStringConvertible {
-    /// The description plus code, cause and source location, for logs.
-    public var debugDescription: String {
-        var text = "ArtifactStoreError(\(code)): \(description)"
-        if let cause { text += " [cause: \(String(reflecting: cause))]" }
-        text += " at \(location.file):\(location.line)"
-        return text
-    }
-}
-
-extension ArtifactStoreError {
-    /// A source position inside ArtifactFS, kept so logs can say where an error was raised.
-    public struct SourceLocation: Hashable, Sendable {
-        /// The `#fileID` of the raising code.
-        public var file: String
-        /// The line of the raising code.
-        public var line: Int
-    }
 
     /// A high-level kind of failure. A struct over a private enum, so codes can be added later
     /// without breaking callers that switch over them with a default.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Kind: Hashable, Sendable {
+    public struct Code: ArtifactFSErrorCode {
+        private enum Kind: String, CaseIterable, Sendable {
             case notFound, alreadyExists, notADirectory, isADirectory, directoryNotEmpty
             case permissionDenied, readOnly, invalidPath, invalidArgument, unsupportedScheme
             case unsupportedOperation, io
@@ -104,16 +84,7 @@ extension ArtifactStoreError {
         public static let io = Code(.io)
 
         /// Every code, for looking one up by its ``description``.
-        public static let allCodes: [Code] = [
-            .notFound, .alreadyExists, .notADirectory, .isADirectory, .directoryNotEmpty, .permissionDenied, .readOnly,
-            .invalidPath, .invalidArgument, .unsupportedScheme, .unsupportedOperation, .io,
-        ]
-
-        /// The code whose ``description`` is `name` (`notFound`), if any.
-        public init?(name: String) {
-            guard let code = Self.allCodes.first(where: { $0.description == name }) else { return nil }
-            self = code
-        }
+        public static let allCodes = Kind.allCases.map(Code.init)
 
         /// The errno this code stands for.
         public var errno: Int32 {
@@ -133,22 +104,7 @@ extension ArtifactStoreError {
         }
 
         /// A short machine-friendly name such as `notFound`, used in `--json` output.
-        public var description: String {
-            switch kind {
-            case .notFound: "notFound"
-            case .alreadyExists: "alreadyExists"
-            case .notADirectory: "notADirectory"
-            case .isADirectory: "isADirectory"
-            case .directoryNotEmpty: "directoryNotEmpty"
-            case .permissionDenied: "permissionDenied"
-            case .readOnly: "readOnly"
-            case .invalidPath: "invalidPath"
-            case .invalidArgument: "invalidArgument"
-            case .unsupportedScheme: "unsupportedScheme"
-            case .unsupportedOperation: "unsupportedOperation"
-            case .io: "io"
-            }
-        }
+        public var description: String { kind.rawValue }
     }
 }
 

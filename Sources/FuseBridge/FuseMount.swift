@@ -8,17 +8,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// Why a mount could not start: names the mountpoint and what is wrong with it.
-public struct MountError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong, in words a user can act on.
-    public var message: String
-
-    /// Creates an error with a message.
-    public init(_ message: String) { self.message = message }
-
-    public var description: String { message }
-}
-
 /// Serves one artifact store as a directory through libfuse3.
 public enum FuseMount {
     /// Mounts `store` at `options.mountpoint`, calls `ready` once the mount is usable, and serves
@@ -46,11 +35,11 @@ public enum FuseMount {
         let state = Unmanaged.passRetained(fileSystem)
         defer { state.release() }
         guard let fuse = cfuse_new(&args, &operations, state.toOpaque()) else {
-            throw MountError("libfuse refused the mount options \(mountOptions.joined(separator: ","))")
+            throw MountError(.failed, "libfuse refused the mount options \(mountOptions.joined(separator: ","))")
         }
         defer { fuse_destroy(fuse) }
         guard fuse_mount(fuse, options.mountpoint) == 0 else {
-            throw MountError("\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)")
+            throw MountError(.failed, "\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)")
         }
         defer { fuse_unmount(fuse) }
         let (readAhead, mountpoint) = (options.kernelReadAheadKiB, options.mountpoint)
@@ -69,7 +58,7 @@ public enum FuseMount {
         let result = cfuse_loop_mt(fuse, options.maxThreads)
         fileSystem.publishOpenWriters()
         if result < 0, !signals.received {
-            throw MountError("\(options.mountpoint): the FUSE loop stopped with error \(-result)")
+            throw MountError(.failed, "\(options.mountpoint): the FUSE loop stopped with error \(-result)")
         }
     }
 

@@ -53,7 +53,7 @@ extension DefaultModelRegistry {
                 let folder = try ArtifactPath(parsing: uri, keepEmptyComponents: true).parent.description
                 if try fileio.isdir(folder), try fileio.listdir(folder).isEmpty, !folder.hasSuffix("/models") { try fileio.rmtree(folder) }
             } catch let error as ArtifactStoreError {
-                throw ModelRegistryError(.backend, "cannot remove the copied files at \(uri): \(error)")
+                throw ModelRegistryError(.backend, "cannot remove the copied files at \(uri): \(error)", cause: error)
             }
         }
     }
@@ -64,7 +64,7 @@ extension DefaultModelRegistry {
         do {
             return try metadata.write(body)
         } catch let error as StackError {
-            throw ModelRegistryError(.backend, error.message)
+            throw ModelRegistryError(.backend, error.message, cause: error)
         }
     }
 
@@ -72,7 +72,7 @@ extension DefaultModelRegistry {
         do {
             return try metadata.read(body)
         } catch let error as StackError {
-            throw ModelRegistryError(.backend, error.message)
+            throw ModelRegistryError(.backend, error.message, cause: error)
         }
     }
 
@@ -118,7 +118,7 @@ extension DefaultModelRegistry {
         do {
             return try ArtifactPath(parsing: uri, keepEmptyComponents: true).description
         } catch let error as ArtifactStoreError {
-            throw ModelRegistryError(.invalidValue, "model source '\(uri)': \(error.message)")
+            throw ModelRegistryError(.invalidValue, "model source '\(uri)': \(error.message)", cause: error)
         }
     }
 

@@ -23,7 +23,7 @@ public final class DefaultModelRegistry: ModelRegistry {
         do {
             try metadata.migrate(Self.schema)
         } catch let error as StackError {
-            throw ModelRegistryError(.backend, error.message)
+            throw ModelRegistryError(.backend, error.message, cause: error)
         }
     }
 
@@ -97,7 +97,7 @@ public final class DefaultModelRegistry: ModelRegistry {
         } catch {
             _ = try? write { db in try db.execute(sql: "DELETE FROM modelVersion WHERE model = ? AND version = ?", arguments: [reserved.model, reserved.version]) }
             try? removeCopies([reserved.storedURI])
-            throw ModelRegistryError(.backend, "cannot copy '\(request.sourceURI)' into the artifact store: \(error)")
+            throw ModelRegistryError(.backend, "cannot copy '\(request.sourceURI)' into the artifact store: \(error)", cause: error)
         }
         return reserved
     }

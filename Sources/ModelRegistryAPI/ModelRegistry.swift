@@ -68,7 +68,7 @@ extension ModelRegistry {
             try fileio.copy(found.storedURI, target, overwrite: true)
             return target
         } catch let error as ArtifactStoreError {
-            throw ModelRegistryError(.backend, "cannot load version \(version) of model '\(model)' from \(found.storedURI): \(error)")
+            throw ModelRegistryError(.backend, "cannot load version \(version) of model '\(model)' from \(found.storedURI): \(error)", cause: error)
         }
     }
 }

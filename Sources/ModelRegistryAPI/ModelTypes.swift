@@ -144,28 +144,3 @@ public struct ModelVersionFilter: Sendable, Hashable, Codable {
         self.orderByDate = orderByDate
     }
 }
-
-/// A model-registry failure naming the model and version at fault.
-public struct ModelRegistryError: Error, Sendable, CustomStringConvertible {
-    /// The kinds MLflow's error codes map onto too.
-    public enum Code: String, Sendable, Codable {
-        /// `RESOURCE_ALREADY_EXISTS`.
-        case alreadyExists
-        /// `RESOURCE_DOES_NOT_EXIST`.
-        case notFound
-        /// `INVALID_PARAMETER_VALUE`.
-        case invalidValue
-        /// The registry's backend failed (a server, the database, the artifact store).
-        case backend
-    }
-
-    public var code: Code
-    public var message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
-}

@@ -86,7 +86,7 @@ public final class PluginLibrary: Sendable {
         do {
             description = try PluginJSON.decode(PluginDescription.self, from: text)
         } catch {
-            throw StackError(.invalidArgument, "plugin '\(path)' describes its flavors in malformed JSON: \(error)")
+            throw StackError(.invalidArgument, "plugin '\(path)' describes its flavors in malformed JSON: \(error)", cause: error)
         }
         self.path = path
         self.sdkVersion = table.sdk_version.map { String(cString: $0) } ?? "unknown"
@@ -179,7 +179,7 @@ public final class PluginLibrary: Sendable {
         do {
             return try PluginJSON.decode(type, from: text)
         } catch {
-            throw ArtifactStoreError(.io, path: "", "plugin '\(path)' answered malformed JSON: \(error)")
+            throw ArtifactStoreError(.io, path: "", "plugin '\(path)' answered malformed JSON: \(error)", cause: error)
         }
     }
 }

@@ -31,7 +31,7 @@ public final class PluginModelRegistry: ModelRegistry {
         do {
             return try PluginJSON.decode(type, from: answer)
         } catch {
-            throw ModelRegistryError(.backend, "\(context(of: call)): the plugin answered malformed JSON: \(error)")
+            throw ModelRegistryError(.backend, "\(context(of: call)): the plugin answered malformed JSON: \(error)", cause: error)
         }
     }
 
@@ -44,9 +44,9 @@ public final class PluginModelRegistry: ModelRegistry {
             return try library.call { result in library.components!.component_call!(pointer, json, result) }
         } catch let error as ModelRegistryError {
             let named = call.model.map { error.message.contains("'\($0)'") } ?? true
-            throw named ? error : ModelRegistryError(error.code, "\(context(of: call)): \(error.message)")
+            throw named ? error : ModelRegistryError(error.code, "\(context(of: call)): \(error.message)", cause: error)
         } catch {
-            throw ModelRegistryError(.backend, "\(context(of: call)): \(error)")
+            throw ModelRegistryError(.backend, "\(context(of: call)): \(error)", cause: error)
         }
     }
 

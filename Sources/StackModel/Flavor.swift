@@ -66,7 +66,7 @@ extension ArtifactStoreFlavor {
             result["path"] = .string(try ArtifactPath(root: path, supportedSchemes: supportedSchemes).description)
             return result
         } catch let error as ArtifactStoreError {
-            throw StackError(.invalidConfig, "field 'path' of flavor '\(name)': '\(path)' \(error.message)")
+            throw StackError(.invalidConfig, "field 'path' of flavor '\(name)': '\(path)' \(error.message)", cause: error)
         }
     }
 }

@@ -53,7 +53,7 @@ public struct ConfigLocation: Sendable, Hashable {
     }
 
     /// Creates `.artifactfs/` in `folder`; returns false when it already existed.
-    /// - Throws: ``StackError/Code/storage`` when it cannot be created.
+    /// - Throws: ``StackErrorCode/storage`` when it cannot be created.
     public static func initialise(in folder: String) throws -> Bool {
         let path = URL(fileURLWithPath: folder).appendingPathComponent(projectFolderName).path
         if FileManager.default.fileExists(atPath: path) { return false }

@@ -33,7 +33,7 @@ extension MetadataStore {
     }
 
     /// The component of `type` named `name`.
-    /// - Throws: ``StackError/Code/notFound`` naming it.
+    /// - Throws: ``StackErrorCode/notFound`` naming it.
     public func component(_ name: String, of type: StackComponentType) throws -> StackComponent {
         try read { db in try fetchComponent(db, name, type) }
     }
@@ -72,7 +72,7 @@ extension MetadataStore {
     }
 
     /// Deletes a component no stack uses.
-    /// - Throws: ``StackError/Code/inUse`` naming the stacks that use it.
+    /// - Throws: ``StackErrorCode/inUse`` naming the stacks that use it.
     public func deleteComponent(_ name: String, of type: StackComponentType) throws {
         try write { db in
             let component = try fetchComponent(db, name, type)

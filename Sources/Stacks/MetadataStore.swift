@@ -26,7 +26,7 @@ public final class MetadataStore: Sendable {
 
     /// Opens (creating and migrating when needed) the metadata store in `directory`. A new store
     /// holds a `default` stack with a `default` local artifact store under `directory/artifacts`.
-    /// - Throws: ``StackError/Code/storage`` when the folder or database cannot be opened.
+    /// - Throws: ``StackErrorCode/storage`` when the folder or database cannot be opened.
     public init(
         directory: String, flavors: FlavorRegistry = .builtIn(),
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -45,7 +45,7 @@ public final class MetadataStore: Sendable {
             database = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
-            throw StackError(.storage, "cannot open the metadata store at '\(path)': \(error)")
+            throw StackError(.storage, "cannot open the metadata store at '\(path)': \(error)", cause: error)
         }
         try ensureDefaultStack()
     }
@@ -107,14 +107,14 @@ public final class MetadataStore: Sendable {
 
     /// Applies another module's migrations (its own tables in this database), once per process.
     /// Their identifiers share one namespace with this store's, so each names its module.
-    /// - Throws: ``StackError/Code/storage`` when a migration fails.
+    /// - Throws: ``StackErrorCode/storage`` when a migration fails.
     package func migrate(_ migrator: DatabaseMigrator) throws {
         let identifiers = migrator.migrations.joined(separator: "\n")
         guard migrated.withLock({ !$0.contains(identifiers) }) else { return }
         do {
             try migrator.migrate(database)
         } catch {
-            throw StackError(.storage, "cannot migrate the metadata store in '\(directory)': \(error)")
+            throw StackError(.storage, "cannot migrate the metadata store in '\(directory)': \(error)", cause: error)
         }
         migrated.withLock { _ = $0.insert(identifiers) }
     }
@@ -125,7 +125,7 @@ public final class MetadataStore: Sendable {
         do {
             return try database.write(body)
         } catch let error as DatabaseError {
-            throw StackError(.storage, "the metadata store failed: \(error)")
+            throw StackError(.storage, "the metadata store failed: \(error)", cause: error)
         }
     }
 
@@ -134,7 +134,7 @@ public final class MetadataStore: Sendable {
         do {
             return try database.read(body)
         } catch let error as DatabaseError {
-            throw StackError(.storage, "the metadata store failed: \(error)")
+            throw StackError(.storage, "the metadata store failed: \(error)", cause: error)
         }
     }
 

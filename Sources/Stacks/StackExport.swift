@@ -31,7 +31,7 @@ extension MetadataStore {
         do {
             return try YAMLEncoder().encode(StackExport(stack: stack.name, components: components))
         } catch {
-            throw StackError(.storage, "cannot write stack '\(name)' as YAML: \(error)")
+            throw StackError(.storage, "cannot write stack '\(name)' as YAML: \(error)", cause: error)
         }
     }
 
@@ -47,7 +47,7 @@ extension MetadataStore {
         do {
             document = try YAMLDecoder().decode(StackExport.self, from: yaml)
         } catch {
-            throw StackError(.invalidArgument, "not a stack export: \(error)")
+            throw StackError(.invalidArgument, "not a stack export: \(error)", cause: error)
         }
         let stackName = newName ?? document.stack
         try Self.checkName(stackName, what: "stack")
@@ -61,7 +61,7 @@ extension MetadataStore {
             do {
                 planned.append((type, component, try flavor.validate(coerced)))
             } catch let error as StackError {
-                throw StackError(error.code, "\(type.displayName) '\(component.name)': \(error.message)")
+                throw StackError(error.code, "\(type.displayName) '\(component.name)': \(error.message)", cause: error)
             }
         }
         return try write { db in

@@ -28,11 +28,11 @@ public enum MountDaemon {
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                throw MountError(failureMessage(log: log) ?? "the mount process exited before mounting (log: \(log))")
+                throw MountError(.failed, failureMessage(log: log) ?? "the mount process exited before mounting (log: \(log))")
             }
             if Date() > deadline {
                 kill(pid, SIGTERM)
-                throw MountError("\(mountpoint): not mounted after \(Int(startTimeout)) s (log: \(log))")
+                throw MountError(.failed, "\(mountpoint): not mounted after \(Int(startTimeout)) s (log: \(log))")
             }
             usleep(20_000)
         }
@@ -63,13 +63,13 @@ public enum MountDaemon {
         let path = canonical(mountpoint)
         guard KernelMount.artifactfs().contains(where: { $0.mountpoint == path }) else {
             MountTable.remove(path)
-            throw MountError("\(path): not an artifactfs mount (see `artifactfs mounts`)")
+            throw MountError(.notMounted, "\(path): not an artifactfs mount (see `artifactfs mounts`)")
         }
         let state = MountTable.read(path)
         if let failure = fusermount(["-u", path]) {
             // A dead daemon leaves "Transport endpoint is not connected"; a busy mount refuses -u.
             if let lazy = fusermount(["-uz", path]) {
-                throw MountError("\(path): unmount failed: \(failure); lazy unmount failed: \(lazy)")
+                throw MountError(.failed, "\(path): unmount failed: \(failure); lazy unmount failed: \(lazy)")
             }
         }
         if let pid = state?.pid {
@@ -137,7 +137,7 @@ public enum MountDaemon {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw MountError("cannot start the mount process: \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw MountError(.failed, "cannot start the mount process: \(String(cString: strerror(result)))", cause: SystemCallError(call: "posix_spawn", errno: result)) }
         return pid
     }
 }

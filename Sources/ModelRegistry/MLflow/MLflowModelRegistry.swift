@@ -285,7 +285,7 @@ public final class MLflowModelRegistry: ModelRegistry {
             try client.call("POST", "runs/update", body: ["run_id": id, "status": "FINISHED"], subject: "run \(id)")
         } catch {
             discardRun(id, copy: copy)
-            throw ModelRegistryError(.backend, "cannot copy '\(source)' into MLflow run \(id) at \(copy): \(error)")
+            throw ModelRegistryError(.backend, "cannot copy '\(source)' into MLflow run \(id) at \(copy): \(error)", cause: error)
         }
         return (id, copy)
     }

@@ -54,7 +54,7 @@ struct MLflowRESTClient: Sendable {
             response = try payload.withBytes { try http.send(request, body: $0) }
         } catch let error as HTTPTransportError {
             let reach = error.isUnreachable ? "cannot reach the MLflow server at \(trackingURI)" : "the MLflow server at \(trackingURI) failed"
-            throw ModelRegistryError(.backend, "\(reach) (\(subject)): \(error)")
+            throw ModelRegistryError(.backend, "\(reach) (\(subject)): \(error)", cause: error)
         }
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         guard response.isSuccess else { throw Self.error(status: response.status, object, subject: subject, server: trackingURI) }
