@@ -199,11 +199,11 @@ struct ImportStack: ParsableCommand {
             yaml = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         } else {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw StackError(.notFound, "cannot read '\(file)'")
+                throw StackError(.notFound, "cannot read '\(file)': no such file, or not UTF-8 text")
             }
             yaml = text
         }
-        let (stack, created) = try Project.store().importStack(yaml: yaml, name: name)
+        let (stack, created) = try Project.store().importStack(yaml: yaml, name: name, source: file == "-" ? "standard input" : file)
         for component in created { Output.line("Registered \(component.type.displayName) '\(component.name)'.") }
         Output.line("Imported stack '\(stack.name)'.")
     }

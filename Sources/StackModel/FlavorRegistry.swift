@@ -19,7 +19,7 @@ public final class FlavorRegistry: Sendable {
     public func register(_ flavor: any Flavor) throws {
         try flavors.withLock { flavors in
             if flavors.contains(where: { $0.type == flavor.type && $0.name == flavor.name }) {
-                throw StackError(.alreadyExists, "a \(flavor.type.displayName) flavor named '\(flavor.name)' already exists")
+                throw StackError(.alreadyExists, "\(flavor.type.withArticle) flavor named '\(flavor.name)' already exists")
             }
             flavors.append(flavor)
         }

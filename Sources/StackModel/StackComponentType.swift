@@ -23,6 +23,9 @@ public enum StackComponentType: String, CaseIterable, Sendable, Codable, Compara
     /// A readable name for messages: `artifact store`.
     public var displayName: String { rawValue.replacingOccurrences(of: "_", with: " ") }
 
+    /// The display name with its article, for messages: "an artifact store", "a model registry".
+    public var withArticle: String { ("aeiou".contains(displayName.first ?? "x") ? "an " : "a ") + displayName }
+
     /// Finds a type by its stored (`artifact_store`) or command-line (`artifact-store`) spelling.
     public init?(name: String) {
         self.init(rawValue: name.replacingOccurrences(of: "-", with: "_"))

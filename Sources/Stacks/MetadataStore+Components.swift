@@ -50,6 +50,7 @@ extension MetadataStore {
             for (key, value) in changes { merged[key] = value }
             let flavor = try flavors.flavor(component.flavor, of: type)
             component.config = try flavor.validate(merged)
+            try checkRootFree(db, type, component.config, of: name)
             try checkNamedSecrets(db, component.config, schema: flavor.schema, of: "\(type.displayName) '\(name)'")
             if let labels { component.labels = labels }
             component.updated = Date()
@@ -92,6 +93,7 @@ extension MetadataStore {
         _ db: Database, name: String, type: StackComponentType, flavor: String, config: ComponentConfig, labels: [String: String]
     ) throws -> StackComponent {
         try checkComponentNameFree(db, name, type)
+        try checkRootFree(db, type, config, of: name)
         let now = Date()
         let component = StackComponent(
             id: UUID(), name: name, type: type, flavor: flavor, config: config, labels: labels, created: now, updated: now)
@@ -110,7 +112,23 @@ extension MetadataStore {
 
     private func checkComponentNameFree(_ db: Database, _ name: String, _ type: StackComponentType) throws {
         if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM component WHERE type = ? AND name = ?", arguments: [type.rawValue, name])! > 0 {
-            throw StackError(.alreadyExists, "a \(type.displayName) named '\(name)' already exists")
+            throw StackError(.alreadyExists, "\(type.withArticle) named '\(name)' already exists")
+        }
+    }
+
+    /// An artifact store's `path` routes every path below it: two components with the same root
+    /// would leave it to chance which serves them, so a second one is refused naming the first.
+    private func checkRootFree(_ db: Database, _ type: StackComponentType, _ config: ComponentConfig, of name: String) throws {
+        guard type == .artifactStore, let root = config.text("path") else { return }
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT name, config FROM component WHERE type = ? AND name != ? ORDER BY name", arguments: [type.rawValue, name])
+        for row in rows {
+            let other = try JSONDecoder().decode(ComponentConfig.self, from: Data((row["config"] as String).utf8))
+            guard other.text("path") == root else { continue }
+            let owner: String = row["name"]
+            throw StackError(
+                .alreadyExists,
+                "artifact store '\(owner)' already has the root '\(root)': two components cannot serve the same paths; use a prefix below it (--path=\(root)/NAME) or update '\(owner)'")
         }
     }
 

@@ -38,30 +38,35 @@ extension MetadataStore {
     /// Registers a stack from exported YAML, in one transaction. A component identical to an
     /// existing one (same type, name, flavor and config) is reused; one whose name is taken by a
     /// different component is registered as `NAME-imported` (or `-imported-2`, ...).
+    /// - Parameter source: what the YAML was read from (a file name), for messages.
     /// - Returns: the stack and the components it registered.
-    /// - Throws: ``StackError`` naming the YAML problem or the component whose config fails validation;
-    ///   nothing is written then.
+    /// - Throws: ``StackError`` naming the source, the line or field at fault and the expected form,
+    ///   or the component whose config fails validation; nothing is written then.
     @discardableResult
-    public func importStack(yaml: String, name newName: String? = nil) throws -> (stack: Stack, created: [StackComponent]) {
+    public func importStack(
+        yaml: String, name newName: String? = nil, source: String = "the stack export"
+    ) throws -> (stack: Stack, created: [StackComponent]) {
         let document: StackExport
         do {
             document = try YAMLDecoder().decode(StackExport.self, from: yaml)
         } catch {
-            throw StackError(.invalidArgument, "not a stack export: \(error)", cause: error)
+            throw StackError(.invalidArgument, "\(source): \(Self.importProblem(error)) \(Self.exportForm)", cause: error)
         }
         let stackName = newName ?? document.stack
         try Self.checkName(stackName, what: "stack")
         var planned: [(StackComponentType, StackExport.Component, ComponentConfig)] = []
         for (typeName, component) in document.components.sorted(by: { $0.key < $1.key }) {
             guard let type = StackComponentType(name: typeName) else {
-                throw StackError(.invalidArgument, "unknown component type '\(typeName)' in the stack export")
+                throw StackError(
+                    .invalidArgument,
+                    "\(source): unknown component type '\(typeName)' under 'components' (known: \(StackComponentType.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             let flavor = try flavors.flavor(component.flavor, of: type)
             let coerced = flavor.schema.coercingScalars(component.config)
             do {
                 planned.append((type, component, try flavor.validate(coerced)))
             } catch let error as StackError {
-                throw StackError(error.code, "\(type.displayName) '\(component.name)': \(error.message)", cause: error)
+                throw StackError(error.code, "\(source): \(type.displayName) '\(component.name)': \(error.message)", cause: error)
             }
         }
         return try write { db in
@@ -87,6 +92,48 @@ extension MetadataStore {
                 created.append(inserted)
             }
             return (try insertStack(db, name: stackName, components: members), created)
+        }
+    }
+}
+
+extension MetadataStore {
+    /// What a stack export looks like, appended to every complaint about one.
+    static let exportForm =
+        "(expected: `stack: NAME` and `components:` mapping each type, such as artifact_store, to `name:`, `flavor:`, `config:` and optional `labels:`, as `artifactfs stack export` writes)"
+
+    /// A YAML or decoding failure in words: the line and column of a syntax error, the field
+    /// path of a missing or mistyped field; never the decoder's internals.
+    static func importProblem(_ error: any Error) -> String {
+        switch error {
+        case let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _),
+            let YamlError.composer(_, problem, mark, _):
+            return "line \(mark.line), column \(mark.column): not YAML: \(problem)."
+        case let DecodingError.keyNotFound(key, context):
+            return "missing field '\(fieldPath(context.codingPath + [key]))'."
+        case let DecodingError.typeMismatch(type, context):
+            return "field '\(fieldPath(context.codingPath))' must be \(typeName(type))."
+        case let DecodingError.valueNotFound(type, context):
+            return "field '\(fieldPath(context.codingPath))' is empty; it must be \(typeName(type))."
+        case let DecodingError.dataCorrupted(context):
+            if let underlying = context.underlyingError as? YamlError { return importProblem(underlying) }
+            return context.codingPath.isEmpty ? "not YAML." : "field '\(fieldPath(context.codingPath))' is malformed."
+        default:
+            return "not a stack export."
+        }
+    }
+
+    private static func fieldPath(_ path: [any CodingKey]) -> String {
+        path.isEmpty ? "(top level)" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is [String: String].Type: "a mapping of strings"
+        case is [String: StackExport.Component].Type: "a mapping of component types"
+        case is StackExport.Component.Type, is ComponentConfig.Type: "a mapping"
+        case is Node.Scalar.Type: "a single value (a string)"
+        default: "\(type)"
         }
     }
 }

@@ -70,6 +70,39 @@ struct MetadataStoreTests {
         #expect(rules == ["1..10", "fast|safe", "http/https URL", "not empty"])
     }
 
+    @Test func aSecondComponentOnTheSameRootIsRefusedNamingTheFirst() throws {
+        let folder = MetadataFolder()
+        defer { folder.remove() }
+        let store = try folder.open()
+        try store.registerComponent(name: "one", type: .artifactStore, flavor: "memory", config: ["path": .string("memory://b2")])
+        let twice = stackError {
+            try store.registerComponent(name: "two", type: .artifactStore, flavor: "memory", config: ["path": .string("memory://b2/")])
+        }
+        #expect(twice?.code == .alreadyExists)
+        #expect(twice?.message.hasPrefix("artifact store 'one' already has the root 'memory://b2'") == true, "\(String(describing: twice))")
+        try store.registerComponent(name: "two", type: .artifactStore, flavor: "memory", config: ["path": .string("memory://b2/two")])
+        #expect(stackError { try store.updateComponent("two", of: .artifactStore, config: ["path": .string("memory://b2")]) }?.code == .alreadyExists)
+        #expect(try store.components(of: .artifactStore).map { $0.config["path"] } == [.string(folder.path + "/artifacts"), .string("memory://b2"), .string("memory://b2/two")])
+        #expect(stackError { try store.registerComponent(name: "one", type: .artifactStore, flavor: "memory", config: ["path": .string("memory://b3")]) }?.message
+            == "an artifact store named 'one' already exists")
+    }
+
+    @Test(arguments: [
+        ("stack: [unclosed", "team.yaml: line 2, column 1: not YAML"),
+        ("components: {}\n", "team.yaml: missing field 'stack'."),
+        ("stack: s\ncomponents:\n  artifact_store:\n    flavor: local\n    config: {path: /x}\n", "team.yaml: missing field 'components.artifact_store.name'."),
+        ("stack: s\ncomponents:\n  artifact_store:\n    name: a\n    flavor: [local]\n    config: {path: /x}\n", "team.yaml: field 'components.artifact_store.flavor' must be a single value (a string)."),
+        ("stack: s\ncomponents:\n  warehouse:\n    name: a\n    flavor: local\n    config: {path: /x}\n", "team.yaml: unknown component type 'warehouse' under 'components'"),
+    ])
+    func aMalformedExportIsRefusedNamingTheFileLineAndField(yaml: String, message: String) throws {
+        let folder = MetadataFolder()
+        defer { folder.remove() }
+        let error = stackError { try folder.open().importStack(yaml: yaml, source: "team.yaml") }
+        #expect(error?.message.hasPrefix(message) == true, "\(String(describing: error))")
+        #expect(error?.message.contains("CodingKeys") == false)
+        #expect(try folder.open().stacks().map(\.name) == ["default"])
+    }
+
     @Test func commandLineStringsAreParsedByFieldType() throws {
         let schema = VaultArtifactStoreFlavor().schema
         let config = try schema.parse(
@@ -171,7 +204,11 @@ struct MetadataStoreTests {
         #expect(imported.artifactStore?.config == (try store.component("v", of: .artifactStore)).config)
         #expect(imported.artifactStore?.labels == ["team": "ml"])
 
+        // A different component on the same root would make routing ambiguous: refused, naming it.
         try target.updateComponent("v", of: .artifactStore, config: ["retries": .integer(9)])
+        #expect(stackError { try target.importStack(yaml: yaml, name: "prod-2") }?.message.hasPrefix(
+            "artifact store 'v' already has the root 'memory://v'") == true)
+        try target.updateComponent("v", of: .artifactStore, config: ["path": .string("memory://elsewhere")])
         let (again, renamed) = try target.importStack(yaml: yaml, name: "prod-2")
         #expect(renamed.map(\.name) == ["v-imported"])
         #expect(again.artifactStore?.name == "v-imported")
