@@ -50,7 +50,7 @@ extension MetadataStore {
         do {
             document = try YAMLDecoder().decode(StackExport.self, from: yaml)
         } catch {
-            throw StackError(.invalidArgument, "\(source): \(Self.importProblem(error)) \(Self.exportForm)", cause: error)
+            throw StackError(.invalidArgument, "not a stack export: \(source): \(Self.importProblem(error)) \(Self.exportForm)", cause: error)
         }
         let stackName = newName ?? document.stack
         try Self.checkName(stackName, what: "stack")
@@ -107,7 +107,7 @@ extension MetadataStore {
         switch error {
         case let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _),
             let YamlError.composer(_, problem, mark, _):
-            return "line \(mark.line), column \(mark.column): not YAML: \(problem)."
+            return "line \(mark.line), column \(mark.column): \(problem)."
         case let DecodingError.keyNotFound(key, context):
             return "missing field '\(fieldPath(context.codingPath + [key]))'."
         case let DecodingError.typeMismatch(type, context):

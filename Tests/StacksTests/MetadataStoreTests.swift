@@ -88,10 +88,10 @@ struct MetadataStoreTests {
     }
 
     @Test(arguments: [
-        ("stack: [unclosed", "team.yaml: line 2, column 1: not YAML"),
-        ("components: {}\n", "team.yaml: missing field 'stack'."),
-        ("stack: s\ncomponents:\n  artifact_store:\n    flavor: local\n    config: {path: /x}\n", "team.yaml: missing field 'components.artifact_store.name'."),
-        ("stack: s\ncomponents:\n  artifact_store:\n    name: a\n    flavor: [local]\n    config: {path: /x}\n", "team.yaml: field 'components.artifact_store.flavor' must be a single value (a string)."),
+        ("stack: [unclosed", "not a stack export: team.yaml: line 2, column 1: "),
+        ("components: {}\n", "not a stack export: team.yaml: missing field 'stack'."),
+        ("stack: s\ncomponents:\n  artifact_store:\n    flavor: local\n    config: {path: /x}\n", "not a stack export: team.yaml: missing field 'components.artifact_store.name'."),
+        ("stack: s\ncomponents:\n  artifact_store:\n    name: a\n    flavor: [local]\n    config: {path: /x}\n", "not a stack export: team.yaml: field 'components.artifact_store.flavor' must be a single value (a string)."),
         ("stack: s\ncomponents:\n  warehouse:\n    name: a\n    flavor: local\n    config: {path: /x}\n", "team.yaml: unknown component type 'warehouse' under 'components'"),
     ])
     func aMalformedExportIsRefusedNamingTheFileLineAndField(yaml: String, message: String) throws {
