@@ -35,3 +35,27 @@ struct Status: ParsableCommand {
             stack.components.sorted { $0.key < $1.key }.map { [$0.key.cliName, $0.value.name, $0.value.flavor, describeConfig($0.value.config)] })
     }
 }
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every component, stack and plugin flavor against today's flavors and secrets.",
+        discussion: "Reports each problem with the command that fixes it; exits 0 when all is well, 1 otherwise.")
+
+    @Flag(help: "Print a JSON array of problems.")
+    var json = false
+
+    func run() throws {
+        let problems = try Project.store().doctor()
+        if json {
+            try Output.json(problems)
+        } else if problems.isEmpty {
+            Output.line("All components, stacks and plugin flavors check out.")
+        } else {
+            for problem in problems {
+                Output.line("\(problem.subject): \(problem.problem)\n  fix: \(problem.fix)")
+            }
+            Output.line("\(problems.count) problem\(problems.count == 1 ? "" : "s") found.")
+        }
+        if !problems.isEmpty { throw ExitCode(1) }
+    }
+}

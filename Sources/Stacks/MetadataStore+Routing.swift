@@ -10,6 +10,8 @@ extension MetadataStore {
     ///
     /// A component whose flavor this process does not have still claims its `path`: a path below
     /// it fails with an error naming the component and the flavor, never reaching another store.
+    /// So does one whose stored config no longer passes its flavor's checks (written by an older
+    /// release, a plugin whose schema changed, a hand-edited database): checked when first used.
     public func configure(_ registry: FilesystemRegistry) throws {
         let flavorsByName = Dictionary(flavors.artifactStoreFlavors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for component in try components(of: .artifactStore) {
@@ -26,7 +28,8 @@ extension MetadataStore {
             guard let root = try? ArtifactPath(root: path, supportedSchemes: flavor.supportedSchemes, keepEmptyComponents: true)
             else { continue }
             registry.register(root: root, schemes: flavor.supportedSchemes) { [self] in
-                try flavor.makeStore(resolvedConfig(of: component))
+                try Self.revalidate(component, with: flavor)
+                return try flavor.makeStore(resolvedConfig(of: component))
             }
         }
         let active = try? activeStack().artifactStore
@@ -39,6 +42,21 @@ extension MetadataStore {
                     return try flavor.makeStore(template == nil ? flavor.validate(config) : config)
                 }
             }
+        }
+    }
+
+    /// Checks a stored component against its flavor as registration would.
+    /// - Throws: ``ArtifactStoreError`` naming the component, its root and what is wrong, and the
+    ///   command that shows every such problem.
+    static func revalidate(_ component: StackComponent, with flavor: any ArtifactStoreFlavor) throws {
+        do {
+            _ = try flavor.validate(component.config)
+        } catch let error as StackError {
+            let root = component.config.text("path") ?? ""
+            throw ArtifactStoreError(
+                .invalidArgument, path: root,
+                "artifact store '\(component.name)' no longer passes its flavor's checks: \(error.message) (fix it with `artifactfs artifact-store update \(component.name) ...`; `artifactfs doctor` lists every such problem)",
+                cause: error)
         }
     }
 }
