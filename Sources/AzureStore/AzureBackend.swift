@@ -1,7 +1,7 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 
 /// The `azure` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Blob service REST API.

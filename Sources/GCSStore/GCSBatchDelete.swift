@@ -1,6 +1,7 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
+import ObjectStore
 import Synchronization
 
 /// Deletes many objects through the JSON API's batch endpoint (`POST /batch/storage/v1`, a

@@ -1,6 +1,6 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import Synchronization
 
 /// An artifact store over an object service (S3, Cloud Storage, Azure Blob): objects in one

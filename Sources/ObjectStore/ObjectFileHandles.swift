@@ -1,5 +1,5 @@
+import CurlHTTP
 import FileIO
-import HTTPClient
 import Synchronization
 
 /// A read handle on one object version: the first bytes come with the open (where the service

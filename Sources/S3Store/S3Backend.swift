@@ -1,5 +1,5 @@
+import CurlHTTP
 import FileIO
-import HTTPClient
 import ObjectStore
 import Synchronization
 

@@ -1,7 +1,7 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 
 /// The S3 REST calls the store is built from: URLs, signing, checksums and error mapping.

@@ -1,8 +1,8 @@
 import AzureStore
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import StackModel
 import Testing

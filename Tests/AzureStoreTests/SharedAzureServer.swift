@@ -1,7 +1,7 @@
 import AzureStore
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import TestServers
 

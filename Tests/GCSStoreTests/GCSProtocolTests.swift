@@ -1,8 +1,8 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
-import HTTPClient
 import ObjectStore
 import Synchronization
 import Testing

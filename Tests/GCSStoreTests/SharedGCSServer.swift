@@ -1,7 +1,7 @@
+import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
-import HTTPClient
 import ObjectStore
 import TestServers
 

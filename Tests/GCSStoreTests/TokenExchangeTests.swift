@@ -1,11 +1,11 @@
+import _CryptoExtras
+import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
-import HTTPClient
 import ObjectStore
 import Testing
 import TestServers
-import _CryptoExtras
 
 /// A token endpoint of our own that checks each JWT assertion with `google-auth` (the account's
 /// public key, the audience) and grants tokens living `lifetime` seconds; it counts the grants.
