@@ -4,20 +4,22 @@ import FileIO
 import Foundation
 import ObjectStore
 
-/// The `azure` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Blob service REST API.
-public typealias AzureArtifactStore = ObjectArtifactStore
+/// The `azure` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Blob service REST API,
+/// a type of its own that is made only from an ``AzureConfiguration``.
+public typealias AzureArtifactStore = ObjectArtifactStore<AzureConfiguration>
 
-extension ObjectArtifactStore {
-    /// Creates an `azure` store from a resolved configuration. Nothing is sent until the first operation.
-    /// - Throws: ``FileIO/ArtifactStoreError`` when the root does not name a container.
-    public convenience init(configuration: AzureConfiguration) throws {
-        let parsed = try ArtifactPath(root: configuration.root, supportedSchemes: AzureConfiguration.schemes, keepEmptyComponents: true)
-        guard let first = parsed.components.first, !AzureConfiguration.containerName(first).isEmpty else {
-            throw ArtifactStoreError(
-                .invalidPath, path: configuration.root, "an azure root must name a container (az://container[/prefix], abfs://container@account.dfs.core.windows.net[/prefix])")
-        }
-        try self.init(
-            root: configuration.root, schemes: AzureConfiguration.schemes, backend: AzureBackend(configuration, rootComponent: first))
+extension AzureConfiguration: ObjectStoreConfiguration {
+    /// What an `azure` root names, for the error when it names no container.
+    public static var rootRequirement: String {
+        "an azure root must name a container (az://container[/prefix], abfs://container@account.dfs.core.windows.net[/prefix])"
+    }
+
+    /// The Blob service on the container the root's first component names (`container` or
+    /// `container@account.dfs.core.windows.net`); `nil` when it names none.
+    /// - Throws: ``FileIO/ArtifactStoreError`` naming the root when the endpoint URL is malformed.
+    public func makeBackend(rootComponent: String) throws -> (any ObjectBackend)? {
+        guard !Self.containerName(rootComponent).isEmpty else { return nil }
+        return try AzureBackend(self, rootComponent: rootComponent)
     }
 }
 

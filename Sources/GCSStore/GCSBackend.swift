@@ -5,18 +5,19 @@ import Foundation
 import ObjectStore
 import Synchronization
 
-/// The `gcp` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Cloud Storage JSON API.
-public typealias GCSArtifactStore = ObjectArtifactStore
+/// The `gcp` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Cloud Storage JSON API,
+/// a type of its own that is made only from a ``GCSConfiguration``.
+public typealias GCSArtifactStore = ObjectArtifactStore<GCSConfiguration>
 
-extension ObjectArtifactStore {
-    /// Creates a `gcp` store from a resolved configuration. Nothing is sent until the first operation.
-    /// - Throws: ``FileIO/ArtifactStoreError`` when the root is not `gs://bucket[/prefix]`.
-    public convenience init(configuration: GCSConfiguration) throws {
-        let parsed = try ArtifactPath(root: configuration.root, supportedSchemes: GCSConfiguration.schemes, keepEmptyComponents: true)
-        guard let bucket = parsed.components.first, !bucket.isEmpty else {
-            throw ArtifactStoreError(.invalidPath, path: configuration.root, "a gcp root must name a bucket (gs://bucket[/prefix])")
-        }
-        try self.init(root: configuration.root, schemes: GCSConfiguration.schemes, backend: GCSBackend(configuration, bucket: bucket))
+extension GCSConfiguration: ObjectStoreConfiguration {
+    /// What a `gcp` root names, for the error when it names no bucket.
+    public static var rootRequirement: String { "a gcp root must name a bucket (gs://bucket[/prefix])" }
+
+    /// The JSON API on `bucket`, the root's first component; `nil` when it is empty.
+    /// - Throws: ``FileIO/ArtifactStoreError`` naming the root when the endpoint URL is malformed.
+    public func makeBackend(rootComponent bucket: String) throws -> (any ObjectBackend)? {
+        guard !bucket.isEmpty else { return nil }
+        return try GCSBackend(self, bucket: bucket)
     }
 }
 

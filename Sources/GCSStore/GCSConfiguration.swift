@@ -126,6 +126,6 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
     }
 
     public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {
-        try ObjectArtifactStore(configuration: GCSConfiguration(config: config))
+        try GCSArtifactStore(configuration: GCSConfiguration(config: config))
     }
 }

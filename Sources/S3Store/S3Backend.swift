@@ -3,20 +3,19 @@ import FileIO
 import ObjectStore
 import Synchronization
 
-/// The `s3` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the S3 protocol.
-public typealias S3ArtifactStore = ObjectArtifactStore
+/// The `s3` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the S3 protocol, a type of
+/// its own that is made only from an ``S3Configuration``.
+public typealias S3ArtifactStore = ObjectArtifactStore<S3Configuration>
 
-extension ObjectArtifactStore {
-    /// Creates an `s3` store from a resolved configuration. Nothing is sent until the first operation.
-    /// - Throws: ``FileIO/ArtifactStoreError`` when the root is not `s3://bucket[/prefix]` or the endpoint is malformed.
-    public convenience init(configuration: S3Configuration) throws {
-        let parsed = try ArtifactPath(root: configuration.root, supportedSchemes: S3Configuration.schemes, keepEmptyComponents: true)
-        guard let bucket = parsed.components.first, !bucket.isEmpty else {
-            throw ArtifactStoreError(.invalidPath, path: configuration.root, "an s3 root must name a bucket (s3://bucket[/prefix])")
-        }
-        try self.init(
-            root: configuration.root, schemes: S3Configuration.schemes,
-            backend: S3Backend(client: S3Client(configuration: configuration, bucket: bucket)))
+extension S3Configuration: ObjectStoreConfiguration {
+    /// What an `s3` root names, for the error when it names no bucket.
+    public static var rootRequirement: String { "an s3 root must name a bucket (s3://bucket[/prefix])" }
+
+    /// The S3 protocol on `bucket`, the root's first component; `nil` when it is empty.
+    /// - Throws: ``FileIO/ArtifactStoreError`` naming the root when the endpoint URL is malformed.
+    public func makeBackend(rootComponent bucket: String) throws -> (any ObjectBackend)? {
+        guard !bucket.isEmpty else { return nil }
+        return S3Backend(client: try S3Client(configuration: self, bucket: bucket))
     }
 }
 
