@@ -17,7 +17,7 @@ let package = Package(
         .library(name: "ArtifactFSPlugin", targets: ["ArtifactFSPlugin"]),
         .library(name: "Stacks", targets: ["Stacks"]),
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
-        .library(name: "HTTPClient", targets: ["HTTPClient"]),
+        .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
         .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "S3Store", targets: ["S3Store"]),
         .library(name: "FuseBridge", targets: ["FuseBridge"]),
@@ -69,26 +69,26 @@ let package = Package(
         .target(
             name: "ModelRegistry",
             dependencies: [
-                "FileIO", "Stacks", "ModelRegistryAPI", "ArtifactFSPlugin", "HTTPClient", .product(name: "GRDB", package: "GRDB.swift"),
+                "FileIO", "Stacks", "ModelRegistryAPI", "ArtifactFSPlugin", "CurlHTTP", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strictSettings),
-        .target(name: "ObjectStore", dependencies: ["FileIO", "HTTPClient", "StackModel"], swiftSettings: strictSettings),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        .target(name: "ObjectStore", dependencies: ["FileIO", "CurlHTTP", "StackModel"], swiftSettings: strictSettings),
         .target(
             name: "S3Store",
             dependencies: [
-                "FileIO", "StackModel", "HTTPClient", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
+                "FileIO", "StackModel", "CurlHTTP", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "GCSStore",
             dependencies: [
-                "FileIO", "StackModel", "HTTPClient", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
+                "FileIO", "StackModel", "CurlHTTP", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "AzureStore",
             dependencies: [
-                "FileIO", "StackModel", "HTTPClient", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
+                "FileIO", "StackModel", "CurlHTTP", "ObjectStore", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -147,11 +147,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strictSettings),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"], swiftSettings: strictSettings),
         .testTarget(
             name: "S3StoreTests",
             dependencies: [
-                "S3Store", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                "S3Store", "ObjectStore", "CurlHTTP", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "GCSStoreTests",
             dependencies: [
-                "GCSStore", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                "GCSStore", "ObjectStore", "CurlHTTP", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "AzureStoreTests",
             dependencies: [
-                "AzureStore", "ObjectStore", "HTTPClient", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                "AzureStore", "ObjectStore", "CurlHTTP", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

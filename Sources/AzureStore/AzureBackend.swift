@@ -1,23 +1,25 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 
-/// The `azure` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Blob service REST API.
-public typealias AzureArtifactStore = ObjectArtifactStore
+/// The `azure` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Blob service REST API,
+/// a type of its own that is made only from an ``AzureConfiguration``.
+public typealias AzureArtifactStore = ObjectArtifactStore<AzureConfiguration>
 
-extension ObjectArtifactStore {
-    /// Creates an `azure` store from a resolved configuration. Nothing is sent until the first operation.
-    /// - Throws: ``FileIO/ArtifactStoreError`` when the root does not name a container.
-    public convenience init(configuration: AzureConfiguration) throws {
-        let parsed = try ArtifactPath(root: configuration.root, supportedSchemes: AzureConfiguration.schemes, keepEmptyComponents: true)
-        guard let first = parsed.components.first, !AzureConfiguration.containerName(first).isEmpty else {
-            throw ArtifactStoreError(
-                .invalidPath, path: configuration.root, "an azure root must name a container (az://container[/prefix], abfs://container@account.dfs.core.windows.net[/prefix])")
-        }
-        try self.init(
-            root: configuration.root, schemes: AzureConfiguration.schemes, backend: AzureBackend(configuration, rootComponent: first))
+extension AzureConfiguration: ObjectStoreConfiguration {
+    /// What an `azure` root names, for the error when it names no container.
+    public static var rootRequirement: String {
+        "an azure root must name a container (az://container[/prefix], abfs://container@account.dfs.core.windows.net[/prefix])"
+    }
+
+    /// The Blob service on the container the root's first component names (`container` or
+    /// `container@account.dfs.core.windows.net`); `nil` when it names none.
+    /// - Throws: ``FileIO/ArtifactStoreError`` naming the root when the endpoint URL is malformed.
+    public func makeBackend(rootComponent: String) throws -> (any ObjectBackend)? {
+        guard !Self.containerName(rootComponent).isEmpty else { return nil }
+        return try AzureBackend(self, rootComponent: rootComponent)
     }
 }
 
@@ -29,26 +31,23 @@ final class AzureBackend: ObjectBackend {
     let container: String
     /// The container's name as the service knows it.
     let containerName: String
-    let http: HTTPClient
-    private let basePath: String
-    private let origin: String
+    /// The endpoint, the connection pool, transport errors and the statuses every service shares.
+    let service: ObjectServiceClient
 
     init(_ configuration: AzureConfiguration, rootComponent: String) throws {
-        guard let schemeEnd = configuration.endpoint.range(of: "://") else {
-            throw ArtifactStoreError(
-                .invalidArgument, path: configuration.root, "endpoint URL '\(configuration.endpoint)' has no scheme (use http://HOST:PORT or https://HOST)")
-        }
         self.configuration = configuration
         container = rootComponent
-        containerName = AzureConfiguration.containerName(rootComponent)
-        let afterScheme = configuration.endpoint[schemeEnd.upperBound...]
-        let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
-        origin = String(configuration.endpoint[..<hostEnd])
-        basePath = String(afterScheme[hostEnd...])
-        http = HTTPClient(configuration: configuration.http, maxIdleConnections: max(16, configuration.concurrency * 4))
+        let containerName = AzureConfiguration.containerName(rootComponent)
+        self.containerName = containerName
+        service = try ObjectServiceClient(
+            terms: ServiceTerms(
+                service: "Azure Blob", container: "container '\(containerName)'", containerHome: "in storage account '\(configuration.account)'",
+                object: "blob", credentialSource: configuration.credentialSource),
+            endpoint: configuration.endpoint, http: configuration.http, concurrency: configuration.concurrency, root: configuration.root,
+            redact: { SASToken.redacting($0) })
     }
 
-    var serviceName: String { "Azure Blob" }
+    var serviceName: String { service.terms.service }
     var partSize: Int { configuration.partSize }
     var concurrency: Int { configuration.concurrency }
 
@@ -56,7 +55,7 @@ final class AzureBackend: ObjectBackend {
 
     /// The encoded URL path of a blob (or of the container when `key` is nil).
     private func urlPath(_ key: String?) -> String {
-        basePath + "/" + URIEncoding.component(containerName) + (key.map { "/" + URIEncoding.path($0) } ?? "")
+        service.endpoint.basePath + "/" + URIEncoding.component(containerName) + (key.map { "/" + URIEncoding.path($0) } ?? "")
     }
 
     /// Sends one request, signed with Shared Key or carrying the SAS token.
@@ -77,48 +76,34 @@ final class AzureBackend: ObjectBackend {
         case .anonymous:
             break
         }
-        let url = origin + uriPath + (queryString.isEmpty ? "" : "?" + queryString)
+        let url = service.endpoint.origin + uriPath + (queryString.isEmpty ? "" : "?" + queryString)
         let request = HTTPRequest(method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) })
-        do {
-            return try http.send(request, body: body, response: response)
-        } catch var error as HTTPTransportError {
-            error.url = SASToken.redacting(error.url)
-            let message =
-                error.isUnreachable
-                ? "cannot reach the Azure Blob endpoint \(configuration.endpoint): \(error.message) (after \(error.attempts) attempt\(error.attempts == 1 ? "" : "s"))"
-                : "\(method) \(origin)\(uriPath) failed: \(error)"
-            throw ArtifactStoreError(.io, path: path, message, cause: error)
-        }
+        return try service.send(request, body: body, response: response, path: path)
     }
 
-    /// The error for a failed response, told apart by the service's error code. A refused SAS is
-    /// explained from its own signed fields (expired, missing permission, other scope), never shown.
+    /// The error for a failed response, from the service's error code: a missing container
+    /// (`ContainerNotFound`) told apart from a missing blob, a damaged upload (`Md5Mismatch`), then
+    /// the statuses every service shares. A refused SAS is explained from its own signed fields
+    /// (expired, missing permission, other scope), never shown.
     func failure(_ response: HTTPResponse, operation: String, path: String) -> ArtifactStoreError {
         let document = XMLTree.parse(response.body)
-        let code = response.header("x-ms-error-code") ?? document?.text(of: "Code") ?? ""
-        let message = document?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? ""
-        let detail = "\(operation): HTTP \(response.status)\(code.isEmpty ? "" : " " + code)\(message.isEmpty ? "" : ": " + message)"
-        switch (response.status, code) {
-        case (_, "ContainerNotFound"):
-            return ArtifactStoreError(
-                .notFound, path: path, "container '\(containerName)' does not exist in storage account '\(configuration.account)'")
-        case (400, "Md5Mismatch"):
+        let answer = ObjectServiceError(
+            operation: operation, status: response.status, code: response.header("x-ms-error-code") ?? document?.text(of: "Code") ?? "",
+            message: document?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? "")
+        if answer.status == 400, answer.code == "Md5Mismatch" {
             return ArtifactStoreError(
                 .io, path: path,
-                "\(operation): the data arrived damaged (the MD5 the service computed differs from the Content-MD5 sent); nothing of it was committed")
-        case (404, _):
-            return ArtifactStoreError(.notFound, path: path, "no such blob")
-        case (401, _), (403, _):
-            var reason = ""
-            if case .sas(let token) = configuration.credentials { reason = "; " + SASToken(token).explanation(code: code) }
-            return ArtifactStoreError(
-                .permissionDenied, path: path,
-                "access denied to container '\(containerName)' of storage account '\(configuration.account)' (\(detail))\(reason); credentials from \(configuration.credentialSource)")
-        case (412, _):
-            return ArtifactStoreError(.io, path: path, "the blob changed while it was being read (its ETag no longer matches)")
-        default:
-            return ArtifactStoreError(.io, path: path, "Azure Blob \(detail)")
+                "\(operation): the data arrived damaged (the MD5 the service computed differs from the Content-MD5 sent); nothing of it was committed",
+                cause: answer)
         }
+        return service.failure(
+            answer, path: path, containerMissing: answer.code == "ContainerNotFound", denial: sasExplanation(code: answer.code))
+    }
+
+    /// Why the service refused this store's SAS (with error `code`), from the token's own fields; `nil` without a SAS.
+    private func sasExplanation(code: String) -> String? {
+        guard case .sas(let token) = configuration.credentials else { return nil }
+        return SASToken(token).explanation(code: code)
     }
 
     private static func md5(_ body: UnsafeRawBufferPointer) -> String {
@@ -148,7 +133,8 @@ final class AzureBackend: ObjectBackend {
     /// One ranged Get Blob: its `Content-Range` tells the size, its ETag the version.
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
         try openWithRangedGet(key, leading: count, path: path, version: { $0.header("etag") }) { buffer in
-            let response = try send("GET", key: key, headers: [("x-ms-range", "bytes=0-\(buffer.count - 1)")], response: .into(buffer), path: path)
+            let response = try send(
+                "GET", key: key, headers: [("x-ms-range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))], response: .into(buffer), path: path)
             if response.isSuccess || response.status == 416 { return response }
             if response.status == 404, response.header("x-ms-error-code") != "ContainerNotFound" { return nil }
             throw failure(response, operation: "Get Blob", path: path)
@@ -157,14 +143,11 @@ final class AzureBackend: ObjectBackend {
 
     func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
         guard buffer.count > 0 else { return 0 }
-        var headers = [("x-ms-range", "bytes=\(offset)-\(offset + UInt64(buffer.count) - 1)")]
+        var headers = [("x-ms-range", ObjectServiceClient.byteRange(at: offset, count: buffer.count))]
         if let version { headers.append(("If-Match", version)) }
         let response = try send("GET", key: key, headers: headers, response: .into(buffer), path: path)
         guard response.isSuccess else { throw failure(response, operation: "Get Blob", path: path) }
-        if response.status == 200, offset > 0 {
-            throw ArtifactStoreError(.io, path: path, "the server ignored the range of a ranged Get Blob")
-        }
-        return response.bytesReceived
+        return try service.bytesReceived(response, offset: offset, path: path)
     }
 
     func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
@@ -203,7 +186,7 @@ final class AzureBackend: ObjectBackend {
     /// True for another container of the same account on the same endpoint: Copy Blob reaches it.
     func canCopy(from source: any ObjectBackend) -> Bool {
         guard let source = source as? AzureBackend else { return false }
-        return source.origin == origin && source.basePath == basePath && source.configuration.account == configuration.account
+        return source.service.endpoint == service.endpoint && source.configuration.account == configuration.account
     }
 
     /// Copy Blob from a blob of another container of this account (see ``canCopy(from:)``).
@@ -217,8 +200,8 @@ final class AzureBackend: ObjectBackend {
     /// The URL Copy Blob reads `key` of this container from, with this store's SAS when it has one
     /// (a source the request's Shared Key does not cover needs its own authorization).
     private func copySource(_ key: String) -> String {
-        guard case .sas(let token) = configuration.credentials else { return origin + urlPath(key) }
-        return origin + urlPath(key) + "?" + token
+        guard case .sas(let token) = configuration.credentials else { return service.endpoint.origin + urlPath(key) }
+        return service.endpoint.origin + urlPath(key) + "?" + token
     }
 
     private func copyBlob(from sourceURL: String, to destination: String, path: String) throws {

@@ -1,6 +1,6 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import StackModel
 
@@ -194,6 +194,6 @@ public struct AzureArtifactStoreFlavor: ArtifactStoreFlavor {
     }
 
     public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {
-        try ObjectArtifactStore(configuration: AzureConfiguration(config: config))
+        try AzureArtifactStore(configuration: AzureConfiguration(config: config))
     }
 }

@@ -1,6 +1,6 @@
 import Crypto
+import CurlHTTP
 import Foundation
-import HTTPClient
 
 /// Azure Storage Shared Key signing (the Blob service's `SharedKey` scheme): an HMAC-SHA256, keyed
 /// with the account key, over the verb, eleven standard headers, the canonicalised `x-ms-` headers

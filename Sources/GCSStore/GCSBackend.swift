@@ -1,22 +1,23 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import Synchronization
 
-/// The `gcp` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Cloud Storage JSON API.
-public typealias GCSArtifactStore = ObjectArtifactStore
+/// The `gcp` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the Cloud Storage JSON API,
+/// a type of its own that is made only from a ``GCSConfiguration``.
+public typealias GCSArtifactStore = ObjectArtifactStore<GCSConfiguration>
 
-extension ObjectArtifactStore {
-    /// Creates a `gcp` store from a resolved configuration. Nothing is sent until the first operation.
-    /// - Throws: ``FileIO/ArtifactStoreError`` when the root is not `gs://bucket[/prefix]`.
-    public convenience init(configuration: GCSConfiguration) throws {
-        let parsed = try ArtifactPath(root: configuration.root, supportedSchemes: GCSConfiguration.schemes, keepEmptyComponents: true)
-        guard let bucket = parsed.components.first, !bucket.isEmpty else {
-            throw ArtifactStoreError(.invalidPath, path: configuration.root, "a gcp root must name a bucket (gs://bucket[/prefix])")
-        }
-        try self.init(root: configuration.root, schemes: GCSConfiguration.schemes, backend: GCSBackend(configuration, bucket: bucket))
+extension GCSConfiguration: ObjectStoreConfiguration {
+    /// What a `gcp` root names, for the error when it names no bucket.
+    public static var rootRequirement: String { "a gcp root must name a bucket (gs://bucket[/prefix])" }
+
+    /// The JSON API on `bucket`, the root's first component; `nil` when it is empty.
+    /// - Throws: ``FileIO/ArtifactStoreError`` naming the root when the endpoint URL is malformed.
+    public func makeBackend(rootComponent bucket: String) throws -> (any ObjectBackend)? {
+        guard !bucket.isEmpty else { return nil }
+        return try GCSBackend(self, bucket: bucket)
     }
 }
 
@@ -26,24 +27,23 @@ extension ObjectArtifactStore {
 final class GCSBackend: ObjectBackend {
     let configuration: GCSConfiguration
     let bucket: String
-    let http: HTTPClient
+    /// The endpoint, the connection pool, transport errors and the statuses every service shares.
+    let service: ObjectServiceClient
     private let tokens: GCSTokenSource
     /// Every `Authorization` value sent so far (one per token refresh), to scrub from error messages.
     private let sentTokens = Mutex<[String]>([])
 
     init(_ configuration: GCSConfiguration, bucket: String) throws {
-        guard configuration.endpoint.contains("://") else {
-            throw ArtifactStoreError(
-                .invalidArgument, path: configuration.root,
-                "endpoint URL '\(configuration.endpoint)' has no scheme (use http://HOST:PORT or https://HOST)")
-        }
         self.configuration = configuration
         self.bucket = bucket
-        http = HTTPClient(configuration: configuration.http, maxIdleConnections: max(16, configuration.concurrency * 4))
-        tokens = GCSTokenSource(credentials: configuration.credentials, source: configuration.credentialSource, http: http)
+        service = try ObjectServiceClient(
+            terms: ServiceTerms(
+                service: "Cloud Storage", container: "bucket '\(bucket)'", version: "generation", credentialSource: configuration.credentialSource),
+            endpoint: configuration.endpoint, http: configuration.http, concurrency: configuration.concurrency, root: configuration.root)
+        tokens = GCSTokenSource(credentials: configuration.credentials, source: configuration.credentialSource, http: service.http)
     }
 
-    var serviceName: String { "Cloud Storage" }
+    var serviceName: String { service.terms.service }
     var container: String { bucket }
     var partSize: Int { configuration.partSize }
     var concurrency: Int { configuration.concurrency }
@@ -52,7 +52,7 @@ final class GCSBackend: ObjectBackend {
 
     /// The URL of an object's metadata (`/storage/v1/b/B/o/NAME`), or of the bucket's objects.
     func objectURL(_ key: String?, api: String = "/storage/v1", query: [(String, String)] = []) -> String {
-        var url = configuration.endpoint + api + "/b/" + URIEncoding.component(bucket) + "/o"
+        var url = service.endpoint.url + api + "/b/" + URIEncoding.component(bucket) + "/o"
         if let key { url += "/" + URIEncoding.component(key) }
         if !query.isEmpty { url += "?" + query.map { URIEncoding.component($0.0) + "=" + URIEncoding.component($0.1) }.joined(separator: "&") }
         return url
@@ -70,49 +70,30 @@ final class GCSBackend: ObjectBackend {
             sentTokens.withLock { if $0.last != authorization { $0.append(authorization) } }
         }
         let request = HTTPRequest(method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) }, idempotent: idempotent)
-        do {
-            return try http.send(request, body: body, response: response)
-        } catch let error as HTTPTransportError {
-            let message =
-                error.isUnreachable
-                ? "cannot reach the Cloud Storage endpoint \(configuration.endpoint): \(error.message) (after \(error.attempts) attempt\(error.attempts == 1 ? "" : "s"))"
-                : "\(method) \(url) failed: \(error)"
-            throw ArtifactStoreError(.io, path: path, message, cause: error)
-        }
+        return try service.send(request, body: body, response: response, path: path)
     }
 
-    /// The error for a failed response: refused credentials (naming the bucket and their source,
-    /// never the secret), a missing bucket told apart from a missing object, or anything else.
+    /// The error for a failed response: a missing bucket told apart from a missing object (a 404
+    /// of a bucket-level call, or one whose bucket does not answer either), then the statuses every service shares.
     func failure(_ response: HTTPResponse, operation: String, path: String, bucketLevel: Bool = false) -> ArtifactStoreError {
         failure(status: response.status, body: response.body, operation: operation, path: path, bucketLevel: bucketLevel)
     }
 
-    /// The error for a failed answer given as its status and JSON error body (an inner batch response).
+    /// The error for a failed answer given as its status and JSON error body (an inner batch
+    /// response); the tokens sent are scrubbed from the service's message.
     func failure(status: Int, body: [UInt8], operation: String, path: String, bucketLevel: Bool = false) -> ArtifactStoreError {
         let document = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
         var message = ((document?["error"] as? [String: Any])?["message"] as? String) ?? ""
         for authorization in sentTokens.withLock({ $0 }) where authorization.count > "Bearer ".count {
             message = message.replacingOccurrences(of: String(authorization.dropFirst("Bearer ".count)), with: "<token>")
         }
-        let detail = "\(operation): HTTP \(status)\(message.isEmpty ? "" : ": " + message)"
-        switch status {
-        case 401, 403:
-            return ArtifactStoreError(
-                .permissionDenied, path: path, "access denied to bucket '\(bucket)' (\(detail)); credentials from \(configuration.credentialSource)")
-        case 404 where bucketLevel || !bucketExists(path: path):
-            return ArtifactStoreError(.notFound, path: path, "bucket '\(bucket)' does not exist at \(configuration.endpoint)")
-        case 404:
-            return ArtifactStoreError(.notFound, path: path, "no such object")
-        case 412:
-            return ArtifactStoreError(.io, path: path, "the object changed while it was being used (\(detail))")
-        default:
-            return ArtifactStoreError(.io, path: path, "Cloud Storage \(detail)")
-        }
+        let answer = ObjectServiceError(operation: operation, status: status, message: message)
+        return service.failure(answer, path: path, containerMissing: status == 404 && (bucketLevel || !bucketExists(path: path)))
     }
 
     /// True unless the bucket's metadata answers 404 (so a 404 is about the bucket, not the object).
     private func bucketExists(path: String) -> Bool {
-        let url = configuration.endpoint + "/storage/v1/b/" + URIEncoding.component(bucket)
+        let url = service.endpoint.url + "/storage/v1/b/" + URIEncoding.component(bucket)
         return (try? send("GET", url: url, path: path).status) != 404
     }
 
@@ -176,7 +157,7 @@ final class GCSBackend: ObjectBackend {
         try openWithRangedGet(key, leading: count, path: path, version: { $0.header("x-goog-generation") }) { buffer in
             let response = try send(
                 "GET", url: objectURL(key, api: "/download/storage/v1", query: [("alt", "media")]),
-                headers: [("Range", "bytes=0-\(buffer.count - 1)")], response: .into(buffer), path: path)
+                headers: [("Range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))], response: .into(buffer), path: path)
             if response.isSuccess || response.status == 416 { return response }
             if response.status == 404 { return nil }
             throw failure(response, operation: "objects.get (media)", path: path)
@@ -189,15 +170,12 @@ final class GCSBackend: ObjectBackend {
         if let version { query.append(("generation", version)) }
         let response = try send(
             "GET", url: objectURL(key, api: "/download/storage/v1", query: query),
-            headers: [("Range", "bytes=\(offset)-\(offset + UInt64(buffer.count) - 1)")], response: .into(buffer), path: path)
+            headers: [("Range", ObjectServiceClient.byteRange(at: offset, count: buffer.count))], response: .into(buffer), path: path)
         if response.status == 404, version != nil {
             throw ArtifactStoreError(.notFound, path: path, "the object was deleted or replaced while it was being read (generation \(version!) is gone)")
         }
         guard response.isSuccess else { throw failure(response, operation: "objects.get (media)", path: path) }
-        if response.status == 200, offset > 0 {
-            throw ArtifactStoreError(.io, path: path, "the server ignored the Range header of a ranged GET")
-        }
-        return response.bytesReceived
+        return try service.bytesReceived(response, offset: offset, path: path)
     }
 
     /// A simple upload (`uploadType=multipart`: metadata carrying the checksums, then the bytes),

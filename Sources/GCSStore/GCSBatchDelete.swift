@@ -1,6 +1,7 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
+import ObjectStore
 import Synchronization
 
 /// Deletes many objects through the JSON API's batch endpoint (`POST /batch/storage/v1`, a
@@ -53,7 +54,7 @@ struct GCSBatchDelete {
         do {
             response = try Array(body.utf8).withUnsafeBytes {
                 try backend.send(
-                    "POST", url: backend.configuration.endpoint + "/batch/storage/v1",
+                    "POST", url: backend.service.endpoint.url + "/batch/storage/v1",
                     headers: [("Content-Type", "multipart/mixed; boundary=\(boundary)")], body: $0, path: path)
             }
         } catch let error as ArtifactStoreError {

@@ -1,6 +1,6 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import StackModel
 
@@ -126,6 +126,6 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
     }
 
     public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {
-        try ObjectArtifactStore(configuration: GCSConfiguration(config: config))
+        try GCSArtifactStore(configuration: GCSConfiguration(config: config))
     }
 }

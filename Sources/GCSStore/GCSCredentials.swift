@@ -1,9 +1,9 @@
+import _CryptoExtras
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import Synchronization
-import _CryptoExtras
 
 /// How requests to Cloud Storage authenticate.
 public enum GCSCredentials: Sendable {

@@ -1,7 +1,7 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import Synchronization
 

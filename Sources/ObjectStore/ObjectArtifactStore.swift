@@ -1,17 +1,18 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import Synchronization
 
 /// An artifact store over an object service (S3, Cloud Storage, Azure Blob): objects in one
-/// bucket or container, below an optional prefix; each flavor brings only its protocol, an ``ObjectBackend``.
+/// bucket or container, below an optional prefix; each flavor brings only its protocol, an
+/// ``ObjectBackend`` its ``ObjectStoreConfiguration`` makes.
 ///
 /// Directories are key prefixes, as in every mature object-store file layer: a directory exists
 /// while some key lies below it, and `mkdir`/`makedirs` write a zero-byte marker `dir/` so an empty
 /// directory exists too (directories without markers, made by other tools, read the same). Files
 /// appear only when their write handle closes (one request, or an upload in parts completed at
 /// close and aborted on failure). `rename` is copy-then-delete, so it is not atomic.
-public final class ObjectArtifactStore: ArtifactStore {
+public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>: ArtifactStore {
     public let root: ArtifactPath
     public let supportedSchemes: Set<String>
     public var capabilities: ArtifactStoreCapabilities {
@@ -24,22 +25,22 @@ public final class ObjectArtifactStore: ArtifactStore {
 
     /// How many of an object's first bytes opening it for reading fetches with its metadata: a
     /// small file arrives whole in that one request, a large one costs a little more than a HEAD.
-    static let leadingBytes = 256 << 10
+    static var leadingBytes: Int { 256 << 10 }
 
     /// Prefixes this process saw as directories; a write below them skips the "is a parent a
     /// file?" HEADs. Anything removed or written over is dropped from it.
     private let knownDirectories = Mutex<Set<String>>([])
 
-    /// Creates a store rooted at `root` (`scheme://container[/prefix]`) over `backend`, whose
-    /// container must be the root's first component. Nothing is sent until the first operation.
-    /// - Throws: ``ArtifactStoreError`` when the root is malformed or names another container.
-    public init(root: String, schemes: Set<String>, backend: any ObjectBackend) throws {
-        self.root = try ArtifactPath(root: root, supportedSchemes: schemes, keepEmptyComponents: true)
-        guard let container = self.root.components.first, !container.isEmpty, container == backend.container else {
-            throw ArtifactStoreError(
-                .invalidPath, path: root, "the root must name the \(backend.serviceName) bucket or container (scheme://bucket[/prefix])")
+    /// Creates a store rooted at the configuration's root (`scheme://container[/prefix]`) over the
+    /// backend it makes for the root's container. Nothing is sent until the first operation.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the root is malformed or names no bucket or
+    ///   container, or the configuration cannot make a backend (a malformed endpoint).
+    public init(configuration: Configuration) throws {
+        root = try ArtifactPath(root: configuration.root, supportedSchemes: Configuration.schemes, keepEmptyComponents: true)
+        guard let first = root.components.first, let backend = try configuration.makeBackend(rootComponent: first) else {
+            throw ArtifactStoreError(.invalidPath, path: configuration.root, Configuration.rootRequirement)
         }
-        supportedSchemes = schemes
+        supportedSchemes = Configuration.schemes
         self.backend = backend
     }
 
@@ -62,7 +63,7 @@ public final class ObjectArtifactStore: ArtifactStore {
                 }
                 throw ArtifactStoreError(.notFound, path: path, "no such file")
             }
-            return ObjectReadHandle(store: self, path: path, key: key, opening: opening)
+            return ObjectReadHandle(backend: backend, path: path, key: key, opening: opening)
         case .write:
             try prepareWrite(target, path: path)
             return ObjectWriteHandle(store: self, path: path, key: key)
@@ -380,7 +381,7 @@ extension ObjectArtifactStore: CrossStoreCopying {
     /// Copies from another store of the same service and account (another bucket or container)
     /// on the server side, as ``copyfile(_:_:overwrite:)`` does within one.
     public func copyFile(from source: any ArtifactStore, _ sourcePath: String, size: UInt64, to destinationPath: String) throws -> Bool {
-        guard let source = source as? ObjectArtifactStore, backend.canCopy(from: source.backend) else { return false }
+        guard let source = source as? ObjectArtifactStore<Configuration>, backend.canCopy(from: source.backend) else { return false }
         let from = try source.resolve(sourcePath), to = try resolve(destinationPath)
         try prepareWrite(to, path: destinationPath)
         try backend.copy(from: source.backend, key: Self.key(of: from), to: Self.key(of: to), size: size, path: destinationPath)

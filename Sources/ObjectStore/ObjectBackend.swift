@@ -1,6 +1,6 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 
 /// What a HEAD or a listing tells about one object.
 public struct ObjectInfo: Sendable {

@@ -1,5 +1,5 @@
+import CurlHTTP
 import FileIO
-import HTTPClient
 import Synchronization
 
 /// A read handle on one object version: the first bytes come with the open (where the service
@@ -16,14 +16,13 @@ final class ObjectReadHandle: ArtifactFileHandle {
     private let readAhead: ReadAhead
     private let state = Mutex<(position: UInt64, closed: Bool)>((0, false))
 
-    init(store: ObjectArtifactStore, path: String, key: String, opening: ObjectOpening) {
+    init(backend: any ObjectBackend, path: String, key: String, opening: ObjectOpening) {
         self.path = path
-        backend = store.backend
+        self.backend = backend
         self.key = key
         size = opening.info.size
         let version = opening.info.version
         self.version = version
-        let backend = store.backend
         readAhead = ReadAhead(size: size, blockSize: backend.partSize, depth: backend.concurrency, leading: opening.leading) { offset, buffer in
             try backend.getRange(key, offset: offset, into: buffer, version: version, path: path)
         }
@@ -76,10 +75,10 @@ final class ObjectReadHandle: ArtifactFileHandle {
 /// bounded by `(concurrency + 2) × part size`). A full part is sent only once more bytes follow,
 /// so `close()` always has a last part to finish with. The object appears only when `close()`
 /// completes the upload; a failed or abandoned upload is aborted.
-final class ObjectWriteHandle: ArtifactFileHandle {
+final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: ArtifactFileHandle {
     let path: String
     var mode: OpenMode { .write }
-    private let store: ObjectArtifactStore
+    private let store: ObjectArtifactStore<Configuration>
     private let key: String
     private let partSize: Int
     private let state: Mutex<WriteState>
@@ -96,7 +95,7 @@ final class ObjectWriteHandle: ArtifactFileHandle {
         var closed = false
     }
 
-    init(store: ObjectArtifactStore, path: String, key: String) {
+    init(store: ObjectArtifactStore<Configuration>, path: String, key: String) {
         self.store = store
         self.path = path
         self.key = key

@@ -1,4 +1,4 @@
-import HTTPClient
+import CurlHTTP
 import StackModel
 
 /// The transfer settings every object-store flavor (`s3`, `gcp`, `azure`) takes, with the same

@@ -1,82 +1,80 @@
+import CurlHTTP
 import FileIO
-import HTTPClient
 import ObjectStore
 import Synchronization
 
-/// The `s3` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the S3 protocol.
-public typealias S3ArtifactStore = ObjectArtifactStore
+/// The `s3` artifact store: an ``ObjectStore/ObjectArtifactStore`` over the S3 protocol, a type of
+/// its own that is made only from an ``S3Configuration``.
+public typealias S3ArtifactStore = ObjectArtifactStore<S3Configuration>
 
-extension ObjectArtifactStore {
-    /// Creates an `s3` store from a resolved configuration. Nothing is sent until the first operation.
-    /// - Throws: ``FileIO/ArtifactStoreError`` when the root is not `s3://bucket[/prefix]` or the endpoint is malformed.
-    public convenience init(configuration: S3Configuration) throws {
-        let parsed = try ArtifactPath(root: configuration.root, supportedSchemes: S3Configuration.schemes, keepEmptyComponents: true)
-        guard let bucket = parsed.components.first, !bucket.isEmpty else {
-            throw ArtifactStoreError(.invalidPath, path: configuration.root, "an s3 root must name a bucket (s3://bucket[/prefix])")
-        }
-        try self.init(
-            root: configuration.root, schemes: S3Configuration.schemes,
-            backend: S3Backend(client: S3Client(configuration: configuration), bucket: bucket))
+extension S3Configuration: ObjectStoreConfiguration {
+    /// What an `s3` root names, for the error when it names no bucket.
+    public static var rootRequirement: String { "an s3 root must name a bucket (s3://bucket[/prefix])" }
+
+    /// The S3 protocol on `bucket`, the root's first component; `nil` when it is empty.
+    /// - Throws: ``FileIO/ArtifactStoreError`` naming the root when the endpoint URL is malformed.
+    public func makeBackend(rootComponent bucket: String) throws -> (any ObjectBackend)? {
+        guard !bucket.isEmpty else { return nil }
+        return S3Backend(client: try S3Client(configuration: self, bucket: bucket))
     }
 }
 
 /// The S3 protocol on one bucket, as ``ObjectStore/ObjectBackend`` asks for it.
 struct S3Backend: ObjectBackend {
     let client: S3Client
-    let bucket: String
 
     /// The largest object CopyObject copies in one request; above it copies go part by part.
     static let singleCopyLimit: UInt64 = 5 << 30
     /// The part size of multipart copies.
     static let copyPartSize: UInt64 = 512 << 20
 
-    var serviceName: String { "S3" }
-    var container: String { bucket }
+    var serviceName: String { client.service.terms.service }
+    var container: String { client.bucket }
     var partSize: Int { client.configuration.partSize }
     var concurrency: Int { client.configuration.concurrency }
 
     func head(_ key: String, path: String) throws -> ObjectInfo? {
-        try client.head(bucket: bucket, key: key, path: path)
+        try client.head(key: key, path: path)
     }
 
     /// One ranged GET: its `Content-Range` tells the size, its ETag the version.
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
         try openWithRangedGet(key, leading: count, path: path, version: { $0.header("etag") }) { buffer in
-            try client.getLeading(bucket: bucket, key: key, into: buffer, path: path)
+            try client.getLeading(key: key, into: buffer, path: path)
         }
     }
 
     func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
-        try client.getRange(bucket: bucket, key: key, offset: offset, into: buffer, etag: version, path: path)
+        try client.getRange(key: key, offset: offset, into: buffer, etag: version, path: path)
     }
 
     func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
-        try client.put(bucket: bucket, key: key, body: body, path: path)
+        try client.put(key: key, body: body, path: path)
     }
 
     func delete(_ key: String, path: String) throws {
-        try client.delete(bucket: bucket, key: key, path: path)
+        try client.delete(key: key, path: path)
     }
 
     func deleteAll(_ keys: [String], path: String) throws {
-        try client.deleteAll(bucket: bucket, keys: keys, path: path)
+        try client.deleteAll(keys: keys, path: path)
     }
 
     func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage {
-        try client.list(bucket: bucket, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, token: token, path: path)
+        try client.list(prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, token: token, path: path)
     }
 
     func startUpload(_ key: String, path: String) throws -> any ObjectUpload {
-        S3Upload(client: client, bucket: bucket, key: key, path: path, id: try client.createMultipartUpload(bucket: bucket, key: key, path: path))
+        S3Upload(client: client, key: key, path: path, id: try client.createMultipartUpload(key: key, path: path))
     }
 
     /// CopyObject, or a parallel multipart copy (UploadPartCopy) above 5 GiB.
     func copy(from source: String, to destination: String, size: UInt64, path: String) throws {
         guard size > Self.singleCopyLimit else {
-            try client.copy(bucket: bucket, from: source, to: destination, path: path)
+            try client.copy(from: source, to: destination, path: path)
             return
         }
-        let uploadID = try client.createMultipartUpload(bucket: bucket, key: destination, path: path)
+        let uploadID = try client.createMultipartUpload(key: destination, path: path)
         let count = Int((size + Self.copyPartSize - 1) / Self.copyPartSize)
         let tags = Mutex<[Int: String]>([:])
         do {
@@ -84,13 +82,13 @@ struct S3Backend: ObjectBackend {
                 let start = UInt64(index) * Self.copyPartSize
                 let range = start...(min(start + Self.copyPartSize, size) - 1)
                 let tag = try client.uploadPartCopy(
-                    bucket: bucket, source: source, key: destination, uploadID: uploadID, number: index + 1, range: range, path: path)
+                    source: source, key: destination, uploadID: uploadID, number: index + 1, range: range, path: path)
                 tags.withLock { $0[index + 1] = tag }
             }
             let parts = tags.withLock { $0 }.sorted { $0.key < $1.key }.map { (number: $0.key, tag: $0.value) }
-            try client.completeMultipartUpload(bucket: bucket, key: destination, uploadID: uploadID, parts: parts, path: path)
+            try client.completeMultipartUpload(key: destination, uploadID: uploadID, parts: parts, path: path)
         } catch {
-            try? client.abortMultipartUpload(bucket: bucket, key: destination, uploadID: uploadID, path: path)
+            try? client.abortMultipartUpload(key: destination, uploadID: uploadID, path: path)
             throw error
         }
     }
@@ -99,7 +97,6 @@ struct S3Backend: ObjectBackend {
 /// One S3 multipart upload: parts go up in parallel, each checked by Content-MD5.
 struct S3Upload: ObjectUpload {
     let client: S3Client
-    let bucket: String
     let key: String
     let path: String
     let id: String
@@ -107,16 +104,16 @@ struct S3Upload: ObjectUpload {
     var partConcurrency: Int { client.configuration.concurrency }
 
     func upload(part number: Int, bytes: [UInt8]) throws -> String {
-        try bytes.withUnsafeBytes { try client.uploadPart(bucket: bucket, key: key, uploadID: id, number: number, body: $0, path: path) }
+        try bytes.withUnsafeBytes { try client.uploadPart(key: key, uploadID: id, number: number, body: $0, path: path) }
     }
 
     func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws {
         var all = parts
         if !last.isEmpty || parts.isEmpty { all.append((number: parts.count + 1, tag: try upload(part: parts.count + 1, bytes: last))) }
-        try client.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: all, path: path)
+        try client.completeMultipartUpload(key: key, uploadID: id, parts: all, path: path)
     }
 
     func abort() {
-        try? client.abortMultipartUpload(bucket: bucket, key: key, uploadID: id, path: path)
+        try? client.abortMultipartUpload(key: key, uploadID: id, path: path)
     }
 }

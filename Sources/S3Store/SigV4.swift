@@ -1,6 +1,6 @@
 import Crypto
+import CurlHTTP
 import Foundation
-import HTTPClient
 
 /// AWS Signature Version 4, with S3's canonical URI rules: the path is encoded once (never
 /// normalised or double-encoded), so keys with spaces, `+`, `%`, `~`, `=`, `&`, non-ASCII

@@ -35,7 +35,7 @@ struct AzureCopyTests {
         let left = SharedAzureServer.uniquePrefix("left"), right = SharedAzureServer.uniquePrefix("right")
         try server.createContainer(left)
         try server.createContainer(right)
-        let stores = try [left, right].map { try ObjectArtifactStore(configuration: credentials($0)) }
+        let stores = try [left, right].map { try AzureArtifactStore(configuration: credentials($0)) }
         for store in stores { fileio.registry.register(store) }
         defer {
             for store in stores { fileio.registry.unregister(root: store.root) }

@@ -1,7 +1,7 @@
 import AzureStore
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import Testing
 import TestServers
@@ -13,7 +13,7 @@ struct AzureIntegrityTests {
     @Test func aDamagedUploadFailsClearlyAndLeavesNothingDamagedVisible() throws {
         let server = try AzureTestServer(containers: ["data"], faults: true)
         defer { server.stop() }
-        let store = try ObjectArtifactStore(
+        let store = try AzureArtifactStore(
             configuration: AzureConfiguration(
                 root: "az://data", account: server.account,
                 credentials: .sharedKey(SharedKeySigner(account: server.account, base64Key: server.key)), credentialSource: "the test harness",

@@ -23,9 +23,9 @@ struct AzureSASTests {
     }
 
     static func store(root: String, sas token: String, source: String = "the test harness", partSize: Int = AzureConfiguration.defaultPartSize)
-        throws -> ObjectArtifactStore
+        throws -> AzureArtifactStore
     {
-        try ObjectArtifactStore(configuration: SharedAzureServer.configuration(root: root, sas: token, source: source, partSize: partSize))
+        try AzureArtifactStore(configuration: SharedAzureServer.configuration(root: root, sas: token, source: source, partSize: partSize))
     }
 
     /// The signature of a token, which must never appear in an error.
@@ -63,7 +63,7 @@ struct AzureSASTests {
                 ],
                 environment: [:])
             #expect(configuration.credentialSource.contains("'sas_token'"))
-            let store = try ObjectArtifactStore(configuration: configuration)
+            let store = try AzureArtifactStore(configuration: configuration)
             defer { try? store.rmtree(root + "/run") }
             let large = (0..<(3 << 20) + 11).map { UInt8(truncatingIfNeeded: $0 &* 31 >> 3) }
             try store.write(root + "/run/model.bin", contents: large)

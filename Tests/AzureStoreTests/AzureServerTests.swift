@@ -1,8 +1,8 @@
 import AzureStore
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import StackModel
 import Testing
@@ -66,7 +66,7 @@ struct AzureServerTests {
     }
 
     @Test func missingContainerAndMissingBlobAreToldApart() throws {
-        let store = try ObjectArtifactStore(configuration: SharedAzureServer.configuration(root: "az://no-such-container"))
+        let store = try AzureArtifactStore(configuration: SharedAzureServer.configuration(root: "az://no-such-container"))
         let containerError = #expect(throws: ArtifactStoreError.self) { try store.stat("az://no-such-container/key") }
         #expect(containerError?.code == .notFound)
         #expect(containerError?.message.contains("container 'no-such-container' does not exist") == true)
@@ -79,7 +79,7 @@ struct AzureServerTests {
 
     @Test func everyOperationTellsAMissingContainerFromAMissingBlob() throws {
         let missing = "az://no-such-container-\(UUID().uuidString.prefix(8).lowercased())"
-        let store = try ObjectArtifactStore(configuration: SharedAzureServer.configuration(root: missing, partSize: 1 << 20))
+        let store = try AzureArtifactStore(configuration: SharedAzureServer.configuration(root: missing, partSize: 1 << 20))
         let prefix = SharedAzureServer.uniquePrefix("missing")
         let root = "az://\(SharedAzureServer.container)/\(prefix)"
         let existing = try SharedAzureServer.store(prefix: prefix)
@@ -123,7 +123,7 @@ struct AzureServerTests {
         let wrong = Data(repeating: 7, count: 64).base64EncodedString()
         var configuration = try SharedAzureServer.configuration(root: "az://\(SharedAzureServer.container)", key: wrong)
         configuration.credentialSource = "the component config (field 'account_key')"
-        let store = try ObjectArtifactStore(configuration: configuration)
+        let store = try AzureArtifactStore(configuration: configuration)
         let error = #expect(throws: ArtifactStoreError.self) { try store.write("az://\(SharedAzureServer.container)/x", contents: [1]) }
         #expect(error?.code == .permissionDenied)
         #expect(error?.message.contains("container '\(SharedAzureServer.container)'") == true)
@@ -140,7 +140,7 @@ struct AzureServerTests {
         #expect(configuration.account == "devstoreaccount1")
         #expect(configuration.endpoint == server.endpoint)
         #expect(configuration.credentialSource.contains("AZURE_STORAGE_CONNECTION_STRING"))
-        let store = try ObjectArtifactStore(configuration: configuration)
+        let store = try AzureArtifactStore(configuration: configuration)
         let path = "abfs://\(SharedAzureServer.container)@devstoreaccount1.dfs.core.windows.net/run/\(UUID().uuidString).txt"
         try store.write(path, contents: Array("abfs".utf8))
         #expect(try store.read(path) == Array("abfs".utf8))

@@ -1,7 +1,7 @@
 import AzureStore
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import TestServers
 
@@ -16,8 +16,8 @@ enum SharedAzureServer {
     static func get() throws -> AzureTestServer { try server.get() }
 
     /// A store on the server, rooted at `az://conformance/<prefix>`.
-    static func store(prefix: String = "", partSize: Int = AzureConfiguration.defaultPartSize) throws -> ObjectArtifactStore {
-        try ObjectArtifactStore(configuration: configuration(root: "az://\(container)/\(prefix)", partSize: partSize))
+    static func store(prefix: String = "", partSize: Int = AzureConfiguration.defaultPartSize) throws -> AzureArtifactStore {
+        try AzureArtifactStore(configuration: configuration(root: "az://\(container)/\(prefix)", partSize: partSize))
     }
 
     /// The configuration that reaches the server with its account key (Shared Key signing).

@@ -1,6 +1,6 @@
 import AzureStore
+import CurlHTTP
 import Foundation
-import HTTPClient
 import Testing
 import TestServers
 

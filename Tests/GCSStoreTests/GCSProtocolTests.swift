@@ -1,8 +1,8 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
-import HTTPClient
 import ObjectStore
 import Synchronization
 import Testing
@@ -93,7 +93,7 @@ struct GCSProtocolTests {
         let prefix = SharedGCSServer.uniquePrefix("corrupt")
         var configuration = try SharedGCSServer.configuration(root: "gs://\(bucket)/\(prefix)", partSize: 256 << 10)
         configuration.endpoint = proxy.endpoint
-        let store = try ObjectArtifactStore(configuration: configuration)
+        let store = try GCSArtifactStore(configuration: configuration)
         let path = "gs://\(bucket)/\(prefix)/weights.bin"
         var contents = [UInt8](repeating: 7, count: resumable ? 600 << 10 : 1_000)
         contents.replaceSubrange(300..<308, with: Array("PRISTINE".utf8))
@@ -127,7 +127,7 @@ struct GCSProtocolTests {
     func refusedCredentialsNameTheBucketAndSourceNeverTheToken(status: Int) throws {
         let responder = try GCSResponder.denying(status)
         defer { withExtendedLifetime(responder) {} }
-        let store = try ObjectArtifactStore(
+        let store = try GCSArtifactStore(
             configuration: GCSConfiguration(
                 root: "gs://private-models", credentials: .bearer("ya29.top-secret-token"),
                 credentialSource: "the environment (GOOGLE_OAUTH_ACCESS_TOKEN)", endpoint: responder.endpoint,

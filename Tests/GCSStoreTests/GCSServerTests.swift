@@ -1,8 +1,8 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
-import HTTPClient
 import ObjectStore
 import Testing
 import TestServers
@@ -80,7 +80,7 @@ struct GCSServerTests {
     }
 
     @Test func missingBucketAndMissingObjectAreToldApart() throws {
-        let store = try ObjectArtifactStore(configuration: SharedGCSServer.configuration(root: "gs://no-such-bucket-here"))
+        let store = try GCSArtifactStore(configuration: SharedGCSServer.configuration(root: "gs://no-such-bucket-here"))
         let bucketError = #expect(throws: ArtifactStoreError.self) { try store.stat("gs://no-such-bucket-here/key") }
         #expect(bucketError?.code == .notFound)
         #expect(bucketError?.message.contains("bucket 'no-such-bucket-here' does not exist") == true)
@@ -134,7 +134,7 @@ struct GCSServerTests {
 
     @Test func unreachableEndpointSaysSoWithTheURL() throws {
         let port = try FreePorts.take(1)[0]
-        let store = try ObjectArtifactStore(
+        let store = try GCSArtifactStore(
             configuration: GCSConfiguration(
                 root: "gs://bucket", credentials: .anonymous, endpoint: "http://127.0.0.1:\(port)",
                 http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.05))))

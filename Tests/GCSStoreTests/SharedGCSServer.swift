@@ -1,7 +1,7 @@
+import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
-import HTTPClient
 import ObjectStore
 import TestServers
 
@@ -16,8 +16,8 @@ enum SharedGCSServer {
     static func get() throws -> GCSTestServer { try server.get() }
 
     /// A store on the server, rooted at `gs://conformance/<prefix>`.
-    static func store(prefix: String = "", partSize: Int = GCSConfiguration.defaultPartSize) throws -> ObjectArtifactStore {
-        try ObjectArtifactStore(configuration: configuration(root: "gs://\(bucket)/\(prefix)", partSize: partSize))
+    static func store(prefix: String = "", partSize: Int = GCSConfiguration.defaultPartSize) throws -> GCSArtifactStore {
+        try GCSArtifactStore(configuration: configuration(root: "gs://\(bucket)/\(prefix)", partSize: partSize))
     }
 
     /// The configuration that reaches the server anonymously, as Google's clients do with an emulator.

@@ -1,11 +1,11 @@
+import _CryptoExtras
+import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
-import HTTPClient
 import ObjectStore
 import Testing
 import TestServers
-import _CryptoExtras
 
 /// A token endpoint of our own that checks each JWT assertion with `google-auth` (the account's
 /// public key, the audience) and grants tokens living `lifetime` seconds; it counts the grants.
@@ -64,7 +64,7 @@ final class TokenEndpoint {
 
 @Suite("gcp service-account tokens")
 struct TokenExchangeTests {
-    func store(signingKey: _RSA.Signing.PrivateKey, endpoint: TokenEndpoint) throws -> ObjectArtifactStore {
+    func store(signingKey: _RSA.Signing.PrivateKey, endpoint: TokenEndpoint) throws -> GCSArtifactStore {
         let object: [String: String] = [
             "type": "service_account", "client_email": "trainer@project.iam.gserviceaccount.com",
             "private_key": signingKey.pemRepresentation, "token_uri": endpoint.url,
@@ -73,7 +73,7 @@ struct TokenExchangeTests {
         var configuration = try SharedGCSServer.configuration(root: "gs://\(SharedGCSServer.bucket)")
         configuration.credentials = .serviceAccount(account)
         configuration.credentialSource = "the key file sa.json (GOOGLE_APPLICATION_CREDENTIALS)"
-        return try ObjectArtifactStore(configuration: configuration)
+        return try GCSArtifactStore(configuration: configuration)
     }
 
     @Test func oneTokenServesManyRequestsAndAShortLivedOneIsRefreshed() throws {

@@ -1,11 +1,11 @@
 import Crypto
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import S3Store
-import TestServers
 import Testing
+import TestServers
 
 /// Keys that must round-trip byte for byte: spaces, `+`, `%`, `~`, `=`, `&`, non-ASCII.
 let specialKeys = ["with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "données ünï 模型.bin", "emoji 🚀.bin"]

@@ -1,6 +1,6 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import HTTPClient
 import ObjectStore
 import S3Store
 import TestServers

@@ -1,4 +1,4 @@
-import HTTPClient
+import CurlHTTP
 import S3Store
 import Testing
 

@@ -1,6 +1,6 @@
 import FileIO
 import Foundation
-import HTTPClient
+import CurlHTTP
 import Stacks
 
 /// The built-in `mlflow` model-registry flavor: models and versions on an MLflow tracking server;

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPClient
+import CurlHTTP
 
 /// JSON calls to an MLflow tracking server's REST API 2.0 (`/api/2.0/mlflow/...`), with its
 /// error codes turned into ``ModelRegistryError``s that name the model and version at fault.

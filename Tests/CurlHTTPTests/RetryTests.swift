@@ -1,5 +1,5 @@
+import CurlHTTP
 import Foundation
-import HTTPClient
 import Testing
 
 /// A real HTTP server on 127.0.0.1 (Python's http.server) that answers the first `failures`
