@@ -69,15 +69,22 @@ let package = Package(
         .target(
             name: "ModelRegistry",
             dependencies: [
-                "FileIO", "Stacks", "ModelRegistryAPI", "ArtifactFSPlugin", "CurlHTTP", .product(name: "GRDB", package: "GRDB.swift"),
+                "FileIO", "Stacks", "ModelRegistryAPI", "ArtifactFSPlugin", "CurlHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
         .systemLibrary(
-            name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
-        .target(name: "ObjectStore", dependencies: ["FileIO", "CurlHTTP", "StackModel"], swiftSettings: strictSettings),
+        .target(
+            name: "ObjectStore",
+            dependencies: ["FileIO", "CurlHTTP", "StackModel"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "S3Store",
             dependencies: [
@@ -104,7 +111,8 @@ let package = Package(
         .target(
             name: "ArtifactFS",
             dependencies: [
-                "FileIO", "Stacks", "ModelRegistry", "PluginHost", "ArtifactFSPlugin", "S3Store", "GCSStore", "AzureStore",
+                "FileIO", "Stacks", "ModelRegistry", "PluginHost", "ArtifactFSPlugin", "S3Store", "GCSStore",
+                "AzureStore",
             ],
             swiftSettings: strictSettings
         ),
@@ -142,7 +150,8 @@ let package = Package(
         .testTarget(
             name: "ArtifactFSCLITests",
             dependencies: [
-                "artifactfs", "ArtifactFS", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry", "ArtifactStoreConformance",
+                "artifactfs", "ArtifactFS", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry",
+                "ArtifactStoreConformance",
                 "TestServers",
             ],
             swiftSettings: strictSettings
@@ -159,15 +168,18 @@ let package = Package(
         .testTarget(
             name: "GCSStoreTests",
             dependencies: [
-                "GCSStore", "ObjectStore", "CurlHTTP", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                "GCSStore", "ObjectStore", "CurlHTTP", "FileIO", "StackModel", "ArtifactStoreConformance",
+                "TestServers",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "AzureStoreTests",
             dependencies: [
-                "AzureStore", "ObjectStore", "CurlHTTP", "FileIO", "StackModel", "ArtifactStoreConformance", "TestServers",
+                "AzureStore", "ObjectStore", "CurlHTTP", "FileIO", "StackModel", "ArtifactStoreConformance",
+                "TestServers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

@@ -7,7 +7,8 @@ import Foundation
 ///   does (`ARTIFACTFS_CONFIG_DIR`, the nearest `.artifactfs/`, then the user's config folder).
 /// - Throws: ``StackError`` when the folder or database cannot be opened.
 public func openMetadataStore(
-    directory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    directory: String? = nil,
+    environment: [String: String] = ProcessInfo.processInfo.environment
 ) throws -> MetadataStore {
     let folder = directory ?? ConfigLocation.find(environment: environment).directory
     let store = try MetadataStore(directory: folder, flavors: builtInFlavors(), environment: environment)

@@ -16,11 +16,15 @@ extension MetadataStore {
             do {
                 let library = try PluginLibrary.load(registration.library)
                 try library.checkServes(type)
-                guard library.flavors.contains(where: { $0.name == registration.name && $0.type == type.rawValue }) else {
+                guard library.flavors.contains(where: { $0.name == registration.name && $0.type == type.rawValue })
+                else {
                     problems.append(
                         MetadataProblem(
                             subject: subject,
-                            problem: "the plugin '\(registration.library)' no longer declares it", fix: fix))
+                            problem: "the plugin '\(registration.library)' no longer declares it",
+                            fix: fix
+                        )
+                    )
                     continue
                 }
             } catch let error as StackError {

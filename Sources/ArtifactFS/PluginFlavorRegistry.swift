@@ -11,7 +11,10 @@ extension MetadataStore {
     ///   `type`, or a name taken by a built-in or already registered flavor; nothing is registered then.
     @discardableResult
     public func registerPluginFlavors(
-        from path: String, type: StackComponentType, base: String, log: (String) -> Void = { _ in }
+        from path: String,
+        type: StackComponentType,
+        base: String,
+        log: (String) -> Void = { _ in }
     ) throws -> [PluginFlavorRegistration] {
         let (source, libraryPath) = try PluginSource.library(for: path, base: base, log: log)
         let library = try PluginLibrary.load(libraryPath)
@@ -21,24 +24,35 @@ extension MetadataStore {
             let declared = library.flavors.map { "\($0.type.replacingOccurrences(of: "_", with: " ")) '\($0.name)'" }
             throw StackError(
                 .invalidArgument,
-                "plugin '\(libraryPath)' declares no \(type.displayName) flavors (it declares: \(declared.isEmpty ? "none" : declared.joined(separator: ", ")))")
+                "plugin '\(libraryPath)' declares no \(type.displayName) flavors (it declares: \(declared.isEmpty ? "none" : declared.joined(separator: ", ")))"
+            )
         }
         if let twice = Dictionary(grouping: wanted, by: \.name).first(where: { $0.value.count > 1 })?.key {
-            throw StackError(.invalidArgument, "plugin '\(libraryPath)' declares two \(type.displayName) flavors named '\(twice)'")
+            throw StackError(
+                .invalidArgument,
+                "plugin '\(libraryPath)' declares two \(type.displayName) flavors named '\(twice)'"
+            )
         }
         for description in wanted {
             try Self.checkName(description.name, what: "flavor")
             if let existing = try? flavors.flavor(description.name, of: type), !(existing is any PluginBackedFlavor) {
                 throw StackError(
                     .alreadyExists,
-                    "plugin flavor '\(description.name)' collides with the built-in \(type.displayName) flavor '\(description.name)': rename it in the plugin")
+                    "plugin flavor '\(description.name)' collides with the built-in \(type.displayName) flavor '\(description.name)': rename it in the plugin"
+                )
             }
         }
         let registered = Date()
         let registrations = try wanted.map {
             PluginFlavorRegistration(
-                type: type, name: $0.name, source: source, library: libraryPath, sdkVersion: library.sdkVersion,
-                declaration: try PluginJSON.encode($0), registered: registered)
+                type: type,
+                name: $0.name,
+                source: source,
+                library: libraryPath,
+                sdkVersion: library.sdkVersion,
+                declaration: try PluginJSON.encode($0),
+                registered: registered
+            )
         }
         try insertPluginFlavors(registrations)
         for description in wanted {

@@ -40,24 +40,30 @@ enum ComponentTypeCommands {
 struct ComponentCommand<T: ComponentTypeSelector>: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: T.type.cliName, abstract: "Manage \(T.type.displayName) components and flavors.",
+            commandName: T.type.cliName,
+            abstract: "Manage \(T.type.displayName) components and flavors.",
             subcommands: [
                 FlavorCommand<T>.self, RegisterComponent<T>.self, ListComponents<T>.self, DescribeComponent<T>.self,
                 UpdateComponent<T>.self, RenameComponent<T>.self, DeleteComponent<T>.self,
-            ] + (T.type == .modelRegistry ? [ModelsCommand.self] : []))
+            ] + (T.type == .modelRegistry ? [ModelsCommand.self] : [])
+        )
     }
 }
 
 struct FlavorCommand<T: ComponentTypeSelector>: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: "flavor", abstract: "List, describe, register and delete \(T.type.displayName) flavors.",
-            subcommands: [ListFlavors<T>.self, DescribeFlavor<T>.self, RegisterFlavor<T>.self, DeleteFlavor<T>.self])
+            commandName: "flavor",
+            abstract: "List, describe, register and delete \(T.type.displayName) flavors.",
+            subcommands: [ListFlavors<T>.self, DescribeFlavor<T>.self, RegisterFlavor<T>.self, DeleteFlavor<T>.self]
+        )
     }
 }
 
 struct ListFlavors<T: ComponentTypeSelector>: ParsableCommand {
-    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "list", abstract: "List the flavors.") }
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "list", abstract: "List the flavors.")
+    }
 
     @Flag(help: "Print a JSON array.")
     var json = false
@@ -95,7 +101,8 @@ struct DescribeFlavor<T: ComponentTypeSelector>: ParsableCommand {
                     $0.name, $0.type.rawValue, $0.required ? "yes" : "no", $0.defaultValue?.description ?? "-",
                     $0.secret ? "yes" : $0.type == .secretName ? "name" : "no", $0.rule?.summary ?? "-", $0.help,
                 ]
-            })
+            }
+        )
         for group in flavor.schema.exclusive {
             Output.line("at most one of: \(group.joined(separator: ", "))")
         }
@@ -105,8 +112,12 @@ struct DescribeFlavor<T: ComponentTypeSelector>: ParsableCommand {
 struct RegisterComponent<T: ComponentTypeSelector>: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: "register", abstract: "Register a \(T.type.displayName): artifactfs \(T.type.cliName) register NAME --flavor F --KEY=VALUE ...",
-            discussion: "Config fields are given as --KEY=VALUE; `flavor describe F` lists them. Secret fields take only a reference, --KEY='{{SECRET.KEY}}'.")
+            commandName: "register",
+            abstract:
+                "Register a \(T.type.displayName): artifactfs \(T.type.cliName) register NAME --flavor F --KEY=VALUE ...",
+            discussion:
+                "Config fields are given as --KEY=VALUE; `flavor describe F` lists them. Secret fields take only a reference, --KEY='{{SECRET.KEY}}'."
+        )
     }
 
     @Argument(help: "The component's name.")
@@ -126,13 +137,20 @@ struct RegisterComponent<T: ComponentTypeSelector>: ParsableCommand {
         let schema = try store.flavors.flavor(flavor, of: T.type).schema
         let config = try schema.parse(parseSettings(settings), flavor: flavor)
         let component = try store.registerComponent(
-            name: name, type: T.type, flavor: flavor, config: config, labels: parseLabels(labels))
+            name: name,
+            type: T.type,
+            flavor: flavor,
+            config: config,
+            labels: parseLabels(labels)
+        )
         Output.line("Registered \(T.type.displayName) '\(component.name)' (flavor \(component.flavor)).")
     }
 }
 
 struct ListComponents<T: ComponentTypeSelector>: ParsableCommand {
-    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "list", abstract: "List the registered components.") }
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "list", abstract: "List the registered components.")
+    }
 
     @Flag(help: "Print a JSON array.")
     var json = false
@@ -145,12 +163,15 @@ struct ListComponents<T: ComponentTypeSelector>: ParsableCommand {
         guard !components.isEmpty else { return Output.line("No \(T.type.displayName) components are registered.") }
         Output.table(
             ["ACTIVE", "NAME", "FLAVOR", "CONFIG"],
-            components.map { [$0.id == active ? "*" : "", $0.name, $0.flavor, describeConfig($0.config)] })
+            components.map { [$0.id == active ? "*" : "", $0.name, $0.flavor, describeConfig($0.config)] }
+        )
     }
 }
 
 struct DescribeComponent<T: ComponentTypeSelector>: ParsableCommand {
-    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "describe", abstract: "Show a component.") }
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "describe", abstract: "Show a component.")
+    }
 
     @Flag(help: "Print a JSON object.")
     var json = false
@@ -173,10 +194,17 @@ struct DescribeComponent<T: ComponentTypeSelector>: ParsableCommand {
         Output.line("\(T.type.displayName) '\(component.name)'")
         Output.table(
             ["PROPERTY", "VALUE"],
-            [["id", component.id.uuidString], ["flavor", component.flavor], ["created", Output.timestamp(component.created)],
-             ["updated", Output.timestamp(component.updated)], ["stacks", usedBy.joined(separator: ", ")],
-             ["labels", component.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")]]
-                + component.config.sorted { $0.key < $1.key }.map { ["config.\($0.key)", $0.value.description] })
+            [
+                ["id", component.id.uuidString], ["flavor", component.flavor],
+                ["created", Output.timestamp(component.created)],
+                ["updated", Output.timestamp(component.updated)], ["stacks", usedBy.joined(separator: ", ")],
+                [
+                    "labels",
+                    component.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "),
+                ],
+            ]
+                + component.config.sorted { $0.key < $1.key }.map { ["config.\($0.key)", $0.value.description] }
+        )
     }
 }
 
@@ -201,7 +229,8 @@ struct UpdateComponent<T: ComponentTypeSelector>: ParsableCommand {
         let store = try Project.store()
         let component = try store.component(name, of: T.type)
         let schema = try store.flavors.flavor(component.flavor, of: T.type).schema
-        var changes: [String: ConfigValue?] = try schema.parse(parseSettings(settings), flavor: component.flavor).mapValues { $0 }
+        var changes: [String: ConfigValue?] = try schema.parse(parseSettings(settings), flavor: component.flavor)
+            .mapValues { $0 }
         for field in unset { changes[field] = .some(nil) }
         guard !changes.isEmpty || !labels.isEmpty else {
             throw ValidationError("nothing to update: give --KEY=VALUE, --unset KEY or --label KEY=VALUE")
@@ -212,7 +241,9 @@ struct UpdateComponent<T: ComponentTypeSelector>: ParsableCommand {
 }
 
 struct RenameComponent<T: ComponentTypeSelector>: ParsableCommand {
-    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "rename", abstract: "Rename a component.") }
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "rename", abstract: "Rename a component.")
+    }
 
     @Argument(help: "The current name.")
     var name: String

@@ -24,8 +24,11 @@ struct Cat: ParsableCommand {
 
 struct Copy: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cp", abstract: "Copy a file or (with -r) a tree, within a store or across stores.",
-        discussion: "An existing destination is refused unless --force is given; copying into an existing directory puts the source inside it.")
+        commandName: "cp",
+        abstract: "Copy a file or (with -r) a tree, within a store or across stores.",
+        discussion:
+            "An existing destination is refused unless --force is given; copying into an existing directory puts the source inside it."
+    )
 
     @Flag(name: .short, help: "Copy directories recursively.")
     var recursive = false
@@ -42,7 +45,11 @@ struct Copy: ParsableCommand {
                 throw ArtifactStoreError(.isADirectory, path: source, "is a directory (use cp -r)")
             }
             if !force, try fileio.exists(target) {
-                throw ArtifactStoreError(.alreadyExists, path: target, "destination exists (use --force to merge into it)")
+                throw ArtifactStoreError(
+                    .alreadyExists,
+                    path: target,
+                    "destination exists (use --force to merge into it)"
+                )
             }
             try fileio.copyTree(source, target, overwrite: force)
         } else {
@@ -53,8 +60,11 @@ struct Copy: ParsableCommand {
 
 struct Move: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mv", abstract: "Move a file or tree, within a store or across stores.",
-        discussion: "An existing destination is refused unless --force is given; moving into an existing directory puts the source inside it.")
+        commandName: "mv",
+        abstract: "Move a file or tree, within a store or across stores.",
+        discussion:
+            "An existing destination is refused unless --force is given; moving into an existing directory puts the source inside it."
+    )
 
     @Flag(name: [.short, .long], help: "Replace an existing destination file (or empty directory).")
     var force = false
@@ -87,7 +97,9 @@ struct Remove: ParsableCommand {
                 return
             }
             if info.kind == .directory {
-                guard recursive else { throw ArtifactStoreError(.isADirectory, path: path, "is a directory (use rm -r)") }
+                guard recursive else {
+                    throw ArtifactStoreError(.isADirectory, path: path, "is a directory (use rm -r)")
+                }
                 try fileio.rmtree(path)
             } else {
                 try fileio.remove(path)

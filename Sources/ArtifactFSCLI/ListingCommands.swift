@@ -23,7 +23,9 @@ struct EntryRecord: Encodable {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List a directory (or show a file).")
+        commandName: "ls",
+        abstract: "List a directory (or show a file)."
+    )
 
     @Flag(name: .short, help: "Long listing: kind, size, modification time, name.")
     var long = false
@@ -57,7 +59,9 @@ struct List: ParsableCommand {
             if long {
                 let flag = info.kind == .directory ? "d" : info.kind == .symlink ? "l" : "-"
                 let size = String(info.kind == .directory ? 0 : info.size)
-                Output.line("\(flag) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(Output.timestamp(info.modified))  \(name)")
+                Output.line(
+                    "\(flag) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(Output.timestamp(info.modified))  \(name)"
+                )
             } else {
                 Output.line(name)
             }
@@ -89,7 +93,8 @@ struct Stat: ParsableCommand {
 struct Glob: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the paths matching a pattern with *, ?, [...] and **.",
-        discussion: "Quote the pattern so the shell does not expand it: artifactfs glob 'memory://runs/**/*.bin'")
+        discussion: "Quote the pattern so the shell does not expand it: artifactfs glob 'memory://runs/**/*.bin'"
+    )
 
     @Flag(help: "Print a JSON array of paths.")
     var json = false
@@ -135,12 +140,22 @@ struct Find: ParsableCommand {
         let top = try store.stat(path)
         guard top.kind == .directory else { return consider(top.path, top.kind) }
         var failed = false
-        try store.walk(path, topdown: true, onError: { Output.error("artifactfs: \($0)"); failed = true }) { entry in
+        try store.walk(
+            path,
+            topdown: true,
+            onError: {
+                Output.error("artifactfs: \($0)")
+                failed = true
+            }
+        ) { entry in
             consider(entry.dir, .directory)
             let dir = try store.resolve(entry.dir)
             for file in entry.files { consider(dir.appending(file).description, .file) }
         }
-        struct Found: Encodable { let path: String; let kind: FileKind }
+        struct Found: Encodable {
+            let path: String
+            let kind: FileKind
+        }
         if json { try Output.json(found.map { Found(path: $0.path, kind: $0.kind) }) }
         if failed { throw PartialFailure() }
     }

@@ -6,12 +6,16 @@ import Foundation
 /// on every listing and no clashing short flags.
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "Register, promote and list models and their versions.",
+        commandName: "models",
+        abstract: "Register, promote and list models and their versions.",
         subcommands: [
-            ListModels.self, RegisterModel.self, GetModel.self, UpdateModel.self, DeleteModel.self, RegisterModelVersion.self,
-            ListModelVersions.self, GetModelVersion.self, UpdateModelVersion.self, DeleteModelVersion.self, SetModelAlias.self,
+            ListModels.self, RegisterModel.self, GetModel.self, UpdateModel.self, DeleteModel.self,
+            RegisterModelVersion.self,
+            ListModelVersions.self, GetModelVersion.self, UpdateModelVersion.self, DeleteModelVersion.self,
+            SetModelAlias.self,
             DeleteModelAlias.self, LoadModelVersion.self,
-        ])
+        ]
+    )
 }
 
 /// Picks the registry: `--registry NAME`, else the active stack's.
@@ -45,20 +49,30 @@ func printVersions(_ versions: [ModelVersion], json: Bool) throws {
     if json { return try Output.json(versions) }
     Output.table(
         ["MODEL", "VERSION", "STAGE", "CREATED", "URI"],
-        versions.map { [$0.model, $0.version, $0.stage.rawValue, Output.timestamp($0.created), $0.storedURI] })
+        versions.map { [$0.model, $0.version, $0.stage.rawValue, Output.timestamp($0.created), $0.storedURI] }
+    )
 }
 
 struct ListModels: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List registered models.")
     @OptionGroup var registry: RegistryOption
     @Option(help: "Only names containing this text.") var nameContains: String?
-    @Option(name: [.customShort("t"), .long], help: "Only models with this KEY=VALUE tag (repeatable).") var tag: [String] = []
+    @Option(name: [.customShort("t"), .long], help: "Only models with this KEY=VALUE tag (repeatable).") var tag:
+        [String] = []
     @Flag(help: "Print a JSON array.") var json = false
 
     func run() throws {
         let models = try registry.open().models(nameContains: nameContains, tags: pairs(tag, flag: "--tag"))
         if json { return try Output.json(models) }
-        Output.table(["MODEL", "DESCRIPTION", "TAGS"], models.map { [$0.name, $0.description ?? "", $0.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")] })
+        Output.table(
+            ["MODEL", "DESCRIPTION", "TAGS"],
+            models.map {
+                [
+                    $0.name, $0.description ?? "",
+                    $0.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "),
+                ]
+            }
+        )
     }
 }
 
@@ -86,13 +100,20 @@ struct GetModel: ParsableCommand {
         if json { return try Output.json(model) }
         Output.table(
             ["PROPERTY", "VALUE"],
-            [["name", model.name], ["description", model.description ?? ""], ["created", Output.timestamp(model.created)],
-             ["updated", Output.timestamp(model.updated)]] + model.tags.sorted { $0.key < $1.key }.map { ["tag.\($0.key)", $0.value] })
+            [
+                ["name", model.name], ["description", model.description ?? ""],
+                ["created", Output.timestamp(model.created)],
+                ["updated", Output.timestamp(model.updated)],
+            ] + model.tags.sorted { $0.key < $1.key }.map { ["tag.\($0.key)", $0.value] }
+        )
     }
 }
 
 struct UpdateModel: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "update", abstract: "Change a model's description or tags.")
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Change a model's description or tags."
+    )
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
     @Option(name: [.customShort("d"), .long], help: "A new description.") var description: String?
@@ -100,13 +121,21 @@ struct UpdateModel: ParsableCommand {
     @Option(help: "Remove a tag (repeatable).") var removeTag: [String] = []
 
     func run() throws {
-        try registry.open().updateModel(name, description: description, tags: pairs(tag, flag: "--tag"), removeTags: removeTag)
+        try registry.open().updateModel(
+            name,
+            description: description,
+            tags: pairs(tag, flag: "--tag"),
+            removeTags: removeTag
+        )
         Output.line("Updated model '\(name)'.")
     }
 }
 
 struct DeleteModel: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a model, its versions and the files copied for them.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a model, its versions and the files copied for them."
+    )
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
     @Flag(name: [.customShort("y"), .long], help: "Confirm the deletion.") var yes = false
@@ -114,7 +143,12 @@ struct DeleteModel: ParsableCommand {
     func run() throws {
         let registry = try registry.open()
         let count = try registry.modelVersions(ModelVersionFilter(model: name)).count
-        guard yes else { throw ModelRegistryError(.invalidValue, "deleting model '\(name)' removes its \(count) version(s): pass --yes to confirm") }
+        guard yes else {
+            throw ModelRegistryError(
+                .invalidValue,
+                "deleting model '\(name)' removes its \(count) version(s): pass --yes to confirm"
+            )
+        }
         try registry.deleteModel(name)
         Output.line("Deleted model '\(name)' and \(count) version(s).")
     }
@@ -122,14 +156,18 @@ struct DeleteModel: ParsableCommand {
 
 struct RegisterModelVersion: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "register-version", abstract: "Register a version from a local folder or any fileio URI.",
-        discussion: "Files outside the artifact store are copied to <store>/models/NAME/VERSION/.")
+        commandName: "register-version",
+        abstract: "Register a version from a local folder or any fileio URI.",
+        discussion: "Files outside the artifact store are copied to <store>/models/NAME/VERSION/."
+    )
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
-    @Option(name: [.customShort("u"), .customLong("model-uri")], help: "A local folder or file, or any fileio URI.") var uri: String
+    @Option(name: [.customShort("u"), .customLong("model-uri")], help: "A local folder or file, or any fileio URI.")
+    var uri: String
     @Option(name: [.customShort("v"), .long], help: "The version; the next number when omitted.") var version: String?
     @Option(name: [.customShort("d"), .long], help: "A description.") var description: String?
-    @Option(name: [.customShort("m"), .long], help: "A KEY=VALUE metadata pair (repeatable).") var metadata: [String] = []
+    @Option(name: [.customShort("m"), .long], help: "A KEY=VALUE metadata pair (repeatable).") var metadata: [String] =
+        []
     @Option(name: [.customShort("t"), .long], help: "A KEY=VALUE tag (repeatable).") var tag: [String] = []
     @Option(help: "The model's format (e.g. onnx).") var format: String?
     @Option(help: "The library that made it (e.g. pytorch).") var library: String?
@@ -144,8 +182,16 @@ struct RegisterModelVersion: ParsableCommand {
         values[ModelVersionMetadata.stepName] = stepName ?? values[ModelVersionMetadata.stepName]
         let registered = try registry.open().registerModelVersion(
             ModelVersionRequest(
-                model: name, version: version, sourceURI: uri, description: description, format: format, library: library,
-                metadata: values, tags: pairs(tag, flag: "--tag")))
+                model: name,
+                version: version,
+                sourceURI: uri,
+                description: description,
+                format: format,
+                library: library,
+                metadata: values,
+                tags: pairs(tag, flag: "--tag")
+            )
+        )
         Output.line("Registered version \(registered.version) of model '\(name)' at \(registered.storedURI).")
     }
 }
@@ -154,8 +200,10 @@ struct ListModelVersions: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list-versions", abstract: "List a model's versions.")
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
-    @Option(name: [.customShort("u"), .customLong("model-uri")], help: "Only versions with this source or stored URI.") var uri: String?
-    @Option(name: [.customShort("m"), .long], help: "Only versions with this KEY=VALUE metadata (repeatable).") var metadata: [String] = []
+    @Option(name: [.customShort("u"), .customLong("model-uri")], help: "Only versions with this source or stored URI.")
+    var uri: String?
+    @Option(name: [.customShort("m"), .long], help: "Only versions with this KEY=VALUE metadata (repeatable).")
+    var metadata: [String] = []
     @Option(name: [.customShort("s"), .long], help: "Only versions in this stage.") var stage: String?
     @Option(name: [.customShort("c"), .long], help: "At most this many.") var count: Int?
     @Option(help: "Order by creation date: asc or desc.") var orderByDate: String?
@@ -172,9 +220,15 @@ struct ListModelVersions: ParsableCommand {
             order = parsed
         }
         let filter = ModelVersionFilter(
-            model: name, sourceURI: uri, metadata: try pairs(metadata, flag: "--metadata"), stage: try stage.map(ModelVersionStage.init(parsing:)),
+            model: name,
+            sourceURI: uri,
+            metadata: try pairs(metadata, flag: "--metadata"),
+            stage: try stage.map(ModelVersionStage.init(parsing:)),
             createdAfter: try createdAfter.map { try parseDate($0, flag: "--created-after") },
-            createdBefore: try createdBefore.map { try parseDate($0, flag: "--created-before") }, count: count, orderByDate: order)
+            createdBefore: try createdBefore.map { try parseDate($0, flag: "--created-before") },
+            count: count,
+            orderByDate: order
+        )
         try printVersions(registry.open().modelVersions(filter), json: json)
     }
 }
@@ -191,49 +245,71 @@ struct GetModelVersion: ParsableCommand {
         if json { return try Output.json(found) }
         Output.table(
             ["PROPERTY", "VALUE"],
-            [["model", found.model], ["version", found.version], ["stage", found.stage.rawValue], ["source", found.sourceURI],
-             ["stored", found.storedURI], ["description", found.description ?? ""], ["created", Output.timestamp(found.created)]]
-                + found.metadata.sorted { $0.key < $1.key }.map { ["metadata.\($0.key)", $0.value] })
+            [
+                ["model", found.model], ["version", found.version], ["stage", found.stage.rawValue],
+                ["source", found.sourceURI],
+                ["stored", found.storedURI], ["description", found.description ?? ""],
+                ["created", Output.timestamp(found.created)],
+            ]
+                + found.metadata.sorted { $0.key < $1.key }.map { ["metadata.\($0.key)", $0.value] }
+        )
     }
 }
 
 struct UpdateModelVersion: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "update-version", abstract: "Change a version's description, metadata or stage.",
-        discussion: "Moving a version to Production while another is there needs --archive-existing.")
+        commandName: "update-version",
+        abstract: "Change a version's description, metadata or stage.",
+        discussion: "Moving a version to Production while another is there needs --archive-existing."
+    )
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
     @Option(name: [.customShort("v"), .long], help: "The version.") var version: String
     @Option(name: [.customShort("d"), .long], help: "A new description.") var description: String?
     @Option(name: [.customShort("m"), .long], help: "Set KEY=VALUE metadata (repeatable).") var metadata: [String] = []
     @Option(help: "Remove a metadata key (repeatable).") var removeMetadata: [String] = []
-    @Option(name: [.customShort("s"), .long], help: "The new stage: None, Staging, Production or Archived.") var stage: String?
+    @Option(name: [.customShort("s"), .long], help: "The new stage: None, Staging, Production or Archived.") var stage:
+        String?
     @Flag(help: "Archive the version now in Production when promoting this one.") var archiveExisting = false
 
     func run() throws {
         let updated = try registry.open().updateModelVersion(
-            name, version: version, description: description, metadata: pairs(metadata, flag: "--metadata"), removeMetadata: removeMetadata,
-            stage: stage.map(ModelVersionStage.init(parsing:)), archiveExisting: archiveExisting)
+            name,
+            version: version,
+            description: description,
+            metadata: pairs(metadata, flag: "--metadata"),
+            removeMetadata: removeMetadata,
+            stage: stage.map(ModelVersionStage.init(parsing:)),
+            archiveExisting: archiveExisting
+        )
         Output.line("Updated version \(version) of model '\(name)' (stage \(updated.stage.rawValue)).")
     }
 }
 
 struct DeleteModelVersion: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete-version", abstract: "Delete a version and the files copied for it.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete-version",
+        abstract: "Delete a version and the files copied for it."
+    )
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
     @Option(name: [.customShort("v"), .long], help: "The version.") var version: String
     @Flag(name: [.customShort("y"), .long], help: "Confirm the deletion.") var yes = false
 
     func run() throws {
-        guard yes else { throw ModelRegistryError(.invalidValue, "pass --yes to delete version \(version) of model '\(name)'") }
+        guard yes else {
+            throw ModelRegistryError(.invalidValue, "pass --yes to delete version \(version) of model '\(name)'")
+        }
         try registry.open().deleteModelVersion(name, version: version)
         Output.line("Deleted version \(version) of model '\(name)'.")
     }
 }
 
 struct SetModelAlias: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "set-alias", abstract: "Point an alias (models://NAME@ALIAS) at a version.")
+    static let configuration = CommandConfiguration(
+        commandName: "set-alias",
+        abstract: "Point an alias (models://NAME@ALIAS) at a version."
+    )
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
     @Argument(help: "The alias.") var alias: String
@@ -258,7 +334,10 @@ struct DeleteModelAlias: ParsableCommand {
 }
 
 struct LoadModelVersion: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "load-version", abstract: "Copy a version's files into a local folder.")
+    static let configuration = CommandConfiguration(
+        commandName: "load-version",
+        abstract: "Copy a version's files into a local folder."
+    )
     @OptionGroup var registry: RegistryOption
     @Argument(help: "The model's name.") var name: String
     @Option(name: [.customShort("v"), .long], help: "The version.") var version: String

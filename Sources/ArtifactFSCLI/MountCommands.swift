@@ -12,7 +12,8 @@ struct Mount: ParsableCommand {
             served by a background process until `artifactfs unmount MOUNTPOINT`. Writes reach the store \
             when the file is closed, and a failed upload fails close(). `.artifactfs/` at the mount root \
             (not listed) holds component.json, stack.json and live stats.
-            """)
+            """
+    )
 
     @Argument(help: "A registered artifact-store component, or a path or URI.")
     var storeOrURI: String
@@ -39,7 +40,9 @@ struct Mount: ParsableCommand {
     var debug = false
 
     func validate() throws {
-        guard attributeTTL >= 0, attributeTTL.isFinite else { throw ValidationError("--attr-ttl must be a number of seconds >= 0") }
+        guard attributeTTL >= 0, attributeTTL.isFinite else {
+            throw ValidationError("--attr-ttl must be a number of seconds >= 0")
+        }
     }
 
     func run() throws {
@@ -50,7 +53,10 @@ struct Mount: ParsableCommand {
         if foreground {
             try serve(store, at: target, metadata: metadata)
         } else {
-            try MountDaemon.start(mountpoint: target, arguments: Array(CommandLine.arguments.dropFirst()) + ["--foreground"])
+            try MountDaemon.start(
+                mountpoint: target,
+                arguments: Array(CommandLine.arguments.dropFirst()) + ["--foreground"]
+            )
         }
     }
 
@@ -68,8 +74,15 @@ struct Mount: ParsableCommand {
         ]
         try MountDaemon.serve(store.store, options: options) { pid, log in
             MountTable.State(
-                mountpoint: mountpoint, source: storeOrURI, component: store.component?.name, flavor: store.component?.flavor,
-                root: store.root, pid: pid, log: log, readOnly: readOnly)
+                mountpoint: mountpoint,
+                source: storeOrURI,
+                component: store.component?.name,
+                flavor: store.component?.flavor,
+                root: store.root,
+                pid: pid,
+                log: log,
+                readOnly: readOnly
+            )
         } ready: {
             Output.error("artifactfs: mounted \(store.sourceName) at \(mountpoint)")
         }
@@ -79,7 +92,9 @@ struct Mount: ParsableCommand {
 struct Unmount: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Unmount an artifactfs mount (also one whose process died).",
-        discussion: "Waits for the mount's process to finish; uploads of closed files have completed before close() returned.")
+        discussion:
+            "Waits for the mount's process to finish; uploads of closed files have completed before close() returned."
+    )
 
     @Argument(help: "The mountpoint.")
     var mountpoint: String
@@ -109,13 +124,25 @@ struct Mounts: ParsableCommand {
     func run() throws {
         let rows = MountTable.entries().map { entry in
             Row(
-                mountpoint: entry.mount.mountpoint, source: entry.mount.source, component: entry.state?.component,
-                flavor: entry.state?.flavor, root: entry.state?.root, pid: entry.state?.pid, status: entry.isAlive ? "ok" : "dead",
-                readOnly: entry.mount.isReadOnly)
+                mountpoint: entry.mount.mountpoint,
+                source: entry.mount.source,
+                component: entry.state?.component,
+                flavor: entry.state?.flavor,
+                root: entry.state?.root,
+                pid: entry.state?.pid,
+                status: entry.isAlive ? "ok" : "dead",
+                readOnly: entry.mount.isReadOnly
+            )
         }
         if json { return try Output.json(rows) }
         Output.table(
             ["MOUNTPOINT", "COMPONENT", "FLAVOR", "ROOT", "PID", "STATUS"],
-            rows.map { [$0.mountpoint, $0.component ?? "-", $0.flavor ?? "-", $0.root ?? "-", $0.pid.map(String.init) ?? "-", $0.status + ($0.readOnly ? " (ro)" : "")] })
+            rows.map {
+                [
+                    $0.mountpoint, $0.component ?? "-", $0.flavor ?? "-", $0.root ?? "-",
+                    $0.pid.map(String.init) ?? "-", $0.status + ($0.readOnly ? " (ro)" : ""),
+                ]
+            }
+        )
     }
 }

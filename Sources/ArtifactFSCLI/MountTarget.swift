@@ -16,8 +16,14 @@ struct MountTarget {
         let isPath = text.contains("://") || text.hasPrefix("/") || text.hasPrefix(".") || text.hasPrefix("~")
         guard isPath else {
             let component = try metadata.component(text, of: .artifactStore)
-            guard let flavor = try metadata.flavors.flavor(component.flavor, of: .artifactStore) as? any ArtifactStoreFlavor else {
-                throw StackError(.notFound, "flavor '\(component.flavor)' of artifact store '\(text)' is not an artifact-store flavor")
+            guard
+                let flavor = try metadata.flavors.flavor(component.flavor, of: .artifactStore)
+                    as? any ArtifactStoreFlavor
+            else {
+                throw StackError(
+                    .notFound,
+                    "flavor '\(component.flavor)' of artifact store '\(text)' is not an artifact-store flavor"
+                )
             }
             let store = try flavor.makeStore(metadata.resolvedConfig(of: component))
             return MountTarget(store: store, root: store.root.description, component: component)
@@ -64,18 +70,28 @@ struct MountTarget {
     /// `stack.json` of the control folder: the stacks whose artifact store this component is.
     func stackJSON(metadata: MetadataStore) -> String {
         let active = try? metadata.activeStack().name
-        let stacks = ((try? metadata.stacks()) ?? []).filter { $0.artifactStore?.id == component?.id && component != nil }
+        let stacks = ((try? metadata.stacks()) ?? []).filter {
+            $0.artifactStore?.id == component?.id && component != nil
+        }
         let entries: [[String: Any]] = stacks.map { stack in
             [
                 "name": stack.name, "active": stack.name == active,
-                "components": Dictionary(uniqueKeysWithValues: stack.components.map { ($0.key.rawValue, ["name": $0.value.name, "flavor": $0.value.flavor]) }),
+                "components": Dictionary(
+                    uniqueKeysWithValues: stack.components.map {
+                        ($0.key.rawValue, ["name": $0.value.name, "flavor": $0.value.flavor])
+                    }
+                ),
             ]
         }
         return Self.json(["stack": entries.first?["name"] ?? NSNull(), "stacks": entries])
     }
 
     private static func json(_ body: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: body,
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            )) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -6,8 +6,11 @@ struct RegisterFlavor<T: ComponentTypeSelector>: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "register",
-            abstract: "Register the \(T.type.displayName) flavors of a plugin: a built .so, or a Swift package folder (built first).",
-            discussion: "A relative PATH is taken from the folder where `artifactfs init` ran. See the README's \"Custom flavors\".")
+            abstract:
+                "Register the \(T.type.displayName) flavors of a plugin: a built .so, or a Swift package folder (built first).",
+            discussion:
+                "A relative PATH is taken from the folder where `artifactfs init` ran. See the README's \"Custom flavors\"."
+        )
     }
 
     @Argument(help: "The plugin's shared library (lib*.so) or its Swift package folder.")
@@ -18,7 +21,9 @@ struct RegisterFlavor<T: ComponentTypeSelector>: ParsableCommand {
         let base = ConfigLocation.find().projectRoot ?? FileManager.default.currentDirectoryPath
         let registered = try store.registerPluginFlavors(from: path, type: T.type, base: base) { Output.error($0) }
         for flavor in registered {
-            Output.line("Registered \(T.type.displayName) flavor '\(flavor.name)' from '\(flavor.source)' (SDK \(flavor.sdkVersion)).")
+            Output.line(
+                "Registered \(T.type.displayName) flavor '\(flavor.name)' from '\(flavor.source)' (SDK \(flavor.sdkVersion))."
+            )
         }
     }
 }

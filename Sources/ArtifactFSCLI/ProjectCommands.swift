@@ -4,7 +4,8 @@ import Foundation
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make this folder an ArtifactFS project: its metadata lives in .artifactfs/ here.")
+        abstract: "Make this folder an ArtifactFS project: its metadata lives in .artifactfs/ here."
+    )
 
     func run() throws {
         let folder = FileManager.default.currentDirectoryPath
@@ -15,7 +16,9 @@ struct Init: ParsableCommand {
 }
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the config folder, the active stack and its components.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show the config folder, the active stack and its components."
+    )
 
     @Flag(help: "Print a JSON object.")
     var json = false
@@ -25,21 +28,34 @@ struct Status: ParsableCommand {
         let store = try Project.store()
         let stack = try store.activeStack()
         if json {
-            struct Record: Encodable { let configDirectory, source: String; let stack: StackRecord }
-            return try Output.json(Record(configDirectory: location.directory, source: location.source.rawValue, stack: StackRecord(stack, active: true)))
+            struct Record: Encodable {
+                let configDirectory, source: String
+                let stack: StackRecord
+            }
+            return try Output.json(
+                Record(
+                    configDirectory: location.directory,
+                    source: location.source.rawValue,
+                    stack: StackRecord(stack, active: true)
+                )
+            )
         }
         Output.line("Config folder: \(location.directory) (\(location.source.rawValue))")
         Output.line("Active stack: \(stack.name)")
         Output.table(
             ["TYPE", "NAME", "FLAVOR", "CONFIG"],
-            stack.components.sorted { $0.key < $1.key }.map { [$0.key.cliName, $0.value.name, $0.value.flavor, describeConfig($0.value.config)] })
+            stack.components.sorted { $0.key < $1.key }.map {
+                [$0.key.cliName, $0.value.name, $0.value.flavor, describeConfig($0.value.config)]
+            }
+        )
     }
 }
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every component, stack and plugin flavor against today's flavors and secrets.",
-        discussion: "Reports each problem with the command that fixes it; exits 0 when all is well, 1 otherwise.")
+        discussion: "Reports each problem with the command that fixes it; exits 0 when all is well, 1 otherwise."
+    )
 
     @Flag(help: "Print a JSON array of problems.")
     var json = false

@@ -4,8 +4,10 @@ import Foundation
 
 struct SecretCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "secret", abstract: "Manage secrets that component configs refer to as {{NAME.KEY}}.",
-        subcommands: [CreateSecret.self, ListSecrets.self, GetSecret.self, UpdateSecret.self, DeleteSecret.self])
+        commandName: "secret",
+        abstract: "Manage secrets that component configs refer to as {{NAME.KEY}}.",
+        subcommands: [CreateSecret.self, ListSecrets.self, GetSecret.self, UpdateSecret.self, DeleteSecret.self]
+    )
 }
 
 /// Secret values from `--KEY=VALUE` flags (`--KEY=@FILE` reads a file) and, with `--stdin`,
@@ -17,7 +19,8 @@ func readSecretValues(_ arguments: [String], stdin: Bool) throws -> [String: Str
         if let object = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) {
             values = object
         } else {
-            for line in text.split(whereSeparator: \.isNewline) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            for line in text.split(whereSeparator: \.isNewline) where !line.trimmingCharacters(in: .whitespaces).isEmpty
+            {
                 guard let equals = line.firstIndex(of: "=") else {
                     throw ValidationError("standard input: expected KEY=VALUE lines or a JSON object")
                 }
@@ -41,8 +44,10 @@ func readSecretValues(_ arguments: [String], stdin: Bool) throws -> [String: Str
 
 struct CreateSecret: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Store a secret: artifactfs secret create NAME --KEY=VALUE ...",
-        discussion: "--KEY=@FILE reads the value from a file; --stdin reads KEY=VALUE lines or a JSON object.")
+        commandName: "create",
+        abstract: "Store a secret: artifactfs secret create NAME --KEY=VALUE ...",
+        discussion: "--KEY=@FILE reads the value from a file; --stdin reads KEY=VALUE lines or a JSON object."
+    )
 
     @Argument(help: "The secret's name.")
     var name: String
@@ -60,14 +65,20 @@ struct CreateSecret: ParsableCommand {
 }
 
 struct ListSecrets: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List secret names and keys (never values).")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List secret names and keys (never values)."
+    )
 
     @Flag(help: "Print a JSON array.")
     var json = false
 
     func run() throws {
         let secrets = try Project.store().secretKeys()
-        struct Record: Encodable { let name: String; let keys: [String] }
+        struct Record: Encodable {
+            let name: String
+            let keys: [String]
+        }
         if json { return try Output.json(secrets.map { Record(name: $0.name, keys: $0.keys) }) }
         guard !secrets.isEmpty else { return Output.line("No secrets are stored.") }
         Output.table(["SECRET", "KEYS"], secrets.map { [$0.name, $0.keys.joined(separator: ", ")] })
@@ -90,7 +101,10 @@ struct GetSecret: ParsableCommand {
         let values = try Project.store().secret(name)
         if let key {
             guard let value = values[key] else {
-                throw StackError(.notFound, "secret '\(name)' has no key '\(key)' (keys: \(values.keys.sorted().joined(separator: ", ")))")
+                throw StackError(
+                    .notFound,
+                    "secret '\(name)' has no key '\(key)' (keys: \(values.keys.sorted().joined(separator: ", ")))"
+                )
             }
             return Output.line(value)
         }
@@ -101,7 +115,9 @@ struct GetSecret: ParsableCommand {
 
 struct UpdateSecret: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "update", abstract: "Set or remove keys of a secret.")
+        commandName: "update",
+        abstract: "Set or remove keys of a secret."
+    )
 
     @Argument(help: "The secret's name.")
     var name: String

@@ -4,11 +4,13 @@ import Foundation
 
 struct StackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stack", abstract: "Manage stacks: one component per type, exactly one artifact store.",
+        commandName: "stack",
+        abstract: "Manage stacks: one component per type, exactly one artifact store.",
         subcommands: [
             RegisterStack.self, ListStacks.self, DescribeStack.self, SetStack.self, UpdateStack.self, RenameStack.self,
             DeleteStack.self, ExportStack.self, ImportStack.self,
-        ])
+        ]
+    )
 }
 
 /// Turns `--model-registry NAME`-style arguments into component names by type.
@@ -17,7 +19,9 @@ func parseStackComponents(_ arguments: [String]) throws -> [StackComponentType: 
     for (key, value) in try parseSettings(arguments) {
         guard let type = StackComponentType(name: key) else {
             let known = StackComponentType.allCases.map { "--" + $0.cliName }.joined(separator: ", ")
-            throw ValidationError("unknown component type flag '--\(key.replacingOccurrences(of: "_", with: "-"))' (known: \(known))")
+            throw ValidationError(
+                "unknown component type flag '--\(key.replacingOccurrences(of: "_", with: "-"))' (known: \(known))"
+            )
         }
         components[type] = value
     }
@@ -26,8 +30,11 @@ func parseStackComponents(_ arguments: [String]) throws -> [StackComponentType: 
 
 struct RegisterStack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "register", abstract: "Register a stack from registered components.",
-        discussion: "Name one component per type: --artifact-store NAME (or -a NAME), --model-registry NAME, --orchestrator NAME, ...")
+        commandName: "register",
+        abstract: "Register a stack from registered components.",
+        discussion:
+            "Name one component per type: --artifact-store NAME (or -a NAME), --model-registry NAME, --orchestrator NAME, ..."
+    )
 
     @Argument(help: "The stack's name.")
     var name: String
@@ -65,14 +72,22 @@ struct ListStacks: ParsableCommand {
         Output.table(
             ["ACTIVE", "STACK", "COMPONENTS"],
             stacks.map { stack in
-                [stack.id == active ? "*" : "", stack.name,
-                 stack.components.sorted { $0.key < $1.key }.map { "\($0.key.cliName)=\($0.value.name)" }.joined(separator: ", ")]
-            })
+                [
+                    stack.id == active ? "*" : "", stack.name,
+                    stack.components.sorted { $0.key < $1.key }.map { "\($0.key.cliName)=\($0.value.name)" }.joined(
+                        separator: ", "
+                    ),
+                ]
+            }
+        )
     }
 }
 
 struct DescribeStack: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show a stack and its components.")
+    static let configuration = CommandConfiguration(
+        commandName: "describe",
+        abstract: "Show a stack and its components."
+    )
 
     @Flag(help: "Print a JSON object.")
     var json = false
@@ -88,7 +103,10 @@ struct DescribeStack: ParsableCommand {
         Output.line("Stack '\(stack.name)'\(stack.id == active?.id ? " (active)" : "")")
         Output.table(
             ["TYPE", "NAME", "FLAVOR", "CONFIG"],
-            stack.components.sorted { $0.key < $1.key }.map { [$0.key.cliName, $0.value.name, $0.value.flavor, describeConfig($0.value.config)] })
+            stack.components.sorted { $0.key < $1.key }.map {
+                [$0.key.cliName, $0.value.name, $0.value.flavor, describeConfig($0.value.config)]
+            }
+        )
     }
 }
 
@@ -106,8 +124,11 @@ struct SetStack: ParsableCommand {
 
 struct UpdateStack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "update", abstract: "Add, replace or remove components of a stack.",
-        discussion: "--TYPE NAME adds or replaces the component of that type; --remove TYPE removes it (not the artifact store).")
+        commandName: "update",
+        abstract: "Add, replace or remove components of a stack.",
+        discussion:
+            "--TYPE NAME adds or replaces the component of that type; --remove TYPE removes it (not the artifact store)."
+    )
 
     @Argument(help: "The stack's name.")
     var name: String
@@ -149,7 +170,9 @@ struct RenameStack: ParsableCommand {
 
 struct DeleteStack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "delete", abstract: "Delete a stack (its components stay registered).")
+        commandName: "delete",
+        abstract: "Delete a stack (its components stay registered)."
+    )
 
     @Argument(help: "The stack's name.")
     var name: String
@@ -162,7 +185,9 @@ struct DeleteStack: ParsableCommand {
 
 struct ExportStack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Write a stack as YAML (secrets stay {{...}} references).")
+        commandName: "export",
+        abstract: "Write a stack as YAML (secrets stay {{...}} references)."
+    )
 
     @Argument(help: "The stack's name.")
     var name: String
@@ -184,8 +209,10 @@ struct ExportStack: ParsableCommand {
 
 struct ImportStack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Register a stack from a YAML export.",
-        discussion: "Identical components are reused; a taken name gets an -imported suffix.")
+        commandName: "import",
+        abstract: "Register a stack from a YAML export.",
+        discussion: "Identical components are reused; a taken name gets an -imported suffix."
+    )
 
     @Argument(help: "The YAML file; - for standard input.")
     var file: String
@@ -203,7 +230,11 @@ struct ImportStack: ParsableCommand {
             }
             yaml = text
         }
-        let (stack, created) = try Project.store().importStack(yaml: yaml, name: name, source: file == "-" ? "standard input" : file)
+        let (stack, created) = try Project.store().importStack(
+            yaml: yaml,
+            name: name,
+            source: file == "-" ? "standard input" : file
+        )
         for component in created { Output.line("Registered \(component.type.displayName) '\(component.name)'.") }
         Output.line("Imported stack '\(stack.name)'.")
     }
@@ -220,6 +251,8 @@ struct StackRecord: Encodable {
         id = stack.id
         name = stack.name
         self.active = active
-        components = Dictionary(uniqueKeysWithValues: stack.components.map { ($0.key.rawValue, ComponentRecord($0.value, active: nil)) })
+        components = Dictionary(
+            uniqueKeysWithValues: stack.components.map { ($0.key.rawValue, ComponentRecord($0.value, active: nil)) }
+        )
     }
 }

@@ -27,7 +27,8 @@ public struct ModelRegistryCall: Codable, Sendable, Hashable {
     /// The protocol methods, by name; `modelVersionForAlias` is `modelVersion(_:alias:)`.
     public enum Method: String, Codable, Sendable, Hashable {
         case registerModel, deleteModel, updateModel, model, models
-        case registerModelVersion, deleteModelVersion, updateModelVersion, modelVersions, modelVersion, latestModelVersion
+        case registerModelVersion, deleteModelVersion, updateModelVersion, modelVersions, modelVersion,
+            latestModelVersion
         case setAlias, deleteAlias, modelVersionForAlias
     }
 
@@ -62,9 +63,19 @@ public struct ModelRegistryCall: Codable, Sendable, Hashable {
 
     /// Creates a call.
     public init(
-        _ method: Method, model: String? = nil, version: String? = nil, alias: String? = nil, description: String? = nil,
-        tags: [String: String]? = nil, removeTags: [String]? = nil, nameContains: String? = nil, metadata: [String: String]? = nil,
-        removeMetadata: [String]? = nil, stage: ModelVersionStage? = nil, archiveExisting: Bool? = nil, request: ModelVersionRequest? = nil,
+        _ method: Method,
+        model: String? = nil,
+        version: String? = nil,
+        alias: String? = nil,
+        description: String? = nil,
+        tags: [String: String]? = nil,
+        removeTags: [String]? = nil,
+        nameContains: String? = nil,
+        metadata: [String: String]? = nil,
+        removeMetadata: [String]? = nil,
+        stage: ModelVersionStage? = nil,
+        archiveExisting: Bool? = nil,
+        request: ModelVersionRequest? = nil,
         filter: ModelVersionFilter? = nil
     ) {
         self.method = method
@@ -88,12 +99,20 @@ public struct ModelRegistryCall: Codable, Sendable, Hashable {
     public func perform(on registry: any ModelRegistry) throws -> String {
         switch method {
         case .registerModel:
-            return try PluginJSON.encode(registry.registerModel(required(model, "model"), description: description, tags: tags ?? [:]))
+            return try PluginJSON.encode(
+                registry.registerModel(required(model, "model"), description: description, tags: tags ?? [:])
+            )
         case .deleteModel:
             try registry.deleteModel(required(model, "model"))
         case .updateModel:
             return try PluginJSON.encode(
-                registry.updateModel(required(model, "model"), description: description, tags: tags ?? [:], removeTags: removeTags ?? []))
+                registry.updateModel(
+                    required(model, "model"),
+                    description: description,
+                    tags: tags ?? [:],
+                    removeTags: removeTags ?? []
+                )
+            )
         case .model:
             return try PluginJSON.encode(registry.model(required(model, "model")))
         case .models:
@@ -105,26 +124,43 @@ public struct ModelRegistryCall: Codable, Sendable, Hashable {
         case .updateModelVersion:
             return try PluginJSON.encode(
                 registry.updateModelVersion(
-                    required(model, "model"), version: required(version, "version"), description: description, metadata: metadata ?? [:],
-                    removeMetadata: removeMetadata ?? [], stage: stage, archiveExisting: archiveExisting ?? false))
+                    required(model, "model"),
+                    version: required(version, "version"),
+                    description: description,
+                    metadata: metadata ?? [:],
+                    removeMetadata: removeMetadata ?? [],
+                    stage: stage,
+                    archiveExisting: archiveExisting ?? false
+                )
+            )
         case .modelVersions:
             return try PluginJSON.encode(registry.modelVersions(filter ?? ModelVersionFilter()))
         case .modelVersion:
-            return try PluginJSON.encode(registry.modelVersion(required(model, "model"), version: required(version, "version")))
+            return try PluginJSON.encode(
+                registry.modelVersion(required(model, "model"), version: required(version, "version"))
+            )
         case .latestModelVersion:
             return try PluginJSON.encode(registry.latestModelVersion(required(model, "model"), stage: stage))
         case .setAlias:
-            try registry.setAlias(required(model, "model"), alias: required(alias, "alias"), version: required(version, "version"))
+            try registry.setAlias(
+                required(model, "model"),
+                alias: required(alias, "alias"),
+                version: required(version, "version")
+            )
         case .deleteAlias:
             try registry.deleteAlias(required(model, "model"), alias: required(alias, "alias"))
         case .modelVersionForAlias:
-            return try PluginJSON.encode(registry.modelVersion(required(model, "model"), alias: required(alias, "alias")))
+            return try PluginJSON.encode(
+                registry.modelVersion(required(model, "model"), alias: required(alias, "alias"))
+            )
         }
         return "{}"
     }
 
     private func required<T>(_ value: T?, _ name: String) throws -> T {
-        guard let value else { throw ModelRegistryError(.invalidValue, "model-registry call '\(method.rawValue)' lacks '\(name)'") }
+        guard let value else {
+            throw ModelRegistryError(.invalidValue, "model-registry call '\(method.rawValue)' lacks '\(name)'")
+        }
         return value
     }
 }

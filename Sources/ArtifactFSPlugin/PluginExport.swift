@@ -67,14 +67,19 @@ public enum PluginExport {
                         PluginExport.count(error) {
                             let handle = try FileBox.from(file).handle
                             let target = UnsafeMutableRawBufferPointer(start: buffer, count: Int(count))
-                            return offset < 0 ? try handle.read(into: target) : try handle.read(at: UInt64(offset), into: target)
+                            return offset < 0
+                                ? try handle.read(into: target) : try handle.read(at: UInt64(offset), into: target)
                         }
                     },
                     file_write: { file, buffer, count, error in
-                        Int32(PluginExport.count(error) {
-                            try FileBox.from(file).handle.write(UnsafeRawBufferPointer(start: buffer, count: Int(count)))
-                            return 0
-                        })
+                        Int32(
+                            PluginExport.count(error) {
+                                try FileBox.from(file).handle.write(
+                                    UnsafeRawBufferPointer(start: buffer, count: Int(count))
+                                )
+                                return 0
+                            }
+                        )
                     },
                     file_seek: { file, offset, origin, error in
                         PluginExport.count(error) {
@@ -83,10 +88,12 @@ public enum PluginExport {
                         }
                     },
                     file_close: { file, error in
-                        Int32(PluginExport.count(error) {
-                            try FileBox.from(file).handle.close()
-                            return 0
-                        })
+                        Int32(
+                            PluginExport.count(error) {
+                                try FileBox.from(file).handle.close()
+                                return 0
+                            }
+                        )
                     },
                     file_release: { file in
                         if let file { Unmanaged<FileBox>.fromOpaque(file).release() }
@@ -106,7 +113,8 @@ public enum PluginExport {
                 component_release: { component in
                     if let component { Unmanaged<ComponentBox>.fromOpaque(component).release() }
                 }
-            ))
+            )
+        )
         return UInt(bitPattern: table)
     }()
 
@@ -116,7 +124,9 @@ public enum PluginExport {
     static func description() -> UnsafeMutablePointer<CChar>? {
         descriptionAddress.withLock { address in
             if address == nil {
-                let text = (try? PluginJSON.encode(PluginDescription(flavors: flavors.map(FlavorDescription.init)))) ?? #"{"flavors":[]}"#
+                let text =
+                    (try? PluginJSON.encode(PluginDescription(flavors: flavors.map(FlavorDescription.init))))
+                    ?? #"{"flavors":[]}"#
                 address = UInt(bitPattern: strdup(text))
             }
             return UnsafeMutablePointer(bitPattern: address!)
@@ -130,7 +140,11 @@ public enum PluginExport {
         return flavor
     }
 
-    static func prepare(_ typeName: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ config: UnsafePointer<CChar>?) throws -> String {
+    static func prepare(
+        _ typeName: UnsafePointer<CChar>?,
+        _ name: UnsafePointer<CChar>?,
+        _ config: UnsafePointer<CChar>?
+    ) throws -> String {
         guard let type = StackComponentType(rawValue: text(typeName)) else {
             throw StackError(.invalidArgument, "unknown component type '\(text(typeName))'")
         }
@@ -147,7 +161,11 @@ public enum PluginExport {
     }
 
     /// Makes a component of a type other than artifact store: today a model registry.
-    static func makeComponent(_ typeName: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ config: UnsafePointer<CChar>?) throws
+    static func makeComponent(
+        _ typeName: UnsafePointer<CChar>?,
+        _ name: UnsafePointer<CChar>?,
+        _ config: UnsafePointer<CChar>?
+    ) throws
         -> ComponentBox
     {
         guard let type = StackComponentType(rawValue: text(typeName)) else {
@@ -157,19 +175,28 @@ public enum PluginExport {
         guard let registryFlavor = flavor as? any StandaloneModelRegistryFlavor else {
             throw StackError(
                 .invalidArgument,
-                "\(type.displayName) flavor '\(flavor.name)' has no implementation a plugin can serve (model-registry flavors conform to StandaloneModelRegistryFlavor)")
+                "\(type.displayName) flavor '\(flavor.name)' has no implementation a plugin can serve (model-registry flavors conform to StandaloneModelRegistryFlavor)"
+            )
         }
-        return ComponentBox(registry: try registryFlavor.makeRegistry(PluginJSON.decode(ComponentConfig.self, from: text(config))))
+        return ComponentBox(
+            registry: try registryFlavor.makeRegistry(PluginJSON.decode(ComponentConfig.self, from: text(config)))
+        )
     }
 
     /// Runs `body`, putting its JSON answer (or the error's) into `out`; 0 on success, -1 on failure.
-    static func answer(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ body: () throws -> String?) -> Int32 {
+    static func answer(
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+        _ body: () throws -> String?
+    ) -> Int32 {
         do {
             let text = try body()
             if let text { out?.pointee = strdup(text) }
             return 0
         } catch {
-            out?.pointee = strdup((try? PluginJSON.encode(PluginFailure(error))) ?? #"{"domain":"store","code":"io","path":"","message":"unencodable error"}"#)
+            out?.pointee = strdup(
+                (try? PluginJSON.encode(PluginFailure(error)))
+                    ?? #"{"domain":"store","code":"io","path":"","message":"unencodable error"}"#
+            )
             return -1
         }
     }
@@ -206,7 +233,9 @@ final class StoreBox: Sendable {
     /// Runs one request against the store and encodes its answer.
     func call(_ request: StoreRequest) throws -> String {
         func required(_ value: String?, _ name: String) throws -> String {
-            guard let value else { throw ArtifactStoreError(.invalidArgument, path: "", "request '\(request.op)' lacks '\(name)'") }
+            guard let value else {
+                throw ArtifactStoreError(.invalidArgument, path: "", "request '\(request.op)' lacks '\(name)'")
+            }
             return value
         }
         switch request.op {
@@ -216,11 +245,23 @@ final class StoreBox: Sendable {
         case "rmdir": try store.rmdir(required(request.path, "path"))
         case "remove": try store.remove(required(request.path, "path"))
         case "rename":
-            try store.rename(required(request.source, "source"), required(request.destination, "destination"), overwrite: request.overwrite ?? false)
+            try store.rename(
+                required(request.source, "source"),
+                required(request.destination, "destination"),
+                overwrite: request.overwrite ?? false
+            )
         case "copyfile":
-            try store.copyfile(required(request.source, "source"), required(request.destination, "destination"), overwrite: request.overwrite ?? false)
+            try store.copyfile(
+                required(request.source, "source"),
+                required(request.destination, "destination"),
+                overwrite: request.overwrite ?? false
+            )
         default:
-            throw ArtifactStoreError(.unsupportedOperation, path: request.path ?? "", "unknown store operation '\(request.op)'")
+            throw ArtifactStoreError(
+                .unsupportedOperation,
+                path: request.path ?? "",
+                "unknown store operation '\(request.op)'"
+            )
         }
         return "{}"
     }

@@ -91,7 +91,13 @@ public struct StoreRequest: Codable, Sendable {
     public var overwrite: Bool?
 
     /// Creates a request.
-    public init(op: String, path: String? = nil, source: String? = nil, destination: String? = nil, overwrite: Bool? = nil) {
+    public init(
+        op: String,
+        path: String? = nil,
+        source: String? = nil,
+        destination: String? = nil,
+        overwrite: Bool? = nil
+    ) {
         self.op = op
         self.path = path
         self.source = source

@@ -67,7 +67,11 @@ func expect(_ condition: Bool, _ message: @autoclosure () -> String, file: Strin
 }
 
 func expectEqual<T: Equatable>(
-    _ actual: T, _ expected: T, _ what: @autoclosure () -> String, file: String = #fileID, line: Int = #line
+    _ actual: T,
+    _ expected: T,
+    _ what: @autoclosure () -> String,
+    file: String = #fileID,
+    line: Int = #line
 ) throws {
     if actual != expected {
         throw ConformanceFailure(message: "\(what()): expected \(expected), got \(actual)", file: file, line: line)
@@ -76,17 +80,29 @@ func expectEqual<T: Equatable>(
 
 /// Expects `body` to throw an ``ArtifactStoreError`` with `code` whose message names `path`.
 func expectError(
-    _ code: ArtifactStoreError.Code, naming path: String, _ what: @autoclosure () -> String,
-    file: String = #fileID, line: Int = #line, _ body: () throws -> Void
+    _ code: ArtifactStoreError.Code,
+    naming path: String,
+    _ what: @autoclosure () -> String,
+    file: String = #fileID,
+    line: Int = #line,
+    _ body: () throws -> Void
 ) throws {
     do {
         try body()
     } catch let error as ArtifactStoreError {
-        try expect(error.code == code, "\(what()): expected \(code), got \(error.code): \(error)", file: file, line: line)
+        try expect(
+            error.code == code,
+            "\(what()): expected \(code), got \(error.code): \(error)",
+            file: file,
+            line: line
+        )
         let name = path.split(separator: "/").last.map(String.init) ?? path
         try expect(
-            error.description.contains(name), "\(what()): message does not name '\(name)': \(error)", file: file,
-            line: line)
+            error.description.contains(name),
+            "\(what()): message does not name '\(name)': \(error)",
+            file: file,
+            line: line
+        )
         return
     }
     throw ConformanceFailure(message: "\(what()): expected \(code), but it succeeded", file: file, line: line)

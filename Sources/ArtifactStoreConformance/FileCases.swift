@@ -46,7 +46,9 @@ extension ArtifactStoreConformance {
             try expectError(.notFound, naming: "ghost.bin", "open missing for reading") {
                 _ = try ctx.store.open(ctx.path("ghost.bin"), mode: "rb")
             }
-            try expectError(.notFound, naming: "ghost.bin", "stat missing") { _ = try ctx.store.stat(ctx.path("ghost.bin")) }
+            try expectError(.notFound, naming: "ghost.bin", "stat missing") {
+                _ = try ctx.store.stat(ctx.path("ghost.bin"))
+            }
             try expect(try !ctx.store.exists(ctx.path("ghost.bin")), "missing file does not exist")
         },
         ConformanceCase("opening a directory as a file") { ctx in
@@ -64,11 +66,15 @@ extension ArtifactStoreConformance {
             try expect(try !ctx.store.exists(ctx.path("gone")), "removed file is gone")
             try expectError(.notFound, naming: "gone", "remove missing") { try ctx.store.remove(ctx.path("gone")) }
             try ctx.store.makedirs(ctx.path("dir"))
-            try expectError(.isADirectory, naming: "dir", "remove a directory") { try ctx.store.remove(ctx.path("dir")) }
+            try expectError(.isADirectory, naming: "dir", "remove a directory") {
+                try ctx.store.remove(ctx.path("dir"))
+            }
             try expect(try ctx.store.isdir(ctx.path("dir")), "directory survives a refused remove")
         },
         ConformanceCase("modes and closed handles") { ctx in
-            try expectError(.invalidArgument, naming: "m", "unknown mode") { _ = try ctx.store.open(ctx.path("m"), mode: "rw+") }
+            try expectError(.invalidArgument, naming: "m", "unknown mode") {
+                _ = try ctx.store.open(ctx.path("m"), mode: "rw+")
+            }
             try ctx.write("m", "data")
             let reader = try ctx.store.open(ctx.path("m"), mode: "r")
             try expectError(.unsupportedOperation, naming: "m", "write on a read handle") { try reader.write("x") }
@@ -76,7 +82,9 @@ extension ArtifactStoreConformance {
             try reader.close()
             try expectError(.invalidArgument, naming: "m", "read after close") { _ = try reader.read(upToCount: 1) }
             let writer = try ctx.store.open(ctx.path("m2"), mode: "w")
-            try expectError(.unsupportedOperation, naming: "m2", "read on a write handle") { _ = try writer.read(upToCount: 1) }
+            try expectError(.unsupportedOperation, naming: "m2", "read on a write handle") {
+                _ = try writer.read(upToCount: 1)
+            }
             try writer.close()
         },
         ConformanceCase("writes appear only on close") { ctx in

@@ -9,15 +9,20 @@ extension ArtifactStoreConformance {
             try ctx.store.makedirs(ctx.path("w/sub2"))
             let top = try ctx.store.walk(ctx.path("w"), topdown: true)
             try expectEqual(
-                top.map(\.dir), [ctx.path("w"), ctx.path("w/sub1"), ctx.path("w/sub1/deep"), ctx.path("w/sub2")],
-                "top-down order")
+                top.map(\.dir),
+                [ctx.path("w"), ctx.path("w/sub1"), ctx.path("w/sub1/deep"), ctx.path("w/sub2")],
+                "top-down order"
+            )
             try expectEqual(top[0].subdirs, ["sub1", "sub2"], "subdirectories of the top")
             try expectEqual(top[0].files, ["a.txt"], "files of the top")
             let bottom = try ctx.store.walk(ctx.path("w"), topdown: false)
             try expectEqual(bottom.last?.dir, ctx.path("w"), "bottom-up visits the top last")
             try expect(
-                bottom.firstIndex { $0.dir == ctx.path("w/sub1/deep") }! < bottom.firstIndex { $0.dir == ctx.path("w/sub1") }!,
-                "bottom-up visits children before parents")
+                bottom.firstIndex { $0.dir == ctx.path("w/sub1/deep") }! < bottom.firstIndex {
+                    $0.dir == ctx.path("w/sub1")
+                }!,
+                "bottom-up visits children before parents"
+            )
             try expectError(.notFound, naming: "nowhere", "walk of a missing top") {
                 _ = try ctx.store.walk(ctx.path("nowhere"), topdown: true)
             }
@@ -45,7 +50,10 @@ extension ArtifactStoreConformance {
             try expectEqual(try glob("[!a]*.csv"), ["b1.csv"], "negated set")
             try expectEqual(try glob(".*"), [".hidden.csv"], "a leading dot matches hidden files")
             try expectEqual(
-                try glob("**/*.csv"), ["a1.csv", "a2.csv", "b1.csv", "sub/c.csv", "sub/deep/d.csv"], "double star")
+                try glob("**/*.csv"),
+                ["a1.csv", "a2.csv", "b1.csv", "sub/c.csv", "sub/deep/d.csv"],
+                "double star"
+            )
             try expectEqual(try glob("*/c.csv"), ["sub/c.csv"], "wildcard directory")
             try expectEqual(try glob("sub"), ["sub"], "literal path")
             try expectEqual(try glob("*.parquet"), [], "no match is an empty list")

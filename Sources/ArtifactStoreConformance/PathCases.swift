@@ -5,8 +5,10 @@ extension ArtifactStoreConformance {
         ConformanceCase("dot and dot-dot are resolved") { ctx in
             try ctx.write("n/real", "r")
             try expectEqual(
-                try String(decoding: ctx.store.read(ctx.path("n") + "/./other/../real"), as: UTF8.self), "r",
-                "read through . and ..")
+                try String(decoding: ctx.store.read(ctx.path("n") + "/./other/../real"), as: UTF8.self),
+                "r",
+                "read through . and .."
+            )
         },
         ConformanceCase("paths outside the root are refused") { ctx in
             let root = ctx.store.root

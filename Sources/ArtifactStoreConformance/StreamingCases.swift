@@ -6,7 +6,8 @@ extension ArtifactStoreConformance {
     static let streamingCases: [ConformanceCase] = [
         ConformanceCase("64 MiB streamed in 1 MiB chunks, checked by hash") { ctx in
             let pattern = ContentPattern(seed: 64)
-            let total = 64 << 20, chunk = 1 << 20
+            let total = 64 << 20
+            let chunk = 1 << 20
             var written = WordHash()
             let writer = try ctx.store.open(ctx.path("large.bin"), mode: "wb")
             for offset in stride(from: 0, to: total, by: chunk) {
@@ -30,8 +31,10 @@ extension ArtifactStoreConformance {
             try expectEqual(read.value, written.value, "hash of the bytes read back")
             for offset in [0, 1, 4095, 1 << 20, total - 10] {
                 try expectEqual(
-                    try reader.read(at: UInt64(offset), count: 100), pattern.bytes(at: UInt64(offset), count: min(100, total - offset)),
-                    "positional read at \(offset)")
+                    try reader.read(at: UInt64(offset), count: 100),
+                    pattern.bytes(at: UInt64(offset), count: min(100, total - offset)),
+                    "positional read at \(offset)"
+                )
             }
         },
         ConformanceCase("files of every size around 256 KiB read back whole, in chunks and at any offset") { ctx in
@@ -42,7 +45,11 @@ extension ArtifactStoreConformance {
                 let pattern = ContentPattern(seed: UInt64(size))
                 let name = "sizes/\(size).bin"
                 try ctx.store.write(ctx.path(name), contents: pattern.bytes(at: 0, count: size))
-                try expectEqual(try ctx.store.read(ctx.path(name)), pattern.bytes(at: 0, count: size), "\(size) bytes read whole")
+                try expectEqual(
+                    try ctx.store.read(ctx.path(name)),
+                    pattern.bytes(at: 0, count: size),
+                    "\(size) bytes read whole"
+                )
                 let handle = try ctx.store.open(ctx.path(name), mode: "rb")
                 defer { try? handle.close() }
                 var chunked: [UInt8] = []
@@ -54,8 +61,10 @@ extension ArtifactStoreConformance {
                 try expectEqual(chunked, pattern.bytes(at: 0, count: size), "\(size) bytes read in chunks of 100,003")
                 for offset in [0, boundary - 10, boundary, size - 1, size] where offset >= 0 && offset <= size {
                     try expectEqual(
-                        try handle.read(at: UInt64(offset), count: 20), pattern.bytes(at: UInt64(offset), count: min(20, size - offset)),
-                        "\(size) bytes: positional read of 20 at \(offset)")
+                        try handle.read(at: UInt64(offset), count: 20),
+                        pattern.bytes(at: UInt64(offset), count: min(20, size - offset)),
+                        "\(size) bytes: positional read of 20 at \(offset)"
+                    )
                 }
             }
         },
@@ -72,7 +81,9 @@ extension ArtifactStoreConformance {
             try expectEqual(try handle.read(upToCount: 10), [], "read at the end")
             try handle.seek(to: 5)
             try expectEqual(try handle.read(upToCount: 2), Array("56".utf8), "read after an absolute seek")
-            try expectError(.invalidArgument, naming: "s", "seek before the start") { try handle.seek(to: -1, from: .start) }
+            try expectError(.invalidArgument, naming: "s", "seek before the start") {
+                try handle.seek(to: -1, from: .start)
+            }
         },
         ConformanceCase("8 threads write and read distinct files") { ctx in
             let failures = Mutex<[String]>([])
@@ -137,7 +148,10 @@ struct ContentPattern {
                 let skip = Int(position & 7)
                 let take = min(8 - skip, count - index)
                 withUnsafeBytes(of: word.littleEndian) { wordBytes in
-                    buffer.baseAddress!.advanced(by: index).copyMemory(from: wordBytes.baseAddress!.advanced(by: skip), byteCount: take)
+                    buffer.baseAddress!.advanced(by: index).copyMemory(
+                        from: wordBytes.baseAddress!.advanced(by: skip),
+                        byteCount: take
+                    )
                 }
                 index += take
             }

@@ -41,10 +41,18 @@ final class AzureBackend: ObjectBackend {
         self.containerName = containerName
         service = try ObjectServiceClient(
             terms: ServiceTerms(
-                service: "Azure Blob", container: "container '\(containerName)'", containerHome: "in storage account '\(configuration.account)'",
-                object: "blob", credentialSource: configuration.credentialSource),
-            endpoint: configuration.endpoint, http: configuration.http, concurrency: configuration.concurrency, root: configuration.root,
-            redact: { SASToken.redacting($0) })
+                service: "Azure Blob",
+                container: "container '\(containerName)'",
+                containerHome: "in storage account '\(configuration.account)'",
+                object: "blob",
+                credentialSource: configuration.credentialSource
+            ),
+            endpoint: configuration.endpoint,
+            http: configuration.http,
+            concurrency: configuration.concurrency,
+            root: configuration.root,
+            redact: { SASToken.redacting($0) }
+        )
     }
 
     var serviceName: String { service.terms.service }
@@ -55,22 +63,32 @@ final class AzureBackend: ObjectBackend {
 
     /// The encoded URL path of a blob (or of the container when `key` is nil).
     private func urlPath(_ key: String?) -> String {
-        service.endpoint.basePath + "/" + URIEncoding.component(containerName) + (key.map { "/" + URIEncoding.path($0) } ?? "")
+        service.endpoint.basePath + "/" + URIEncoding.component(containerName)
+            + (key.map { "/" + URIEncoding.path($0) } ?? "")
     }
 
     /// Sends one request, signed with Shared Key or carrying the SAS token.
     /// - Throws: ``FileIO/ArtifactStoreError`` (`io`) naming the endpoint when it cannot be reached.
     func send(
-        _ method: String, key: String?, query: [(String, String)] = [], headers extra: [(String, String)] = [],
-        body: UnsafeRawBufferPointer? = nil, response: ResponseBody = .collect, path: String
+        _ method: String,
+        key: String?,
+        query: [(String, String)] = [],
+        headers extra: [(String, String)] = [],
+        body: UnsafeRawBufferPointer? = nil,
+        response: ResponseBody = .collect,
+        path: String
     ) throws -> HTTPResponse {
         let uriPath = urlPath(key)
         var headers = extra + [("x-ms-date", SharedKeySigner.date()), ("x-ms-version", AzureConfiguration.apiVersion)]
         if method == "PUT" || method == "POST" { headers.append(("Content-Length", String(body?.count ?? 0))) }
-        var queryString = query.map { URIEncoding.component($0.0) + "=" + URIEncoding.component($0.1) }.joined(separator: "&")
+        var queryString = query.map { URIEncoding.component($0.0) + "=" + URIEncoding.component($0.1) }.joined(
+            separator: "&"
+        )
         switch configuration.credentials {
         case .sharedKey(let signer):
-            headers.append(("Authorization", signer.authorization(method: method, path: uriPath, query: query, headers: headers)))
+            headers.append(
+                ("Authorization", signer.authorization(method: method, path: uriPath, query: query, headers: headers))
+            )
         case .sas(let token):
             queryString += (queryString.isEmpty ? "" : "&") + token
         case .anonymous:
@@ -88,16 +106,25 @@ final class AzureBackend: ObjectBackend {
     func failure(_ response: HTTPResponse, operation: String, path: String) -> ArtifactStoreError {
         let document = XMLTree.parse(response.body)
         let answer = ObjectServiceError(
-            operation: operation, status: response.status, code: response.header("x-ms-error-code") ?? document?.text(of: "Code") ?? "",
-            message: document?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? "")
+            operation: operation,
+            status: response.status,
+            code: response.header("x-ms-error-code") ?? document?.text(of: "Code") ?? "",
+            message: document?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? ""
+        )
         if answer.status == 400, answer.code == "Md5Mismatch" {
             return ArtifactStoreError(
-                .io, path: path,
+                .io,
+                path: path,
                 "\(operation): the data arrived damaged (the MD5 the service computed differs from the Content-MD5 sent); nothing of it was committed",
-                cause: answer)
+                cause: answer
+            )
         }
         return service.failure(
-            answer, path: path, containerMissing: answer.code == "ContainerNotFound", denial: sasExplanation(code: answer.code))
+            answer,
+            path: path,
+            containerMissing: answer.code == "ContainerNotFound",
+            denial: sasExplanation(code: answer.code)
+        )
     }
 
     /// Why the service refused this store's SAS (with error `code`), from the token's own fields; `nil` without a SAS.
@@ -115,7 +142,11 @@ final class AzureBackend: ObjectBackend {
     /// Compares the Content-MD5 the service reports with the one sent.
     private static func verify(_ response: HTTPResponse, sent: String, path: String) throws {
         if let reported = response.header("content-md5"), reported != sent {
-            throw ArtifactStoreError(.io, path: path, "upload corrupted: the service stored MD5 \(reported), but \(sent) was sent")
+            throw ArtifactStoreError(
+                .io,
+                path: path,
+                "upload corrupted: the service stored MD5 \(reported), but \(sent) was sent"
+            )
         }
     }
 
@@ -126,22 +157,36 @@ final class AzureBackend: ObjectBackend {
         if response.status == 404, response.header("x-ms-error-code") != "ContainerNotFound" { return nil }
         guard response.isSuccess else { throw failure(response, operation: "Get Blob Properties", path: path) }
         return ObjectInfo(
-            key: key, size: UInt64(response.header("content-length") ?? "") ?? 0, version: response.header("etag"),
-            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
+            key: key,
+            size: UInt64(response.header("content-length") ?? "") ?? 0,
+            version: response.header("etag"),
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP)
+        )
     }
 
     /// One ranged Get Blob: its `Content-Range` tells the size, its ETag the version.
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
         try openWithRangedGet(key, leading: count, path: path, version: { $0.header("etag") }) { buffer in
             let response = try send(
-                "GET", key: key, headers: [("x-ms-range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))], response: .into(buffer), path: path)
+                "GET",
+                key: key,
+                headers: [("x-ms-range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))],
+                response: .into(buffer),
+                path: path
+            )
             if response.isSuccess || response.status == 416 { return response }
             if response.status == 404, response.header("x-ms-error-code") != "ContainerNotFound" { return nil }
             throw failure(response, operation: "Get Blob", path: path)
         }
     }
 
-    func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
+    func getRange(
+        _ key: String,
+        offset: UInt64,
+        into buffer: UnsafeMutableRawBufferPointer,
+        version: String?,
+        path: String
+    ) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         var headers = [("x-ms-range", ObjectServiceClient.byteRange(at: offset, count: buffer.count))]
         if let version { headers.append(("If-Match", version)) }
@@ -153,7 +198,12 @@ final class AzureBackend: ObjectBackend {
     func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
         let md5 = Self.md5(body)
         let response = try send(
-            "PUT", key: key, headers: [("Content-MD5", md5), ("x-ms-blob-type", "BlockBlob")], body: body, path: path)
+            "PUT",
+            key: key,
+            headers: [("Content-MD5", md5), ("x-ms-blob-type", "BlockBlob")],
+            body: body,
+            path: path
+        )
         guard response.isSuccess else { throw failure(response, operation: "Put Blob", path: path) }
         do {
             try Self.verify(response, sent: md5, path: path)
@@ -166,7 +216,9 @@ final class AzureBackend: ObjectBackend {
 
     func delete(_ key: String, path: String) throws {
         let response = try send("DELETE", key: key, path: path)
-        guard response.isSuccess || (response.status == 404 && response.header("x-ms-error-code") != "ContainerNotFound") else {
+        guard
+            response.isSuccess || (response.status == 404 && response.header("x-ms-error-code") != "ContainerNotFound")
+        else {
             throw failure(response, operation: "Delete Blob", path: path)
         }
     }
@@ -192,7 +244,11 @@ final class AzureBackend: ObjectBackend {
     /// Copy Blob from a blob of another container of this account (see ``canCopy(from:)``).
     func copy(from source: any ObjectBackend, key: String, to destination: String, size: UInt64, path: String) throws {
         guard let source = source as? AzureBackend, canCopy(from: source) else {
-            throw ArtifactStoreError(.unsupportedOperation, path: path, "Copy Blob reaches only containers of storage account '\(configuration.account)'")
+            throw ArtifactStoreError(
+                .unsupportedOperation,
+                path: path,
+                "Copy Blob reaches only containers of storage account '\(configuration.account)'"
+            )
         }
         try copyBlob(from: source.copySource(key), to: destination, path: path)
     }
@@ -208,7 +264,9 @@ final class AzureBackend: ObjectBackend {
         let response = try send("PUT", key: destination, headers: [("x-ms-copy-source", sourceURL)], path: path)
         guard response.isSuccess else {
             if response.header("x-ms-error-code") == "CannotVerifyCopySource" {
-                let message = XMLTree.parse(response.body)?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? ""
+                let message =
+                    XMLTree.parse(response.body)?.text(of: "Message")?.split(separator: "\n").first.map(String.init)
+                    ?? ""
                 let code: ArtifactStoreError.Code = response.status == 404 ? .notFound : .permissionDenied
                 let source = sourceURL.prefix { $0 != "?" }
                 throw ArtifactStoreError(code, path: path, "Copy Blob could not read its source \(source): \(message)")
@@ -222,10 +280,13 @@ final class AzureBackend: ObjectBackend {
             guard probe.isSuccess else { throw failure(probe, operation: "Get Blob Properties", path: path) }
             status = probe.header("x-ms-copy-status") ?? "success"
         }
-        guard status == "success" else { throw ArtifactStoreError(.io, path: path, "Copy Blob ended with status '\(status)'") }
+        guard status == "success" else {
+            throw ArtifactStoreError(.io, path: path, "Copy Blob ended with status '\(status)'")
+        }
     }
 
-    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage {
+    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage
+    {
         var query = [("restype", "container"), ("comp", "list"), ("prefix", prefix)]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let maxKeys { query.append(("maxresults", String(maxKeys))) }
@@ -241,8 +302,12 @@ final class AzureBackend: ObjectBackend {
             let properties = blob.child("Properties")
             page.objects.append(
                 ObjectInfo(
-                    key: name, size: UInt64(properties?.text(of: "Content-Length") ?? "") ?? 0, version: properties?.text(of: "Etag"),
-                    modified: properties?.text(of: "Last-Modified").flatMap(HTTPDates.parseHTTP)))
+                    key: name,
+                    size: UInt64(properties?.text(of: "Content-Length") ?? "") ?? 0,
+                    version: properties?.text(of: "Etag"),
+                    modified: properties?.text(of: "Last-Modified").flatMap(HTTPDates.parseHTTP)
+                )
+            )
         }
         page.prefixes = (blobs?.children("BlobPrefix") ?? []).compactMap { $0.text(of: "Name") }
         if let marker = document.text(of: "NextMarker"), !marker.isEmpty { page.nextToken = marker }
@@ -257,7 +322,13 @@ final class AzureBackend: ObjectBackend {
     func putBlock(_ key: String, id: String, body: UnsafeRawBufferPointer, path: String) throws {
         let md5 = Self.md5(body)
         let response = try send(
-            "PUT", key: key, query: [("comp", "block"), ("blockid", id)], headers: [("Content-MD5", md5)], body: body, path: path)
+            "PUT",
+            key: key,
+            query: [("comp", "block"), ("blockid", id)],
+            headers: [("Content-MD5", md5)],
+            body: body,
+            path: path
+        )
         guard response.isSuccess else { throw failure(response, operation: "Put Block", path: path) }
         try Self.verify(response, sent: md5, path: path)
     }
@@ -267,7 +338,14 @@ final class AzureBackend: ObjectBackend {
         let list = ids.map { "<Latest>\($0)</Latest>" }.joined()
         let body = Array("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>\(list)</BlockList>".utf8)
         let response = try body.withUnsafeBytes {
-            try send("PUT", key: key, query: [("comp", "blocklist")], headers: [("Content-Type", "application/xml")], body: $0, path: path)
+            try send(
+                "PUT",
+                key: key,
+                query: [("comp", "blocklist")],
+                headers: [("Content-Type", "application/xml")],
+                body: $0,
+                path: path
+            )
         }
         guard response.isSuccess else { throw failure(response, operation: "Put Block List", path: path) }
     }

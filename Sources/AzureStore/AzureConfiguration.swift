@@ -46,8 +46,13 @@ public struct AzureConfiguration: Sendable {
 
     /// Describes a store directly (tests, library callers).
     public init(
-        root: String, account: String, credentials: AzureCredentials, credentialSource: String = "given by the caller",
-        endpoint: String? = nil, partSize: Int = defaultPartSize, concurrency: Int = 8,
+        root: String,
+        account: String,
+        credentials: AzureCredentials,
+        credentialSource: String = "given by the caller",
+        endpoint: String? = nil,
+        partSize: Int = defaultPartSize,
+        concurrency: Int = 8,
         http: HTTPClientConfiguration = HTTPClientConfiguration()
     ) {
         self.root = root
@@ -71,7 +76,8 @@ public struct AzureConfiguration: Sendable {
             return value
         }
         func field(_ name: String) -> String {
-            config[name]?.stringValue?.isEmpty == false ? "field '\(name)'" : "key '\(name)' of the secret named by field 'authentication_secret'"
+            config[name]?.stringValue?.isEmpty == false
+                ? "field '\(name)'" : "key '\(name)' of the secret named by field 'authentication_secret'"
         }
         let variable = environment.variable
         root = text("path") ?? "az://"
@@ -81,17 +87,22 @@ public struct AzureConfiguration: Sendable {
         if let string = text("connection_string") {
             connection = Self.parseConnectionString(string)
             connectionSource = "the component config (\(field("connection_string")))"
-        } else if text("account_key") == nil, text("sas_token") == nil, let string = variable("AZURE_STORAGE_CONNECTION_STRING") {
+        } else if text("account_key") == nil, text("sas_token") == nil,
+            let string = variable("AZURE_STORAGE_CONNECTION_STRING")
+        {
             connection = Self.parseConnectionString(string)
             connectionSource = "the environment (AZURE_STORAGE_CONNECTION_STRING)"
         }
         guard
-            let account = text("account_name") ?? connection["accountname"] ?? rootAccount ?? variable("AZURE_STORAGE_ACCOUNT_NAME")
+            let account = text("account_name") ?? connection["accountname"] ?? rootAccount ?? variable(
+                "AZURE_STORAGE_ACCOUNT_NAME"
+            )
                 ?? variable("AZURE_STORAGE_ACCOUNT")
         else {
             throw StackError(
                 .invalidConfig,
-                "no storage account: set field 'account_name', a connection string, AZURE_STORAGE_ACCOUNT_NAME, or use abfs://container@ACCOUNT.dfs.core.windows.net")
+                "no storage account: set field 'account_name', a connection string, AZURE_STORAGE_ACCOUNT_NAME, or use abfs://container@ACCOUNT.dfs.core.windows.net"
+            )
         }
         self.account = account
         func signer(_ key: String, _ source: String) throws -> AzureCredentials {
@@ -151,7 +162,9 @@ public struct AzureConfiguration: Sendable {
         var result: [String: String] = [:]
         for pair in text.split(separator: ";") {
             guard let equals = pair.firstIndex(of: "=") else { continue }
-            result[pair[..<equals].trimmingCharacters(in: .whitespaces).lowercased()] = String(pair[pair.index(after: equals)...])
+            result[pair[..<equals].trimmingCharacters(in: .whitespaces).lowercased()] = String(
+                pair[pair.index(after: equals)...]
+            )
         }
         return result
     }
@@ -172,20 +185,56 @@ public struct AzureArtifactStoreFlavor: ArtifactStoreFlavor {
     public var summary: String { "Blobs in an Azure Storage container under az:// or abfs://." }
     public var supportedSchemes: Set<String> { AzureConfiguration.schemes }
     public var schema: ConfigSchema {
-        ConfigSchema([
-            ConfigField(
-                "path", .string, required: true,
-                help: "the root: az://container[/prefix], abfs://container[/prefix] or abfs://container@ACCOUNT.dfs.core.windows.net[/prefix]"),
-            ConfigField(
-                "authentication_secret", .secretName,
-                help: "the name of a secret holding any of account_name, account_key, sas_token, connection_string (fields given here win)"),
-            ConfigField("account_name", .string, help: "storage account (else the connection string, the abfs host, AZURE_STORAGE_ACCOUNT_NAME)"),
-            ConfigField("account_key", .string, secret: true, help: "account key: requests signed with Shared Key (else AZURE_STORAGE_ACCOUNT_KEY)"),
-            ConfigField("sas_token", .string, secret: true, help: "shared access signature (else AZURE_STORAGE_SAS_TOKEN)"),
-            ConfigField("connection_string", .string, secret: true, help: "a connection string (else AZURE_STORAGE_CONNECTION_STRING)"),
-            ConfigField("endpoint_url", .string, help: "Blob endpoint (else the connection string's BlobEndpoint, else https://ACCOUNT.blob.core.windows.net)"),
-        ] + TransferSettings.fields(
-            defaultPartSize: AzureConfiguration.defaultPartSize, partSizeHelp: "bytes per staged block and read-ahead block"))
+        ConfigSchema(
+            [
+                ConfigField(
+                    "path",
+                    .string,
+                    required: true,
+                    help:
+                        "the root: az://container[/prefix], abfs://container[/prefix] or abfs://container@ACCOUNT.dfs.core.windows.net[/prefix]"
+                ),
+                ConfigField(
+                    "authentication_secret",
+                    .secretName,
+                    help:
+                        "the name of a secret holding any of account_name, account_key, sas_token, connection_string (fields given here win)"
+                ),
+                ConfigField(
+                    "account_name",
+                    .string,
+                    help: "storage account (else the connection string, the abfs host, AZURE_STORAGE_ACCOUNT_NAME)"
+                ),
+                ConfigField(
+                    "account_key",
+                    .string,
+                    secret: true,
+                    help: "account key: requests signed with Shared Key (else AZURE_STORAGE_ACCOUNT_KEY)"
+                ),
+                ConfigField(
+                    "sas_token",
+                    .string,
+                    secret: true,
+                    help: "shared access signature (else AZURE_STORAGE_SAS_TOKEN)"
+                ),
+                ConfigField(
+                    "connection_string",
+                    .string,
+                    secret: true,
+                    help: "a connection string (else AZURE_STORAGE_CONNECTION_STRING)"
+                ),
+                ConfigField(
+                    "endpoint_url",
+                    .string,
+                    help:
+                        "Blob endpoint (else the connection string's BlobEndpoint, else https://ACCOUNT.blob.core.windows.net)"
+                ),
+            ]
+                + TransferSettings.fields(
+                    defaultPartSize: AzureConfiguration.defaultPartSize,
+                    partSizeHelp: "bytes per staged block and read-ahead block"
+                )
+        )
     }
 
     /// A path outside every component gets a store rooted at its container.

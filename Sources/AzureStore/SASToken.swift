@@ -40,16 +40,20 @@ struct SASToken: Sendable {
     /// Why the service may have refused it, in the user's terms: its window, its permissions and
     /// scope (never the signature).
     func explanation(code: String, now: Date = Date()) -> String {
-        let signedFor = "the \(kind) (permissions '\(permissions)'\(fields["srt"].map { ", resource types '\($0)'" } ?? ""), valid until \(fields["se"] ?? "?"))"
+        let signedFor =
+            "the \(kind) (permissions '\(permissions)'\(fields["srt"].map { ", resource types '\($0)'" } ?? ""), valid until \(fields["se"] ?? "?"))"
         if let expiry, now > expiry { return "\(signedFor) has expired" }
         if let start, now < start { return "\(signedFor) is not valid before \(fields["st"] ?? "")" }
         switch code {
         case "AuthorizationPermissionMismatch": return "\(signedFor) does not grant the permission this operation needs"
         case "AuthorizationResourceTypeMismatch": return "\(signedFor) does not cover this kind of resource"
         case "AuthorizationServiceMismatch": return "\(signedFor) does not cover the Blob service"
-        case "AuthorizationProtocolMismatch": return "\(signedFor) does not allow this protocol (spr=\(fields["spr"] ?? ""))"
+        case "AuthorizationProtocolMismatch":
+            return "\(signedFor) does not allow this protocol (spr=\(fields["spr"] ?? ""))"
         case "AuthorizationSourceIPMismatch": return "\(signedFor) does not allow requests from this address"
-        case "AuthenticationFailed": return "\(signedFor) was not accepted: its signature does not match (another account key, another container, or an altered token)"
+        case "AuthenticationFailed":
+            return
+                "\(signedFor) was not accepted: its signature does not match (another account key, another container, or an altered token)"
         default: return "\(signedFor) was refused"
         }
     }
@@ -63,7 +67,9 @@ struct SASToken: Sendable {
 
     /// A SAS date: `YYYY-MM-DD`, `YYYY-MM-DDThh:mmZ` or `YYYY-MM-DDThh:mm:ssZ` (fractions of a second ignored), in UTC.
     private static func date(_ text: String) -> Date? {
-        let numbers = text.prefix { $0 != "." && $0 != "Z" }.split(whereSeparator: { "-T:".contains($0) }).map { Int($0) }
+        let numbers = text.prefix { $0 != "." && $0 != "Z" }.split(whereSeparator: { "-T:".contains($0) }).map {
+            Int($0)
+        }
         guard [3, 5, 6].contains(numbers.count), !numbers.contains(nil) else { return nil }
         var components = DateComponents()
         components.timeZone = TimeZone(identifier: "UTC")

@@ -31,7 +31,12 @@ public struct SharedKeySigner: Sendable {
     ///   - path: the URL path exactly as sent (percent-encoded), starting with `/`.
     ///   - query: the query parameters, decoded.
     ///   - headers: the header fields sent (names in any case).
-    public func stringToSign(method: String, path: String, query: [(String, String)], headers: [(String, String)]) -> String {
+    public func stringToSign(
+        method: String,
+        path: String,
+        query: [(String, String)],
+        headers: [(String, String)]
+    ) -> String {
         var values: [String: String] = [:]
         for (name, value) in headers { values[name.lowercased()] = value }
         if values["content-length"] == "0" { values["content-length"] = nil }
@@ -49,7 +54,12 @@ public struct SharedKeySigner: Sendable {
     }
 
     /// The `Authorization` header value: `SharedKey account:signature`.
-    public func authorization(method: String, path: String, query: [(String, String)], headers: [(String, String)]) -> String {
+    public func authorization(
+        method: String,
+        path: String,
+        query: [(String, String)],
+        headers: [(String, String)]
+    ) -> String {
         "SharedKey \(account):" + signature(stringToSign(method: method, path: path, query: query, headers: headers))
     }
 
@@ -61,12 +71,23 @@ public struct SharedKeySigner: Sendable {
     ///   - protocols: `https` or `https,http`.
     ///   - version: the service version the signature follows (`sv`, 2018-11-09 or later).
     public func blobSAS(
-        container: String, blob: String, permissions: String, start: Date? = nil, expiry: Date, protocols: String = "https",
+        container: String,
+        blob: String,
+        permissions: String,
+        start: Date? = nil,
+        expiry: Date,
+        protocols: String = "https",
         version: String
     ) -> String {
         serviceSAS(
-            resource: "b", path: "\(container)/\(blob)", permissions: permissions, start: start, expiry: expiry, protocols: protocols,
-            version: version)
+            resource: "b",
+            path: "\(container)/\(blob)",
+            permissions: permissions,
+            start: start,
+            expiry: expiry,
+            protocols: protocols,
+            version: version
+        )
     }
 
     /// A service SAS for a whole container (`sr=c`): every blob in it, and listing with `l`, for a
@@ -75,9 +96,22 @@ public struct SharedKeySigner: Sendable {
     ///   - permissions: letters in Azure's order (`racwdl`: read, add, create, write, delete, list).
     ///   - version: the service version the signature follows (`sv`, 2018-11-09 or later).
     public func containerSAS(
-        container: String, permissions: String, start: Date? = nil, expiry: Date, protocols: String = "https", version: String
+        container: String,
+        permissions: String,
+        start: Date? = nil,
+        expiry: Date,
+        protocols: String = "https",
+        version: String
     ) -> String {
-        serviceSAS(resource: "c", path: container, permissions: permissions, start: start, expiry: expiry, protocols: protocols, version: version)
+        serviceSAS(
+            resource: "c",
+            path: container,
+            permissions: permissions,
+            start: start,
+            expiry: expiry,
+            protocols: protocols,
+            version: version
+        )
     }
 
     /// An account SAS: `permissions` on the `services` (`b` for blobs) and `resourceTypes` (`s` service,
@@ -86,7 +120,12 @@ public struct SharedKeySigner: Sendable {
     ///   - version: the service version the signature follows (`sv`); from 2020-12-06 the signed
     ///     encryption scope (empty) is part of the string to sign.
     public func accountSAS(
-        services: String = "b", resourceTypes: String, permissions: String, start: Date? = nil, expiry: Date, protocols: String = "https",
+        services: String = "b",
+        resourceTypes: String,
+        permissions: String,
+        start: Date? = nil,
+        expiry: Date,
+        protocols: String = "https",
         version: String
     ) -> String {
         let startText = start.map(Self.sasDate) ?? ""
@@ -102,24 +141,34 @@ public struct SharedKeySigner: Sendable {
     /// A service SAS on `/blob/account/path`, with the string-to-sign of its version (2018-11-09 on:
     /// signed resource and snapshot time; 2020-12-06 on: signed encryption scope).
     private func serviceSAS(
-        resource: String, path: String, permissions: String, start: Date?, expiry: Date, protocols: String, version: String
+        resource: String,
+        path: String,
+        permissions: String,
+        start: Date?,
+        expiry: Date,
+        protocols: String,
+        version: String
     ) -> String {
         let startText = start.map(Self.sasDate) ?? ""
         let expiryText = Self.sasDate(expiry)
-        var fields = [permissions, startText, expiryText, "/blob/\(account)/\(path)", "", "", protocols, version, resource, ""]
+        var fields = [
+            permissions, startText, expiryText, "/blob/\(account)/\(path)", "", "", protocols, version, resource, "",
+        ]
         if version >= "2020-12-06" { fields.append("") }
         fields += ["", "", "", "", ""]
         var query = [("sp", permissions)]
         if !startText.isEmpty { query.append(("st", startText)) }
         query += [
-            ("se", expiryText), ("spr", protocols), ("sv", version), ("sr", resource), ("sig", signature(fields.joined(separator: "\n"))),
+            ("se", expiryText), ("spr", protocols), ("sv", version), ("sr", resource),
+            ("sig", signature(fields.joined(separator: "\n"))),
         ]
         return query.map { $0.0 + "=" + URIEncoding.component($0.1) }.joined(separator: "&")
     }
 
     /// base64(HMAC-SHA256(account key, text)).
     private func signature(_ text: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key))).base64EncodedString()
+        Data(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key)))
+            .base64EncodedString()
     }
 
     private static func sasDate(_ date: Date) -> String {

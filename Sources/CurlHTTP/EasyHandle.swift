@@ -24,7 +24,10 @@ final class EasyHandle: @unchecked Sendable {
     /// Runs one request to the end (`curl_easy_perform`).
     /// - Throws: ``HTTPTransportError`` when no complete HTTP answer arrived.
     func perform(
-        _ request: HTTPRequest, body: UnsafeRawBufferPointer?, response: ResponseBody, settings: HTTPClientConfiguration
+        _ request: HTTPRequest,
+        body: UnsafeRawBufferPointer?,
+        response: ResponseBody,
+        settings: HTTPClientConfiguration
     ) throws -> HTTPResponse {
         curl_easy_reset(curl)
         errorBuffer[0] = 0
@@ -73,7 +76,11 @@ final class EasyHandle: @unchecked Sendable {
         var status = 0
         _ = afs_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(
-            status: status, headers: state.headers, body: state.collected, bytesReceived: state.written)
+            status: status,
+            headers: state.headers,
+            body: state.collected,
+            bytesReceived: state.written
+        )
     }
 
     private func setLong(_ option: CURLoption, _ value: Int) {
@@ -98,7 +105,10 @@ private final class TransferState {
 }
 
 private func headerCallback(
-    _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
+    _ data: UnsafeMutablePointer<CChar>?,
+    _ size: Int,
+    _ count: Int,
+    _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
     let length = size * count
     guard let data, let userdata else { return length }
@@ -118,7 +128,10 @@ private func headerCallback(
 }
 
 private func writeCallback(
-    _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
+    _ data: UnsafeMutablePointer<CChar>?,
+    _ size: Int,
+    _ count: Int,
+    _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
     let length = size * count
     guard let data, let userdata else { return length }
@@ -135,7 +148,10 @@ private func writeCallback(
 }
 
 private func readCallback(
-    _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
+    _ data: UnsafeMutablePointer<CChar>?,
+    _ size: Int,
+    _ count: Int,
+    _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
     guard let data, let userdata else { return 0 }
     let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()

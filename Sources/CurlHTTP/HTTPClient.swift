@@ -16,7 +16,10 @@ public struct HTTPClientConfiguration: Sendable, Hashable {
 
     /// Describes a configuration; the defaults verify TLS and retry 4 times.
     public init(
-        verifyTLS: Bool = true, caBundle: String? = nil, connectTimeout: Int = 10, stallTimeout: Int = 30,
+        verifyTLS: Bool = true,
+        caBundle: String? = nil,
+        connectTimeout: Int = 10,
+        stallTimeout: Int = 30,
         retry: RetryPolicy = RetryPolicy()
     ) {
         self.verifyTLS = verifyTLS
@@ -55,7 +58,9 @@ public final class HTTPClient: Sendable {
     /// (`PUT`/`POST`); the response body is collected or written into the caller's buffer.
     /// - Throws: ``HTTPTransportError`` naming the URL and the number of attempts.
     public func send(
-        _ request: HTTPRequest, body: UnsafeRawBufferPointer? = nil, response: ResponseBody = .collect
+        _ request: HTTPRequest,
+        body: UnsafeRawBufferPointer? = nil,
+        response: ResponseBody = .collect
     ) throws -> HTTPResponse {
         let attempts = request.idempotent ? configuration.retry.maxAttempts : 1
         var attempt = 1

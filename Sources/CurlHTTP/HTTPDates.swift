@@ -7,8 +7,13 @@ public enum HTTPDates {
         let bytes = Array(text.utf8)
         guard bytes.count >= 19 else { return nil }
         return make(
-            year: number(bytes, 0, 4), month: number(bytes, 5, 2), day: number(bytes, 8, 2),
-            hour: number(bytes, 11, 2), minute: number(bytes, 14, 2), second: number(bytes, 17, 2))
+            year: number(bytes, 0, 4),
+            month: number(bytes, 5, 2),
+            day: number(bytes, 8, 2),
+            hour: number(bytes, 11, 2),
+            minute: number(bytes, 14, 2),
+            second: number(bytes, 17, 2)
+        )
     }
 
     /// `Tue, 24 Nov 2026 08:59:54 GMT` (HEAD's Last-Modified).
@@ -18,8 +23,13 @@ public enum HTTPDates {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let month = months.firstIndex(of: String(decoding: bytes[8..<11], as: UTF8.self)).map { $0 + 1 }
         return make(
-            year: number(bytes, 12, 4), month: month, day: number(bytes, 5, 2), hour: number(bytes, 17, 2),
-            minute: number(bytes, 20, 2), second: number(bytes, 23, 2))
+            year: number(bytes, 12, 4),
+            month: month,
+            day: number(bytes, 5, 2),
+            hour: number(bytes, 17, 2),
+            minute: number(bytes, 20, 2),
+            second: number(bytes, 23, 2)
+        )
     }
 
     private static func number(_ bytes: [UInt8], _ start: Int, _ count: Int) -> Int? {

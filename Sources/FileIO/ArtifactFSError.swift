@@ -47,7 +47,13 @@ public struct CodedError<Code: ArtifactFSErrorCode>: ArtifactFSError {
 
     /// Creates an error; `location` defaults to the call site.
     /// Pass the error this one reports as `cause` so logs keep it.
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil, file: String = #fileID, line: Int = #line) {
+    public init(
+        _ code: Code,
+        _ message: String,
+        cause: (any Error & Sendable)? = nil,
+        file: String = #fileID,
+        line: Int = #line
+    ) {
         self.code = code
         self.message = message
         self.cause = cause
@@ -79,7 +85,10 @@ extension ArtifactFSErrorCode {
         let container = try decoder.singleValueContainer()
         let name = try container.decode(String.self)
         guard let code = Self(name: name) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "no \(Self.self) is named '\(name)'")
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "no \(Self.self) is named '\(name)'"
+            )
         }
         self = code
     }

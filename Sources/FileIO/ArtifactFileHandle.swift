@@ -101,7 +101,11 @@ extension ArtifactFileHandle {
     public func checkAccess(closed: Bool, reading: Bool) throws {
         guard !closed else { throw closedFileError() }
         if reading, mode != .read {
-            throw ArtifactStoreError(.unsupportedOperation, path: path, "file is open for writing ('\(mode)'), not reading")
+            throw ArtifactStoreError(
+                .unsupportedOperation,
+                path: path,
+                "file is open for writing ('\(mode)'), not reading"
+            )
         }
         if !reading, mode == .read {
             throw ArtifactStoreError(.unsupportedOperation, path: path, "file is open for reading, not writing")
@@ -111,7 +115,10 @@ extension ArtifactFileHandle {
     /// Where `seek(to:from:)` lands, as `lseek(2)` computes it.
     /// - Throws: ``ArtifactStoreError/Code/invalidArgument`` for a position before the start.
     public func seekTarget(
-        _ offset: Int64, from origin: SeekOrigin, position: UInt64, end: () throws -> UInt64
+        _ offset: Int64,
+        from origin: SeekOrigin,
+        position: UInt64,
+        end: () throws -> UInt64
     ) throws -> UInt64 {
         let base: Int64 =
             switch origin {

@@ -41,7 +41,11 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
             if scheme == "file" {
                 if body.hasPrefix("localhost/") { body.removeFirst("localhost".count) }
                 guard body.hasPrefix("/") else {
-                    throw ArtifactStoreError(.invalidPath, path: text, "a file:// URI must hold an absolute path (file:///...)")
+                    throw ArtifactStoreError(
+                        .invalidPath,
+                        path: text,
+                        "a file:// URI must hold an absolute path (file:///...)"
+                    )
                 }
             } else if !body.hasPrefix("/") {
                 body = Self.currentDirectory() + "/" + body
@@ -50,7 +54,12 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
             self.components = try Self.normalise(body, keepEmpty: false, climbsAboveRoot: .clamp, original: text)
         } else {
             self.scheme = scheme
-            self.components = try Self.normalise(rest, keepEmpty: keepEmptyComponents, climbsAboveRoot: .fail, original: text)
+            self.components = try Self.normalise(
+                rest,
+                keepEmpty: keepEmptyComponents,
+                climbsAboveRoot: .fail,
+                original: text
+            )
         }
     }
 
@@ -60,8 +69,10 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
         let parsed = try ArtifactPath(parsing: text, keepEmptyComponents: keepEmptyComponents)
         guard supportedSchemes.contains(parsed.schemePrefix) else {
             throw ArtifactStoreError(
-                .unsupportedScheme, path: text,
-                "root path does not start with a supported scheme (supported: \(Self.describe(schemes: supportedSchemes)))")
+                .unsupportedScheme,
+                path: text,
+                "root path does not start with a supported scheme (supported: \(Self.describe(schemes: supportedSchemes)))"
+            )
         }
         self = parsed
     }
@@ -126,7 +137,10 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
     private enum ClimbPolicy { case clamp, fail }
 
     private static func normalise(
-        _ body: Substring, keepEmpty: Bool, climbsAboveRoot: ClimbPolicy, original: String
+        _ body: Substring,
+        keepEmpty: Bool,
+        climbsAboveRoot: ClimbPolicy,
+        original: String
     ) throws -> [String] {
         var parts = body.split(separator: "/", omittingEmptySubsequences: false)
         // Leading and trailing slashes never name a component.

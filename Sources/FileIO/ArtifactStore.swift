@@ -82,7 +82,9 @@ public protocol ArtifactStore: AnyObject, Sendable {
     func glob(_ pattern: String) throws -> [String]
     /// Visits a tree as `(dir, subdirs, files)`; see ``WalkEntry``.
     func walk(
-        _ top: String, topdown: Bool, onError: ((ArtifactStoreError) -> Void)?,
+        _ top: String,
+        topdown: Bool,
+        onError: ((ArtifactStoreError) -> Void)?,
         _ visit: (inout WalkEntry) throws -> Void
     ) throws
 }
@@ -97,7 +99,8 @@ extension ArtifactStore {
     public func checkContained(_ parsed: ArtifactPath, original: String) throws -> ArtifactPath {
         guard supportedSchemes.contains(parsed.schemePrefix) else {
             throw ArtifactStoreError(
-                .unsupportedScheme, path: original,
+                .unsupportedScheme,
+                path: original,
                 "scheme '\(parsed.schemePrefix.isEmpty ? "file://" : parsed.schemePrefix)' is not served by the store at '\(root)' (supported: \(ArtifactPath.describe(schemes: supportedSchemes)))"
             )
         }
@@ -210,7 +213,9 @@ extension ArtifactStore {
     }
 
     public func walk(
-        _ top: String, topdown: Bool, onError: ((ArtifactStoreError) -> Void)?,
+        _ top: String,
+        topdown: Bool,
+        onError: ((ArtifactStoreError) -> Void)?,
         _ visit: (inout WalkEntry) throws -> Void
     ) throws {
         let start = try resolve(top)

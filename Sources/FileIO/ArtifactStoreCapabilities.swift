@@ -16,8 +16,12 @@ public struct ArtifactStoreCapabilities: Sendable, Hashable, Codable {
 
     /// Declares a store's capabilities; each defaults to what a POSIX file system offers.
     public init(
-        append: Bool = true, randomWrite: Bool = true, atomicRename: Bool = true,
-        serverSideCopy: Bool = true, emptyDirectories: Bool = true, readOnly: Bool = false
+        append: Bool = true,
+        randomWrite: Bool = true,
+        atomicRename: Bool = true,
+        serverSideCopy: Bool = true,
+        emptyDirectories: Bool = true,
+        readOnly: Bool = false
     ) {
         self.append = append
         self.randomWrite = randomWrite

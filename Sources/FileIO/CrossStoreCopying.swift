@@ -6,5 +6,10 @@ public protocol CrossStoreCopying: ArtifactStore {
     /// the server side; returns false, having changed nothing, when it cannot reach `source` that way.
     /// The caller has already checked the source is a file and applied the overwrite rule.
     /// - Throws: ``ArtifactStoreError`` naming `destinationPath` when the copy fails.
-    func copyFile(from source: any ArtifactStore, _ sourcePath: String, size: UInt64, to destinationPath: String) throws -> Bool
+    func copyFile(
+        from source: any ArtifactStore,
+        _ sourcePath: String,
+        size: UInt64,
+        to destinationPath: String
+    ) throws -> Bool
 }

@@ -30,8 +30,12 @@ public enum fileio {
     /// Copies a directory tree, within a store or across stores, merging into an existing directory.
     public static func copyTree(_ source: String, _ destination: String, overwrite: Bool = false) throws {
         try Transfer.copyTree(
-            from: registry.store(for: source), source, to: registry.store(for: destination), destination,
-            overwrite: overwrite)
+            from: registry.store(for: source),
+            source,
+            to: registry.store(for: destination),
+            destination,
+            overwrite: overwrite
+        )
     }
 
     /// Moves a file or directory, within a store or across stores.
@@ -59,7 +63,9 @@ public enum fileio {
     public static func listdir(_ path: String) throws -> [String] { try registry.store(for: path).listdir(path) }
 
     /// The entries of a directory with their kinds (and sizes where the listing has them).
-    public static func scandir(_ path: String) throws -> [DirectoryEntry] { try registry.store(for: path).scandir(path) }
+    public static func scandir(_ path: String) throws -> [DirectoryEntry] {
+        try registry.store(for: path).scandir(path)
+    }
 
     /// Creates a directory and its missing parents.
     public static func makedirs(_ path: String) throws { try registry.store(for: path).makedirs(path) }
@@ -82,7 +88,9 @@ public enum fileio {
     /// Visits a tree as `(dir, subdirs, files)`; in a top-down walk the visitor may prune `subdirs`.
     /// Errors below `top` go to `onError` when given, else stop the walk.
     public static func walk(
-        _ top: String, topdown: Bool = true, onError: ((ArtifactStoreError) -> Void)? = nil,
+        _ top: String,
+        topdown: Bool = true,
+        onError: ((ArtifactStoreError) -> Void)? = nil,
         _ visit: (inout WalkEntry) throws -> Void
     ) throws {
         try registry.store(for: top).walk(top, topdown: topdown, onError: onError, visit)

@@ -31,8 +31,13 @@ public struct FileInfo: Sendable, Hashable, Codable {
 
     /// Creates file metadata.
     public init(
-        path: String, kind: FileKind, size: UInt64, modified: Date? = nil, etag: String? = nil,
-        permissions: UInt16? = nil, linkTarget: String? = nil
+        path: String,
+        kind: FileKind,
+        size: UInt64,
+        modified: Date? = nil,
+        etag: String? = nil,
+        permissions: UInt16? = nil,
+        linkTarget: String? = nil
     ) {
         self.path = path
         self.kind = kind

@@ -31,7 +31,11 @@ public final class FilesystemRegistry: Sendable {
     /// Registers a store under `root` without making it: `make` runs when a path below `root` is
     /// first routed there (and the longest root wins, as for made stores). This keeps secrets and
     /// connections of unused stores untouched.
-    public func register(root: ArtifactPath, schemes: Set<String>, make: @escaping @Sendable () throws -> any ArtifactStore) {
+    public func register(
+        root: ArtifactPath,
+        schemes: Set<String>,
+        make: @escaping @Sendable () throws -> any ArtifactStore
+    ) {
         pending.withLock { pending in
             pending.removeAll { $0.root == root }
             pending.append(PendingStore(root: root, schemes: schemes, make: make))
@@ -87,7 +91,9 @@ public final class FilesystemRegistry: Sendable {
     public func store(for path: String) throws -> any ArtifactStore {
         let parsed = try ArtifactPath(parsing: path, keepEmptyComponents: true)
         let serving = stores.withLock { $0.filter { $0.supportedSchemes.contains(parsed.schemePrefix) } }
-        let best = serving.filter { $0.root.contains(parsed) }.max { $0.root.components.count < $1.root.components.count }
+        let best = serving.filter { $0.root.contains(parsed) }.max {
+            $0.root.components.count < $1.root.components.count
+        }
         let waiting = pending.withLock { pending in
             pending.filter { $0.schemes.contains(parsed.schemePrefix) && $0.root.contains(parsed) }
                 .max { $0.root.components.count < $1.root.components.count }
@@ -102,18 +108,27 @@ public final class FilesystemRegistry: Sendable {
         if let factory = factories.withLock({ $0[parsed.schemePrefix] }) {
             let store = try factory(parsed)
             guard store.root.contains(parsed) else {
-                throw ArtifactStoreError(.invalidPath, path: path, "the '\(parsed.schemePrefix)' factory made a store at '\(store.root)', which does not contain this path")
+                throw ArtifactStoreError(
+                    .invalidPath,
+                    path: path,
+                    "the '\(parsed.schemePrefix)' factory made a store at '\(store.root)', which does not contain this path"
+                )
             }
             register(store)
             return store
         }
         guard !serving.isEmpty else {
             throw ArtifactStoreError(
-                .unsupportedScheme, path: path,
+                .unsupportedScheme,
+                path: path,
                 "no artifact store is registered for scheme '\(parsed.schemePrefix)' (registered: \(registeredSchemes.joined(separator: ", ")))"
             )
         }
         let roots = serving.map(\.root.description).sorted().joined(separator: ", ")
-        throw ArtifactStoreError(.invalidPath, path: path, "outside every registered store for '\(parsed.schemePrefix)' (roots: \(roots))")
+        throw ArtifactStoreError(
+            .invalidPath,
+            path: path,
+            "outside every registered store for '\(parsed.schemePrefix)' (roots: \(roots))"
+        )
     }
 }

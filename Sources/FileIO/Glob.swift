@@ -53,8 +53,10 @@ public struct GlobPattern: Sendable {
     public func matches(_ name: String) -> Bool {
         if name.hasPrefix("."), !matchesHidden { return false }
         let text = Array(name)
-        var t = 0, p = 0
-        var starPattern = -1, starText = 0
+        var t = 0
+        var p = 0
+        var starPattern = -1
+        var starText = 0
         while t < text.count {
             if p < tokens.count, Self.matchOne(tokens[p], text[t]) {
                 t += 1

@@ -18,7 +18,11 @@ public enum OpenMode: String, Sendable, CaseIterable, CustomStringConvertible {
         case "w", "wb": self = .write
         case "a", "ab": self = .append
         default:
-            throw ArtifactStoreError(.invalidArgument, path: path, "unknown open mode '\(text)' (use r, rb, w, wb, a or ab)")
+            throw ArtifactStoreError(
+                .invalidArgument,
+                path: path,
+                "unknown open mode '\(text)' (use r, rb, w, wb, a or ab)"
+            )
         }
     }
 

@@ -11,12 +11,19 @@ public enum Transfer {
     /// file is written; on failure it is left as it was.
     /// - Throws: `isADirectory` for a directory on either side, `alreadyExists` without `overwrite`.
     public static func copyFile(
-        from source: any ArtifactStore, _ sourcePath: String,
-        to destination: any ArtifactStore, _ destinationPath: String, overwrite: Bool
+        from source: any ArtifactStore,
+        _ sourcePath: String,
+        to destination: any ArtifactStore,
+        _ destinationPath: String,
+        overwrite: Bool
     ) throws {
         let info = try source.stat(sourcePath)
         if info.kind == .directory {
-            throw ArtifactStoreError(.isADirectory, path: sourcePath, "is a directory (copy a tree with copyTree or `cp -r`)")
+            throw ArtifactStoreError(
+                .isADirectory,
+                path: sourcePath,
+                "is a directory (copy a tree with copyTree or `cp -r`)"
+            )
         }
         try checkDestination(destination, destinationPath, overwrite: overwrite, sourceIsDirectory: false)
         if let target = destination as? any CrossStoreCopying,
@@ -41,8 +48,11 @@ public enum Transfer {
     /// directory; each file follows the `overwrite` rule.
     /// - Throws: `notADirectory` when the source is a file or the destination is one.
     public static func copyTree(
-        from source: any ArtifactStore, _ sourcePath: String,
-        to destination: any ArtifactStore, _ destinationPath: String, overwrite: Bool
+        from source: any ArtifactStore,
+        _ sourcePath: String,
+        to destination: any ArtifactStore,
+        _ destinationPath: String,
+        overwrite: Bool
     ) throws {
         let sourceRoot = try source.resolve(sourcePath)
         let destinationRoot = try destination.resolve(destinationPath)
@@ -50,7 +60,11 @@ public enum Transfer {
             throw ArtifactStoreError(.notADirectory, path: sourcePath, "not a directory")
         }
         if source === destination, sourceRoot.contains(destinationRoot) {
-            throw ArtifactStoreError(.invalidPath, path: destinationPath, "cannot copy directory '\(sourceRoot)' into itself")
+            throw ArtifactStoreError(
+                .invalidPath,
+                path: destinationPath,
+                "cannot copy directory '\(sourceRoot)' into itself"
+            )
         }
         try source.walk(sourcePath, topdown: true, onError: nil) { entry in
             let dir = try source.resolve(entry.dir)
@@ -59,8 +73,12 @@ public enum Transfer {
             try destination.makedirs(target.description)
             for name in entry.files {
                 try copyFile(
-                    from: source, dir.appending(name).description,
-                    to: destination, target.appending(name).description, overwrite: overwrite)
+                    from: source,
+                    dir.appending(name).description,
+                    to: destination,
+                    target.appending(name).description,
+                    overwrite: overwrite
+                )
             }
         }
     }
@@ -69,8 +87,11 @@ public enum Transfer {
     /// Follows `rename(2)`'s rules for an existing destination: a directory may replace only an
     /// empty directory, a file only a file.
     public static func move(
-        from source: any ArtifactStore, _ sourcePath: String,
-        to destination: any ArtifactStore, _ destinationPath: String, overwrite: Bool
+        from source: any ArtifactStore,
+        _ sourcePath: String,
+        to destination: any ArtifactStore,
+        _ destinationPath: String,
+        overwrite: Bool
     ) throws {
         let isDirectory = try source.stat(sourcePath).kind == .directory
         try checkDestination(destination, destinationPath, overwrite: overwrite, sourceIsDirectory: isDirectory)
@@ -106,7 +127,10 @@ public enum Transfer {
 
     /// Applies the overwrite and kind rules to a destination before anything is written.
     private static func checkDestination(
-        _ store: any ArtifactStore, _ path: String, overwrite: Bool, sourceIsDirectory: Bool
+        _ store: any ArtifactStore,
+        _ path: String,
+        overwrite: Bool,
+        sourceIsDirectory: Bool
     ) throws {
         let existing: FileInfo
         do {

@@ -131,7 +131,10 @@ final class FuseFileSystem: Sendable {
         info.st_gid = owner.gid
         let time = modified ?? mountTime
         let seconds = time.timeIntervalSince1970
-        let stamp = timespec(tv_sec: Int(seconds.rounded(.down)), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        let stamp = timespec(
+            tv_sec: Int(seconds.rounded(.down)),
+            tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9)
+        )
         info.st_mtim = stamp
         info.st_ctim = stamp
         info.st_atim = stamp
@@ -170,7 +173,8 @@ final class FuseFileSystem: Sendable {
             for entry in entries where entry.kind == .directory || entry.size != nil {
                 cache.store(
                     parent.appending(entry.name).description,
-                    FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified))
+                    FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified)
+                )
             }
             handle = handles.add(.directory(entries))
             return 0
@@ -181,7 +185,9 @@ final class FuseFileSystem: Sendable {
     /// Hands out the listing from `offset` until the kernel's buffer is full; the kernel comes
     /// back with the offset of the next entry, so a listing of any size streams in pieces.
     func readdir(
-        _ handle: UInt64, offset: Int, plus: Bool,
+        _ handle: UInt64,
+        offset: Int,
+        plus: Bool,
         _ fill: (String, UnsafePointer<stat>?, Int, Bool) -> Bool
     ) -> Int32 {
         guard case .directory(let entries) = handles.get(handle) else { return -EBADF }
@@ -195,7 +201,13 @@ final class FuseFileSystem: Sendable {
                 let entry = entries[index - 2]
                 let complete = plus && (entry.kind == .directory || entry.size != nil)
                 if complete {
-                    self.fill(&attributes, kind: entry.kind, size: entry.size ?? 0, modified: entry.modified, permissions: nil)
+                    self.fill(
+                        &attributes,
+                        kind: entry.kind,
+                        size: entry.size ?? 0,
+                        modified: entry.modified,
+                        permissions: nil
+                    )
                 } else {
                     attributes = stat()
                     attributes.st_mode = Self.fileType(entry.kind)
@@ -258,14 +270,28 @@ final class FuseFileSystem: Sendable {
             if existing?.kind == .directory { return -EISDIR }
             let writer: WriterFile
             if flags & O_TRUNC != 0, flags & O_ACCMODE == O_WRONLY {
-                writer = try .streaming(store: store, path: target, stagingDirectory: options.stagingDirectory, stats: stats)
+                writer = try .streaming(
+                    store: store,
+                    path: target,
+                    stagingDirectory: options.stagingDirectory,
+                    stats: stats
+                )
             } else if flags & O_APPEND != 0, flags & O_ACCMODE == O_WRONLY, store.capabilities.append, let existing {
                 writer = try .streaming(
-                    store: store, path: target, appendingTo: existing.size, stagingDirectory: options.stagingDirectory, stats: stats)
+                    store: store,
+                    path: target,
+                    appendingTo: existing.size,
+                    stagingDirectory: options.stagingDirectory,
+                    stats: stats
+                )
             } else {
                 writer = try .staged(
-                    store: store, path: target, copyExisting: flags & O_TRUNC == 0,
-                    stagingDirectory: options.stagingDirectory, stats: stats)
+                    store: store,
+                    path: target,
+                    copyExisting: flags & O_TRUNC == 0,
+                    stagingDirectory: options.stagingDirectory,
+                    stats: stats
+                )
             }
             cache.invalidate(target)
             handle = handles.add(.writer(writer))
@@ -282,7 +308,13 @@ final class FuseFileSystem: Sendable {
             let target = storePath(path)
             let writer: WriterFile =
                 if flags & O_ACCMODE == O_RDWR {
-                    try .staged(store: store, path: target, copyExisting: false, stagingDirectory: options.stagingDirectory, stats: stats)
+                    try .staged(
+                        store: store,
+                        path: target,
+                        copyExisting: false,
+                        stagingDirectory: options.stagingDirectory,
+                        stats: stats
+                    )
                 } else {
                     try .streaming(store: store, path: target, stagingDirectory: options.stagingDirectory, stats: stats)
                 }
@@ -296,7 +328,10 @@ final class FuseFileSystem: Sendable {
     /// Answers a read with where its bytes are: the store's local file itself, which libfuse splices
     /// to the kernel without a copy through this process, or else a buffer filled by ``read(_:into:at:)``.
     func readBuffer(
-        _ handle: UInt64, size: Int, at offset: UInt64, _ out: UnsafeMutablePointer<UnsafeMutablePointer<fuse_bufvec>?>
+        _ handle: UInt64,
+        size: Int,
+        at offset: UInt64,
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<fuse_bufvec>?>
     ) -> Int32 {
         if case .reader(let reader) = handles.get(handle), let fd = reader.handle.readableFileDescriptor {
             return run(.read) {
@@ -309,7 +344,11 @@ final class FuseFileSystem: Sendable {
             }
         }
         guard let vector = cfuse_memory_bufvec(size) else { return -ENOMEM }
-        let got = read(handle, into: UnsafeMutableRawBufferPointer(start: vector.pointee.buf.mem, count: size), at: offset)
+        let got = read(
+            handle,
+            into: UnsafeMutableRawBufferPointer(start: vector.pointee.buf.mem, count: size),
+            at: offset
+        )
         guard got >= 0 else {
             free(vector.pointee.buf.mem)
             free(vector)
@@ -329,7 +368,9 @@ final class FuseFileSystem: Sendable {
             case .control(let content):
                 let start = Int(min(offset, UInt64(content.count)))
                 got = min(buffer.count, content.count - start)
-                content.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + start, byteCount: got) }
+                content.withUnsafeBytes {
+                    buffer.baseAddress!.copyMemory(from: $0.baseAddress! + start, byteCount: got)
+                }
             case .directory, nil: return -EBADF
             }
             stats.addBytesRead(got)
@@ -398,7 +439,9 @@ final class FuseFileSystem: Sendable {
         run(.truncate) {
             guard !control.contains(path) else { return -EACCES }
             guard !readOnly else { return -EROFS }
-            let target = handle.flatMap { if case .writer(let writer) = handles.get($0) { writer.path } else { nil } } ?? storePath(path)
+            let target =
+                handle.flatMap { if case .writer(let writer) = handles.get($0) { writer.path } else { nil } }
+                ?? storePath(path)
             defer { cache.invalidate(target) }
             if let handle, case .writer(let writer) = handles.get(handle) {
                 try writer.truncate(to: size)
@@ -415,7 +458,13 @@ final class FuseFileSystem: Sendable {
                 if size == 0 {
                     try .streaming(store: store, path: target, stagingDirectory: options.stagingDirectory, stats: stats)
                 } else {
-                    try .staged(store: store, path: target, copyExisting: true, stagingDirectory: options.stagingDirectory, stats: stats)
+                    try .staged(
+                        store: store,
+                        path: target,
+                        copyExisting: true,
+                        stagingDirectory: options.stagingDirectory,
+                        stats: stats
+                    )
                 }
             try writer.truncate(to: size)
             try writer.flush()
@@ -446,7 +495,8 @@ final class FuseFileSystem: Sendable {
             guard !readOnly else { return -EROFS }
             // RENAME_EXCHANGE swaps two paths, which no artifact store can do atomically.
             guard flags & 2 == 0 else { return -ENOTSUP }
-            let from = storePath(source), to = storePath(destination)
+            let from = storePath(source)
+            let to = storePath(destination)
             defer {
                 cache.invalidateTree(from)
                 cache.invalidateTree(to)

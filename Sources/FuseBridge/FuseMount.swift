@@ -18,7 +18,9 @@ public enum FuseMount {
     ///   ``ArtifactStoreError`` when `options.root` is not a path of `store`.
     public static func serve(store: any ArtifactStore, options: MountOptions, ready: () -> Void) throws {
         let fileSystem = try FuseFileSystem(store: store, options: options)
-        var mountOptions = ["fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions", "auto_cache"]
+        var mountOptions = [
+            "fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions", "auto_cache",
+        ]
         mountOptions.append("max_read=\(maximumRead)")
         if fileSystem.readOnly { mountOptions.append("ro") }
         if options.allowOther { mountOptions.append("allow_other") }
@@ -39,7 +41,10 @@ public enum FuseMount {
         }
         defer { fuse_destroy(fuse) }
         guard fuse_mount(fuse, options.mountpoint) == 0 else {
-            throw MountError(.failed, "\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)")
+            throw MountError(
+                .failed,
+                "\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)"
+            )
         }
         defer { fuse_unmount(fuse) }
         let (readAhead, mountpoint) = (options.kernelReadAheadKiB, options.mountpoint)

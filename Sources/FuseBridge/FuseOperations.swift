@@ -47,8 +47,13 @@ enum FuseOperations {
         }
         operations.readdir = { _, buffer, filler, offset, info, flags in
             let plus = flags.rawValue & FUSE_READDIR_PLUS.rawValue != 0
-            return FuseOperations.fileSystem.readdir(info!.pointee.fh, offset: Int(offset), plus: plus) { name, attributes, next, complete in
-                filler!(buffer, name, attributes, off_t(next), complete ? FUSE_FILL_DIR_PLUS : fuse_fill_dir_flags(0)) != 0
+            return FuseOperations.fileSystem.readdir(info!.pointee.fh, offset: Int(offset), plus: plus) {
+                name,
+                attributes,
+                next,
+                complete in
+                filler!(buffer, name, attributes, off_t(next), complete ? FUSE_FILL_DIR_PLUS : fuse_fill_dir_flags(0))
+                    != 0
             }
         }
         operations.releasedir = { _, info in
@@ -58,16 +63,26 @@ enum FuseOperations {
         operations.rmdir = { path in FuseOperations.fileSystem.rmdir(FuseOperations.path(path)) }
         operations.unlink = { path in FuseOperations.fileSystem.unlink(FuseOperations.path(path)) }
         operations.rename = { source, destination, flags in
-            FuseOperations.fileSystem.rename(FuseOperations.path(source), FuseOperations.path(destination), flags: flags)
+            FuseOperations.fileSystem.rename(
+                FuseOperations.path(source),
+                FuseOperations.path(destination),
+                flags: flags
+            )
         }
         operations.open = { path, info in
-            let (result, handle, directIO) = FuseOperations.fileSystem.open(FuseOperations.path(path), flags: info!.pointee.flags)
+            let (result, handle, directIO) = FuseOperations.fileSystem.open(
+                FuseOperations.path(path),
+                flags: info!.pointee.flags
+            )
             info!.pointee.fh = handle
             if directIO { cfuse_set_direct_io(info, 1) }
             return result
         }
         operations.create = { path, _, info in
-            let (result, handle) = FuseOperations.fileSystem.create(FuseOperations.path(path), flags: info!.pointee.flags)
+            let (result, handle) = FuseOperations.fileSystem.create(
+                FuseOperations.path(path),
+                flags: info!.pointee.flags
+            )
             info!.pointee.fh = handle
             return result
         }
@@ -75,13 +90,21 @@ enum FuseOperations {
             FuseOperations.fileSystem.readBuffer(info!.pointee.fh, size: size, at: UInt64(offset), out!)
         }
         operations.write = { _, buffer, size, offset, info in
-            FuseOperations.fileSystem.write(info!.pointee.fh, UnsafeRawBufferPointer(start: buffer, count: size), at: UInt64(offset))
+            FuseOperations.fileSystem.write(
+                info!.pointee.fh,
+                UnsafeRawBufferPointer(start: buffer, count: size),
+                at: UInt64(offset)
+            )
         }
         operations.flush = { _, info in FuseOperations.fileSystem.flush(info!.pointee.fh) }
         operations.fsync = { _, _, info in FuseOperations.fileSystem.fsync(info!.pointee.fh) }
         operations.release = { _, info in FuseOperations.fileSystem.release(info!.pointee.fh) }
         operations.truncate = { path, size, info in
-            FuseOperations.fileSystem.truncate(FuseOperations.path(path), size: UInt64(max(size, 0)), handle: info.map { $0.pointee.fh })
+            FuseOperations.fileSystem.truncate(
+                FuseOperations.path(path),
+                size: UInt64(max(size, 0)),
+                handle: info.map { $0.pointee.fh }
+            )
         }
         operations.utimens = { path, _, _ in FuseOperations.fileSystem.utimens(FuseOperations.path(path)) }
         operations.statfs = { _, out in FuseOperations.fileSystem.statfs(out!) }

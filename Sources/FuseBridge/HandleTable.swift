@@ -55,7 +55,9 @@ final class HandleTable: Sendable {
     /// The most recent writer open on a store path.
     func writer(for path: String) -> WriterFile? {
         table.withLock { table in
-            guard let handle = table.writers[path]?.last, case .writer(let writer) = table.files[handle] else { return nil }
+            guard let handle = table.writers[path]?.last, case .writer(let writer) = table.files[handle] else {
+                return nil
+            }
             return writer
         }
     }

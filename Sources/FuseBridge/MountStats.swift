@@ -54,10 +54,14 @@ public final class MountStats: Sendable {
         for operation in Operation.allCases {
             guard let calls = snapshot.calls[operation] else { continue }
             let buckets = snapshot.latency[operation] ?? []
-            operations[operation.rawValue] = [
-                "calls": calls, "errors": snapshot.errors[operation] ?? 0,
-                "latency_us": ["p50": Self.percentile(buckets, 0.50), "p90": Self.percentile(buckets, 0.90), "p99": Self.percentile(buckets, 0.99)],
-            ] as [String: Any]
+            operations[operation.rawValue] =
+                [
+                    "calls": calls, "errors": snapshot.errors[operation] ?? 0,
+                    "latency_us": [
+                        "p50": Self.percentile(buckets, 0.50), "p90": Self.percentile(buckets, 0.90),
+                        "p99": Self.percentile(buckets, 0.99),
+                    ],
+                ] as [String: Any]
         }
         let body: [String: Any] = [
             "uptime_s": Int(Date().timeIntervalSince(started)),
@@ -68,7 +72,8 @@ public final class MountStats: Sendable {
             "cache": ["hits": snapshot.cacheHits, "misses": snapshot.cacheMisses],
             "uploads": ["completed": snapshot.uploads, "failed": snapshot.failedUploads],
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: body, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 

@@ -63,7 +63,12 @@ final class ReaderFile: Sendable {
         return try handle.read(at: offset, into: destination)
     }
 
-    private func copy(_ source: UnsafeMutableRawBufferPointer, from: Int, count: Int, to destination: UnsafeMutableRawBufferPointer) {
+    private func copy(
+        _ source: UnsafeMutableRawBufferPointer,
+        from: Int,
+        count: Int,
+        to destination: UnsafeMutableRawBufferPointer
+    ) {
         guard count > 0 else { return }
         destination.baseAddress!.copyMemory(from: source.baseAddress! + from, byteCount: count)
     }

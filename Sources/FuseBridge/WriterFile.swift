@@ -38,7 +38,14 @@ final class WriterFile: Sendable {
     /// Kept apart from `state`, whose lock is held during uploads, so renames never wait on them.
     private let currentPath: Mutex<String>
 
-    private init(store: any ArtifactStore, path: String, backing: Backing, size: UInt64, stagingDirectory: String, stats: MountStats) {
+    private init(
+        store: any ArtifactStore,
+        path: String,
+        backing: Backing,
+        size: UInt64,
+        stagingDirectory: String,
+        stats: MountStats
+    ) {
         self.store = store
         self.stagingDirectory = stagingDirectory
         self.stats = stats
@@ -55,12 +62,21 @@ final class WriterFile: Sendable {
     /// A new (or truncated) file whose bytes stream into the store's write handle; with
     /// `appendingTo` (the current size), an append handle of a store that can append in place.
     static func streaming(
-        store: any ArtifactStore, path: String, appendingTo size: UInt64? = nil, stagingDirectory: String, stats: MountStats
+        store: any ArtifactStore,
+        path: String,
+        appendingTo size: UInt64? = nil,
+        stagingDirectory: String,
+        stats: MountStats
     ) throws -> WriterFile {
         let handle = try store.open(path, mode: size == nil ? .write : .append)
         let file = WriterFile(
-            store: store, path: path, backing: .streaming(handle, position: size ?? 0), size: size ?? 0,
-            stagingDirectory: stagingDirectory, stats: stats)
+            store: store,
+            path: path,
+            backing: .streaming(handle, position: size ?? 0),
+            size: size ?? 0,
+            stagingDirectory: stagingDirectory,
+            stats: stats
+        )
         if size != nil { file.state.withLock { $0.dirty = false } }
         return file
     }
@@ -68,12 +84,23 @@ final class WriterFile: Sendable {
     /// A file staged in a temporary file: empty (`copyExisting` false) or holding the store's
     /// current content, for writes into it and reads of it.
     static func staged(
-        store: any ArtifactStore, path: String, copyExisting: Bool, stagingDirectory: String, stats: MountStats
+        store: any ArtifactStore,
+        path: String,
+        copyExisting: Bool,
+        stagingDirectory: String,
+        stats: MountStats
     ) throws -> WriterFile {
         let fd = try makeTemporary(in: stagingDirectory, for: path)
         do {
             let size = copyExisting ? try copyFromStore(store, path, to: fd) : 0
-            let file = WriterFile(store: store, path: path, backing: .staged(fd: fd), size: size, stagingDirectory: stagingDirectory, stats: stats)
+            let file = WriterFile(
+                store: store,
+                path: path,
+                backing: .staged(fd: fd),
+                size: size,
+                stagingDirectory: stagingDirectory,
+                stats: stats
+            )
             file.state.withLock { $0.dirty = !copyExisting }
             return file
         } catch {
@@ -105,8 +132,10 @@ final class WriterFile: Sendable {
                         try handle.seek(to: offset)
                     } else {
                         throw ArtifactStoreError(
-                            .unsupportedOperation, path: path,
-                            "write at offset \(offset) behind \(position): this store takes sequential writes only")
+                            .unsupportedOperation,
+                            path: path,
+                            "write at offset \(offset) behind \(position): this store takes sequential writes only"
+                        )
                     }
                     position = offset
                 }
@@ -134,7 +163,14 @@ final class WriterFile: Sendable {
             var filled = 0
             while filled < buffer.count {
                 let got = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset) + off_t(filled))
-                if got < 0 { throw ArtifactStoreError(.io, path: path, "reading the staged copy failed", cause: SystemCallError(call: "pread", errno: errno)) }
+                if got < 0 {
+                    throw ArtifactStoreError(
+                        .io,
+                        path: path,
+                        "reading the staged copy failed",
+                        cause: SystemCallError(call: "pread", errno: errno)
+                    )
+                }
                 if got == 0 { break }
                 filled += got
             }
@@ -158,7 +194,12 @@ final class WriterFile: Sendable {
             if case .published = state.backing { try restage(&state) }
             guard case .staged(let fd) = state.backing else { return }
             if ftruncate(fd, off_t(size)) != 0 {
-                throw ArtifactStoreError(.io, path: path, "truncating the staged copy failed", cause: SystemCallError(call: "ftruncate", errno: errno))
+                throw ArtifactStoreError(
+                    .io,
+                    path: path,
+                    "truncating the staged copy failed",
+                    cause: SystemCallError(call: "ftruncate", errno: errno)
+                )
             }
             state.size = size
             state.dirty = true
@@ -224,7 +265,12 @@ final class WriterFile: Sendable {
         var template = Array((directory + "/artifactfs-staging-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw ArtifactStoreError(.io, path: path, "cannot create a staging file in '\(directory)'", cause: SystemCallError(call: "mkostemp", errno: errno))
+            throw ArtifactStoreError(
+                .io,
+                path: path,
+                "cannot create a staging file in '\(directory)'",
+                cause: SystemCallError(call: "mkostemp", errno: errno)
+            )
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -257,7 +303,14 @@ final class WriterFile: Sendable {
         var offset: UInt64 = 0
         while offset < size {
             let got = pread(fd, buffer.baseAddress!, Int(min(UInt64(chunk), size - offset)), off_t(offset))
-            if got < 0 { throw ArtifactStoreError(.io, path: path, "reading the staged copy failed", cause: SystemCallError(call: "pread", errno: errno)) }
+            if got < 0 {
+                throw ArtifactStoreError(
+                    .io,
+                    path: path,
+                    "reading the staged copy failed",
+                    cause: SystemCallError(call: "pread", errno: errno)
+                )
+            }
             if got == 0 { break }
             try handle.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
             offset += UInt64(got)
@@ -270,7 +323,12 @@ final class WriterFile: Sendable {
             let wrote = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             if wrote < 0 {
                 if errno == EINTR { continue }
-                throw ArtifactStoreError(.io, path: path, "writing the staged copy failed (staging folder full?)", cause: SystemCallError(call: "pwrite", errno: errno))
+                throw ArtifactStoreError(
+                    .io,
+                    path: path,
+                    "writing the staged copy failed (staging folder full?)",
+                    cause: SystemCallError(call: "pwrite", errno: errno)
+                )
             }
             done += wrote
         }

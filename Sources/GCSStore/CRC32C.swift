@@ -16,7 +16,9 @@ public struct CRC32C: Sendable {
     /// The checksum as Cloud Storage writes it: base64 of its four big-endian bytes.
     public var base64: String {
         let value = value
-        let bytes: [UInt8] = [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+        let bytes: [UInt8] = [
+            UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF),
+        ]
         return Data(bytes).base64EncodedString()
     }
 

@@ -38,9 +38,21 @@ final class GCSBackend: ObjectBackend {
         self.bucket = bucket
         service = try ObjectServiceClient(
             terms: ServiceTerms(
-                service: "Cloud Storage", container: "bucket '\(bucket)'", version: "generation", credentialSource: configuration.credentialSource),
-            endpoint: configuration.endpoint, http: configuration.http, concurrency: configuration.concurrency, root: configuration.root)
-        tokens = GCSTokenSource(credentials: configuration.credentials, source: configuration.credentialSource, http: service.http)
+                service: "Cloud Storage",
+                container: "bucket '\(bucket)'",
+                version: "generation",
+                credentialSource: configuration.credentialSource
+            ),
+            endpoint: configuration.endpoint,
+            http: configuration.http,
+            concurrency: configuration.concurrency,
+            root: configuration.root
+        )
+        tokens = GCSTokenSource(
+            credentials: configuration.credentials,
+            source: configuration.credentialSource,
+            http: service.http
+        )
     }
 
     var serviceName: String { service.terms.service }
@@ -54,41 +66,79 @@ final class GCSBackend: ObjectBackend {
     func objectURL(_ key: String?, api: String = "/storage/v1", query: [(String, String)] = []) -> String {
         var url = service.endpoint.url + api + "/b/" + URIEncoding.component(bucket) + "/o"
         if let key { url += "/" + URIEncoding.component(key) }
-        if !query.isEmpty { url += "?" + query.map { URIEncoding.component($0.0) + "=" + URIEncoding.component($0.1) }.joined(separator: "&") }
+        if !query.isEmpty {
+            url +=
+                "?"
+                + query.map { URIEncoding.component($0.0) + "=" + URIEncoding.component($0.1) }.joined(separator: "&")
+        }
         return url
     }
 
     /// Sends one authorised request.
     /// - Throws: ``FileIO/ArtifactStoreError`` (`io`) naming the endpoint when it cannot be reached.
     func send(
-        _ method: String, url: String, headers extra: [(String, String)] = [], body: UnsafeRawBufferPointer? = nil,
-        response: ResponseBody = .collect, idempotent: Bool = true, path: String
+        _ method: String,
+        url: String,
+        headers extra: [(String, String)] = [],
+        body: UnsafeRawBufferPointer? = nil,
+        response: ResponseBody = .collect,
+        idempotent: Bool = true,
+        path: String
     ) throws -> HTTPResponse {
         var headers = extra
         if let authorization = try tokens.authorization(path: path) {
             headers.append(("Authorization", authorization))
             sentTokens.withLock { if $0.last != authorization { $0.append(authorization) } }
         }
-        let request = HTTPRequest(method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) }, idempotent: idempotent)
+        let request = HTTPRequest(
+            method: method,
+            url: url,
+            headers: headers.map { (name: $0.0, value: $0.1) },
+            idempotent: idempotent
+        )
         return try service.send(request, body: body, response: response, path: path)
     }
 
     /// The error for a failed response: a missing bucket told apart from a missing object (a 404
     /// of a bucket-level call, or one whose bucket does not answer either), then the statuses every service shares.
-    func failure(_ response: HTTPResponse, operation: String, path: String, bucketLevel: Bool = false) -> ArtifactStoreError {
-        failure(status: response.status, body: response.body, operation: operation, path: path, bucketLevel: bucketLevel)
+    func failure(
+        _ response: HTTPResponse,
+        operation: String,
+        path: String,
+        bucketLevel: Bool = false
+    ) -> ArtifactStoreError {
+        failure(
+            status: response.status,
+            body: response.body,
+            operation: operation,
+            path: path,
+            bucketLevel: bucketLevel
+        )
     }
 
     /// The error for a failed answer given as its status and JSON error body (an inner batch
     /// response); the tokens sent are scrubbed from the service's message.
-    func failure(status: Int, body: [UInt8], operation: String, path: String, bucketLevel: Bool = false) -> ArtifactStoreError {
+    func failure(
+        status: Int,
+        body: [UInt8],
+        operation: String,
+        path: String,
+        bucketLevel: Bool = false
+    ) -> ArtifactStoreError {
         let document = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
         var message = ((document?["error"] as? [String: Any])?["message"] as? String) ?? ""
         for authorization in sentTokens.withLock({ $0 }) where authorization.count > "Bearer ".count {
-            message = message.replacingOccurrences(of: String(authorization.dropFirst("Bearer ".count)), with: "<token>")
+            message = message.replacingOccurrences(
+                of: String(authorization.dropFirst("Bearer ".count)),
+                with: "<token>"
+            )
         }
         let answer = ObjectServiceError(operation: operation, status: status, message: message)
-        return service.failure(answer, path: path, containerMissing: status == 404 && (bucketLevel || !bucketExists(path: path)))
+        return service.failure(
+            answer,
+            path: path,
+            containerMissing: status == 404 && (bucketLevel || !bucketExists(path: path))
+        )
     }
 
     /// True unless the bucket's metadata answers 404 (so a 404 is about the bucket, not the object).
@@ -104,8 +154,11 @@ final class GCSBackend: ObjectBackend {
     static func info(_ object: [String: Any]) -> ObjectInfo? {
         guard let name = object["name"] as? String else { return nil }
         return ObjectInfo(
-            key: name, size: UInt64(object["size"] as? String ?? "") ?? 0, version: object["generation"] as? String,
-            modified: (object["updated"] as? String).flatMap(HTTPDates.parseISO))
+            key: name,
+            size: UInt64(object["size"] as? String ?? "") ?? 0,
+            version: object["generation"] as? String,
+            modified: (object["updated"] as? String).flatMap(HTTPDates.parseISO)
+        )
     }
 
     /// The CRC32C and MD5 of bytes sent, base64 as the JSON API writes them.
@@ -133,12 +186,16 @@ final class GCSBackend: ObjectBackend {
         if let generation = object?["generation"] as? String {
             outcome =
                 (try? delete(key, version: generation, path: path)) == true
-                ? "the corrupted object was deleted" : "the corrupted object could not be deleted (generation \(generation))"
+                ? "the corrupted object was deleted"
+                : "the corrupted object could not be deleted (generation \(generation))"
         } else {
             outcome = "the server named no generation, so the corrupted object was left in place"
         }
         throw ArtifactStoreError(
-            .io, path: path, "upload corrupted in transit: Cloud Storage stored \(mismatches.joined(separator: " and ")); \(outcome)")
+            .io,
+            path: path,
+            "upload corrupted in transit: Cloud Storage stored \(mismatches.joined(separator: " and ")); \(outcome)"
+        )
     }
 
     // MARK: - Objects
@@ -156,23 +213,41 @@ final class GCSBackend: ObjectBackend {
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
         try openWithRangedGet(key, leading: count, path: path, version: { $0.header("x-goog-generation") }) { buffer in
             let response = try send(
-                "GET", url: objectURL(key, api: "/download/storage/v1", query: [("alt", "media")]),
-                headers: [("Range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))], response: .into(buffer), path: path)
+                "GET",
+                url: objectURL(key, api: "/download/storage/v1", query: [("alt", "media")]),
+                headers: [("Range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))],
+                response: .into(buffer),
+                path: path
+            )
             if response.isSuccess || response.status == 416 { return response }
             if response.status == 404 { return nil }
             throw failure(response, operation: "objects.get (media)", path: path)
         }
     }
 
-    func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
+    func getRange(
+        _ key: String,
+        offset: UInt64,
+        into buffer: UnsafeMutableRawBufferPointer,
+        version: String?,
+        path: String
+    ) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         var query = [("alt", "media")]
         if let version { query.append(("generation", version)) }
         let response = try send(
-            "GET", url: objectURL(key, api: "/download/storage/v1", query: query),
-            headers: [("Range", ObjectServiceClient.byteRange(at: offset, count: buffer.count))], response: .into(buffer), path: path)
+            "GET",
+            url: objectURL(key, api: "/download/storage/v1", query: query),
+            headers: [("Range", ObjectServiceClient.byteRange(at: offset, count: buffer.count))],
+            response: .into(buffer),
+            path: path
+        )
         if response.status == 404, version != nil {
-            throw ArtifactStoreError(.notFound, path: path, "the object was deleted or replaced while it was being read (generation \(version!) is gone)")
+            throw ArtifactStoreError(
+                .notFound,
+                path: path,
+                "the object was deleted or replaced while it was being read (generation \(version!) is gone)"
+            )
         }
         guard response.isSuccess else { throw failure(response, operation: "objects.get (media)", path: path) }
         return try service.bytesReceived(response, offset: offset, path: path)
@@ -196,8 +271,11 @@ final class GCSBackend: ObjectBackend {
         md5.update(bufferPointer: body)
         let sent = Checksums(crc32c: crc.base64, md5: Data(md5.finalize()).base64EncodedString())
         let metadata = try JSONSerialization.data(
-            withJSONObject: ["name": key, "contentType": "application/octet-stream", "crc32c": sent.crc32c, "md5Hash": sent.md5],
-            options: [.sortedKeys])
+            withJSONObject: [
+                "name": key, "contentType": "application/octet-stream", "crc32c": sent.crc32c, "md5Hash": sent.md5,
+            ],
+            options: [.sortedKeys]
+        )
         let boundary = "artifactfs-" + UUID().uuidString
         var payload: [UInt8] = []
         payload.reserveCapacity(body.count + metadata.count + 256)
@@ -210,11 +288,19 @@ final class GCSBackend: ObjectBackend {
         if createOnly { query.append(("ifGenerationMatch", "0")) }
         let response = try payload.withUnsafeBytes {
             try send(
-                "POST", url: objectURL(nil, api: "/upload/storage/v1", query: query),
-                headers: [("Content-Type", "multipart/related; boundary=\(boundary)")], body: $0, path: path)
+                "POST",
+                url: objectURL(nil, api: "/upload/storage/v1", query: query),
+                headers: [("Content-Type", "multipart/related; boundary=\(boundary)")],
+                body: $0,
+                path: path
+            )
         }
         if createOnly, response.status == 412 {
-            throw ArtifactStoreError(.alreadyExists, path: path, "already exists (a create-only write found an object there)")
+            throw ArtifactStoreError(
+                .alreadyExists,
+                path: path,
+                "already exists (a create-only write found an object there)"
+            )
         }
         guard response.isSuccess else { throw failure(response, operation: "objects.insert", path: path) }
         try verify(Self.json(response.body), sent: sent, key: key, path: path)
@@ -222,14 +308,18 @@ final class GCSBackend: ObjectBackend {
 
     func delete(_ key: String, path: String) throws {
         let response = try send("DELETE", url: objectURL(key), path: path)
-        guard response.isSuccess || response.status == 404 else { throw failure(response, operation: "objects.delete", path: path) }
+        guard response.isSuccess || response.status == 404 else {
+            throw failure(response, operation: "objects.delete", path: path)
+        }
     }
 
     /// `objects.delete` with `ifGenerationMatch`: a replaced object (412) is kept and reported as such.
     func delete(_ key: String, version: String, path: String) throws -> Bool {
         let response = try send("DELETE", url: objectURL(key, query: [("ifGenerationMatch", version)]), path: path)
         if response.status == 412 { return false }
-        guard response.isSuccess || response.status == 404 else { throw failure(response, operation: "objects.delete", path: path) }
+        guard response.isSuccess || response.status == 404 else {
+            throw failure(response, operation: "objects.delete", path: path)
+        }
         return true
     }
 
@@ -245,22 +335,43 @@ final class GCSBackend: ObjectBackend {
 
     /// `rewriteTo`, repeated with its rewrite token until the server says it is done (large objects);
     /// `sourceGeneration` pins the source, `ifGenerationMatch=0` makes the destination create-only.
-    func copy(from source: String, version: String?, to destination: String, size: UInt64, exclusive: Bool, path: String) throws {
-        let base = objectURL(source) + "/rewriteTo/b/" + URIEncoding.component(bucket) + "/o/" + URIEncoding.component(destination)
+    func copy(
+        from source: String,
+        version: String?,
+        to destination: String,
+        size: UInt64,
+        exclusive: Bool,
+        path: String
+    ) throws {
+        let base =
+            objectURL(source) + "/rewriteTo/b/" + URIEncoding.component(bucket) + "/o/"
+            + URIEncoding.component(destination)
         var conditions: [(String, String)] = []
         if let version { conditions.append(("sourceGeneration", version)) }
         if exclusive { conditions.append(("ifGenerationMatch", "0")) }
         var token: String?
         repeat {
             let query = conditions + (token.map { [("rewriteToken", $0)] } ?? [])
-            let url = base + (query.isEmpty ? "" : "?" + query.map { $0.0 + "=" + URIEncoding.component($0.1) }.joined(separator: "&"))
-            let response = try send("POST", url: url, headers: [("Content-Type", "application/json")], body: UnsafeRawBufferPointer(start: nil, count: 0), path: path)
+            let url =
+                base
+                + (query.isEmpty
+                    ? "" : "?" + query.map { $0.0 + "=" + URIEncoding.component($0.1) }.joined(separator: "&"))
+            let response = try send(
+                "POST",
+                url: url,
+                headers: [("Content-Type", "application/json")],
+                body: UnsafeRawBufferPointer(start: nil, count: 0),
+                path: path
+            )
             if exclusive, response.status == 412 {
                 throw ArtifactStoreError(.alreadyExists, path: path, "already exists (pass overwrite to replace it)")
             }
             if let version, response.status == 404 {
                 throw ArtifactStoreError(
-                    .notFound, path: path, "the source object '\(source)' was replaced or deleted before it could be copied (generation \(version) is gone)")
+                    .notFound,
+                    path: path,
+                    "the source object '\(source)' was replaced or deleted before it could be copied (generation \(version) is gone)"
+                )
             }
             guard response.isSuccess, let document = Self.json(response.body) else {
                 throw failure(response, operation: "objects.rewrite", path: path)
@@ -269,7 +380,8 @@ final class GCSBackend: ObjectBackend {
         } while token != nil
     }
 
-    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage {
+    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage
+    {
         var query = [("prefix", prefix)]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let maxKeys { query.append(("maxResults", String(maxKeys))) }
@@ -281,7 +393,9 @@ final class GCSBackend: ObjectBackend {
         }
         return ObjectListPage(
             objects: ((document["items"] as? [[String: Any]]) ?? []).compactMap(Self.info),
-            prefixes: (document["prefixes"] as? [String]) ?? [], nextToken: document["nextPageToken"] as? String)
+            prefixes: (document["prefixes"] as? [String]) ?? [],
+            nextToken: document["nextPageToken"] as? String
+        )
     }
 
     /// Opens a resumable upload session; its chunks then go up in order.
@@ -289,8 +403,12 @@ final class GCSBackend: ObjectBackend {
         let body = Array("{}".utf8)
         let response = try body.withUnsafeBytes {
             try send(
-                "POST", url: objectURL(nil, api: "/upload/storage/v1", query: [("uploadType", "resumable"), ("name", key)]),
-                headers: [("Content-Type", "application/json; charset=UTF-8")], body: $0, path: path)
+                "POST",
+                url: objectURL(nil, api: "/upload/storage/v1", query: [("uploadType", "resumable"), ("name", key)]),
+                headers: [("Content-Type", "application/json; charset=UTF-8")],
+                body: $0,
+                path: path
+            )
         }
         guard response.isSuccess, let session = response.header("location") else {
             throw failure(response, operation: "objects.insert (resumable)", path: path)

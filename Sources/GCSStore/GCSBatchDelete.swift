@@ -26,7 +26,9 @@ struct GCSBatchDelete {
     /// Deletes `keys`.
     /// - Throws: ``FileIO/ArtifactStoreError`` with the code of the first failure, naming its object and the count.
     func run(_ keys: [String]) throws {
-        let batches = stride(from: 0, to: keys.count, by: Self.maxBatch).map { $0..<min($0 + Self.maxBatch, keys.count) }
+        let batches = stride(from: 0, to: keys.count, by: Self.maxBatch).map {
+            $0..<min($0 + Self.maxBatch, keys.count)
+        }
         let failures = Mutex<[Failure]>([])
         try Parallel.forEach(batches.count, concurrency: backend.concurrency) { number in
             let failed = deleteBatch(keys, batches[number])
@@ -35,10 +37,12 @@ struct GCSBatchDelete {
         let all = failures.withLock { $0 }.sorted { $0.index < $1.index }
         guard let first = all.first else { return }
         throw ArtifactStoreError(
-            first.error.code, path: path,
+            first.error.code,
+            path: path,
             "could not delete \(all.count) of \(keys.count) object\(keys.count == 1 ? "" : "s"); the first: "
                 + "gs://\(backend.bucket)/\(first.key): \(first.error.message)",
-            cause: first.error)
+            cause: first.error
+        )
     }
 
     /// Sends one batch and returns the deletes that failed; never throws.
@@ -47,20 +51,27 @@ struct GCSBatchDelete {
         var body = ""
         for index in range {
             body += "--\(boundary)\r\nContent-Type: application/http\r\nContent-ID: <\(index)>\r\n\r\n"
-            body += "DELETE /storage/v1/b/\(URIEncoding.component(backend.bucket))/o/\(URIEncoding.component(keys[index])) HTTP/1.1\r\n\r\n\r\n"
+            body +=
+                "DELETE /storage/v1/b/\(URIEncoding.component(backend.bucket))/o/\(URIEncoding.component(keys[index])) HTTP/1.1\r\n\r\n\r\n"
         }
         body += "--\(boundary)--\r\n"
         let response: HTTPResponse
         do {
             response = try Array(body.utf8).withUnsafeBytes {
                 try backend.send(
-                    "POST", url: backend.service.endpoint.url + "/batch/storage/v1",
-                    headers: [("Content-Type", "multipart/mixed; boundary=\(boundary)")], body: $0, path: path)
+                    "POST",
+                    url: backend.service.endpoint.url + "/batch/storage/v1",
+                    headers: [("Content-Type", "multipart/mixed; boundary=\(boundary)")],
+                    body: $0,
+                    path: path
+                )
             }
         } catch let error as ArtifactStoreError {
             return range.map { Failure(index: $0, key: keys[$0], error: error) }
         } catch {
-            return range.map { Failure(index: $0, key: keys[$0], error: ArtifactStoreError(.io, path: path, "\(error)")) }
+            return range.map {
+                Failure(index: $0, key: keys[$0], error: ArtifactStoreError(.io, path: path, "\(error)"))
+            }
         }
         var answers: [Int: (status: Int, body: [UInt8])] = [:]
         if response.isSuccess, let contentType = response.header("content-type") {
@@ -72,7 +83,18 @@ struct GCSBatchDelete {
             case let status? where (200..<300).contains(status) || status == 404:
                 continue
             case let status? where status != 429 && status < 500:
-                failed.append(Failure(index: index, key: keys[index], error: backend.failure(status: status, body: answers[index]!.body, operation: "objects.delete (batch)", path: path)))
+                failed.append(
+                    Failure(
+                        index: index,
+                        key: keys[index],
+                        error: backend.failure(
+                            status: status,
+                            body: answers[index]!.body,
+                            operation: "objects.delete (batch)",
+                            path: path
+                        )
+                    )
+                )
             default:
                 // Not answered, throttled or a server error: once more on its own, with the client's retries.
                 do {
@@ -80,7 +102,9 @@ struct GCSBatchDelete {
                 } catch let error as ArtifactStoreError {
                     failed.append(Failure(index: index, key: keys[index], error: error))
                 } catch {
-                    failed.append(Failure(index: index, key: keys[index], error: ArtifactStoreError(.io, path: path, "\(error)")))
+                    failed.append(
+                        Failure(index: index, key: keys[index], error: ArtifactStoreError(.io, path: path, "\(error)"))
+                    )
                 }
             }
         }
@@ -98,13 +122,22 @@ struct GCSBatchDelete {
             let sections = part.components(separatedBy: "\r\n\r\n")
             guard sections.count >= 2 else { continue }
             let outer = headerFields(sections[0])
-            guard let id = outer["content-id"], let index = Int(id.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")).replacingOccurrences(of: "response-", with: "")) else {
+            guard let id = outer["content-id"],
+                let index = Int(
+                    id.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")).replacingOccurrences(
+                        of: "response-",
+                        with: ""
+                    )
+                )
+            else {
                 continue
             }
             let statusLine = sections[1].components(separatedBy: "\r\n").first ?? ""
             let words = statusLine.split(separator: " ")
             guard words.count >= 2, words[0].hasPrefix("HTTP/"), let status = Int(words[1]) else { continue }
-            let inner = sections.dropFirst(2).joined(separator: "\r\n\r\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            let inner = sections.dropFirst(2).joined(separator: "\r\n\r\n").trimmingCharacters(
+                in: .whitespacesAndNewlines
+            )
             answers[index] = (status, Array(inner.utf8))
         }
         return answers

@@ -33,8 +33,12 @@ public struct GCSConfiguration: Sendable {
 
     /// Describes a store directly (tests, library callers).
     public init(
-        root: String, credentials: GCSCredentials, credentialSource: String = "given by the caller",
-        endpoint: String = "https://storage.googleapis.com", partSize: Int = defaultPartSize, concurrency: Int = 8,
+        root: String,
+        credentials: GCSCredentials,
+        credentialSource: String = "given by the caller",
+        endpoint: String = "https://storage.googleapis.com",
+        partSize: Int = defaultPartSize,
+        concurrency: Int = 8,
         http: HTTPClientConfiguration = HTTPClientConfiguration()
     ) {
         self.root = root
@@ -56,9 +60,12 @@ public struct GCSConfiguration: Sendable {
             guard let json = secret["token"], !json.isEmpty else {
                 throw StackError(
                     .secret,
-                    "the secret named by field 'authentication_secret' has no key 'token' (the service-account key JSON; its keys: \(secret.keys.sorted().joined(separator: ", ")))")
+                    "the secret named by field 'authentication_secret' has no key 'token' (the service-account key JSON; its keys: \(secret.keys.sorted().joined(separator: ", ")))"
+                )
             }
-            credentials = .serviceAccount(try ServiceAccountKey(json: Array(json.utf8), source: "field 'authentication_secret'"))
+            credentials = .serviceAccount(
+                try ServiceAccountKey(json: Array(json.utf8), source: "field 'authentication_secret'")
+            )
             credentialSource = "the component config (field 'authentication_secret')"
         } else if let file = text("service_account_file") {
             credentials = .serviceAccount(try Self.readKey(file))
@@ -74,7 +81,8 @@ public struct GCSConfiguration: Sendable {
             credentialSource = "the environment (GOOGLE_OAUTH_ACCESS_TOKEN)"
         } else {
             credentials = .anonymous
-            credentialSource = "none (anonymous requests: no key or token in the config, GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_OAUTH_ACCESS_TOKEN)"
+            credentialSource =
+                "none (anonymous requests: no key or token in the config, GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_OAUTH_ACCESS_TOKEN)"
         }
         if let url = text("endpoint_url") {
             endpoint = url
@@ -85,7 +93,8 @@ public struct GCSConfiguration: Sendable {
         }
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         let transfer = try TransferSettings(config: config, defaultPartSize: Self.defaultPartSize) {
-            $0 > 0 && $0 % Self.chunkGranularity == 0 ? nil : "a positive multiple of 262144 bytes (256 KiB, as Cloud Storage requires)"
+            $0 > 0 && $0 % Self.chunkGranularity == 0
+                ? nil : "a positive multiple of 262144 bytes (256 KiB, as Cloud Storage requires)"
         }
         (partSize, concurrency, http) = (transfer.partSize, transfer.concurrency, transfer.http)
     }
@@ -108,16 +117,38 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
     public var summary: String { "Objects in a Google Cloud Storage bucket (or fake-gcs-server) under gs://." }
     public var supportedSchemes: Set<String> { GCSConfiguration.schemes }
     public var schema: ConfigSchema {
-        ConfigSchema([
-            ConfigField("path", .string, required: true, help: "the root: gs://bucket or gs://bucket/prefix"),
-            ConfigField(
-                "authentication_secret", .secretName,
-                help: "the name of a secret whose 'token' holds the service-account key JSON (or a reference, '{{NAME.token}}')"),
-            ConfigField("service_account_file", .string, help: "path of a service-account key file (else GOOGLE_APPLICATION_CREDENTIALS)"),
-            ConfigField("token", .string, secret: true, help: "an OAuth access token (else GOOGLE_OAUTH_ACCESS_TOKEN; none: anonymous)"),
-            ConfigField("endpoint_url", .string, help: "endpoint (else STORAGE_EMULATOR_HOST, else https://storage.googleapis.com)"),
-        ] + TransferSettings.fields(
-            defaultPartSize: GCSConfiguration.defaultPartSize, partSizeHelp: "bytes per read-ahead block and first upload chunk; later chunks double up to 8× (a multiple of 256 KiB)"))
+        ConfigSchema(
+            [
+                ConfigField("path", .string, required: true, help: "the root: gs://bucket or gs://bucket/prefix"),
+                ConfigField(
+                    "authentication_secret",
+                    .secretName,
+                    help:
+                        "the name of a secret whose 'token' holds the service-account key JSON (or a reference, '{{NAME.token}}')"
+                ),
+                ConfigField(
+                    "service_account_file",
+                    .string,
+                    help: "path of a service-account key file (else GOOGLE_APPLICATION_CREDENTIALS)"
+                ),
+                ConfigField(
+                    "token",
+                    .string,
+                    secret: true,
+                    help: "an OAuth access token (else GOOGLE_OAUTH_ACCESS_TOKEN; none: anonymous)"
+                ),
+                ConfigField(
+                    "endpoint_url",
+                    .string,
+                    help: "endpoint (else STORAGE_EMULATOR_HOST, else https://storage.googleapis.com)"
+                ),
+            ]
+                + TransferSettings.fields(
+                    defaultPartSize: GCSConfiguration.defaultPartSize,
+                    partSizeHelp:
+                        "bytes per read-ahead block and first upload chunk; later chunks double up to 8× (a multiple of 256 KiB)"
+                )
+        )
     }
 
     /// A path outside every component gets a store rooted at its bucket.

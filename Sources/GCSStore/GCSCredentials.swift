@@ -1,9 +1,9 @@
-import _CryptoExtras
 import Crypto
 import CurlHTTP
 import FileIO
 import Foundation
 import Synchronization
+import _CryptoExtras
 
 /// How requests to Cloud Storage authenticate.
 public enum GCSCredentials: Sendable {
@@ -30,11 +30,18 @@ public struct ServiceAccountKey: Sendable {
     /// - Throws: ``FileIO/ArtifactStoreError`` (`invalidArgument`) naming `source` and the missing field, never the key.
     public init(json: [UInt8], source: String) throws {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
-            throw ArtifactStoreError(.invalidArgument, path: source, "the service-account key in \(source) is not a JSON object")
+            throw ArtifactStoreError(
+                .invalidArgument,
+                path: source,
+                "the service-account key in \(source) is not a JSON object"
+            )
         }
         guard let email = object["client_email"] as? String, let key = object["private_key"] as? String else {
             throw ArtifactStoreError(
-                .invalidArgument, path: source, "the service-account key in \(source) lacks 'client_email' or 'private_key'")
+                .invalidArgument,
+                path: source,
+                "the service-account key in \(source) lacks 'client_email' or 'private_key'"
+            )
         }
         clientEmail = email
         privateKey = key
@@ -61,7 +68,10 @@ public struct ServiceAccountKey: Sendable {
             key = try _RSA.Signing.PrivateKey(pemRepresentation: privateKey)
         } catch {
             throw ArtifactStoreError(
-                .invalidArgument, path: clientEmail, "the private key of service account \(clientEmail) is not a PEM RSA key")
+                .invalidArgument,
+                path: clientEmail,
+                "the private key of service account \(clientEmail) is not a PEM RSA key"
+            )
         }
         let signature = try key.signature(for: SHA256.hash(data: Array(signingInput.utf8)), padding: .insecurePKCS1v1_5)
         return signingInput + "." + Self.base64URL(Array(signature.rawRepresentation))
@@ -69,12 +79,17 @@ public struct ServiceAccountKey: Sendable {
 
     /// Base64url without padding, as JWTs use.
     static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/",
+            with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 
     private static func jsonString(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes]))
+            ?? Data("[\"\"]".utf8)
         return String(decoding: data, as: UTF8.self).dropFirst().dropLast().description
     }
 }
@@ -100,7 +115,9 @@ final class GCSTokenSource: Sendable {
         case .anonymous: return nil
         case .bearer(let token): return "Bearer " + token
         case .serviceAccount(let key):
-            if let current = cached.withLock({ $0 }), current.expires.timeIntervalSinceNow > 300 { return "Bearer " + current.token }
+            if let current = cached.withLock({ $0 }), current.expires.timeIntervalSinceNow > 300 {
+                return "Bearer " + current.token
+            }
             let fresh = try exchange(key, path: path)
             cached.withLock { $0 = fresh }
             return "Bearer " + fresh.token
@@ -111,21 +128,33 @@ final class GCSTokenSource: Sendable {
     private func exchange(_ key: ServiceAccountKey, path: String) throws -> (token: String, expires: Date) {
         let body = Array(
             ("grant_type=" + URIEncoding.component("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion="
-                + (try key.assertion(issuedAt: Date()))).utf8)
+                + (try key.assertion(issuedAt: Date()))).utf8
+        )
         let request = HTTPRequest(
-            method: "POST", url: key.tokenURI, headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            method: "POST",
+            url: key.tokenURI,
+            headers: [("Content-Type", "application/x-www-form-urlencoded")]
+        )
         let response: HTTPResponse
         do {
             response = try body.withUnsafeBytes { try http.send(request, body: $0) }
         } catch let error as HTTPTransportError {
-            throw ArtifactStoreError(.io, path: path, "cannot reach the token endpoint \(key.tokenURI): \(error)", cause: error)
+            throw ArtifactStoreError(
+                .io,
+                path: path,
+                "cannot reach the token endpoint \(key.tokenURI): \(error)",
+                cause: error
+            )
         }
         let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
         guard response.isSuccess, let token = object?["access_token"] as? String else {
-            let reason = (object?["error_description"] as? String) ?? (object?["error"] as? String) ?? "HTTP \(response.status)"
+            let reason =
+                (object?["error_description"] as? String) ?? (object?["error"] as? String) ?? "HTTP \(response.status)"
             throw ArtifactStoreError(
-                .permissionDenied, path: path,
-                "the token endpoint refused service account \(key.clientEmail) (\(reason)); credentials from \(source)")
+                .permissionDenied,
+                path: path,
+                "the token endpoint refused service account \(key.clientEmail) (\(reason)); credentials from \(source)"
+            )
         }
         let lifetime = (object?["expires_in"] as? NSNumber)?.doubleValue ?? 3600
         return (token, Date().addingTimeInterval(lifetime))

@@ -48,7 +48,11 @@ final class GCSResumableUpload: ObjectUpload {
         if let range = response.header("range"), let last = range.split(separator: "-").last.flatMap({ UInt64($0) }),
             last != start + UInt64(bytes.count) - 1
         {
-            throw ArtifactStoreError(.io, path: path, "the server kept bytes up to \(last) of chunk \(number), not all of them")
+            throw ArtifactStoreError(
+                .io,
+                path: path,
+                "the server kept bytes up to \(last) of chunk \(number), not all of them"
+            )
         }
         progress.withLock {
             $0.sent += UInt64(bytes.count)
@@ -62,11 +66,16 @@ final class GCSResumableUpload: ObjectUpload {
         let (start, sent) = progress.withLock { state -> (UInt64, GCSBackend.Checksums) in
             state.crc32c.update(last)
             state.md5.update(data: last)
-            return (state.sent, GCSBackend.Checksums(crc32c: state.crc32c.base64, md5: Data(state.md5.finalize()).base64EncodedString()))
+            return (
+                state.sent,
+                GCSBackend.Checksums(crc32c: state.crc32c.base64, md5: Data(state.md5.finalize()).base64EncodedString())
+            )
         }
         let range = last.isEmpty ? "bytes */\(total)" : "bytes \(start)-\(start + UInt64(last.count) - 1)/\(total)"
         let response = try send(last, range: range, extra: [sent.header])
-        guard response.isSuccess else { throw backend.failure(response, operation: "resumable upload (last chunk)", path: path) }
+        guard response.isSuccess else {
+            throw backend.failure(response, operation: "resumable upload (last chunk)", path: path)
+        }
         try backend.verify(GCSBackend.json(response.body), sent: sent, key: key, path: path)
     }
 

@@ -15,7 +15,11 @@ extension DefaultModelRegistry {
                 table.column("updated", .datetime).notNull()
             }
             try db.create(table: "modelVersion") { table in
-                table.column("model", .text).notNull().references("registeredModel", onDelete: .cascade, onUpdate: .cascade)
+                table.column("model", .text).notNull().references(
+                    "registeredModel",
+                    onDelete: .cascade,
+                    onUpdate: .cascade
+                )
                 table.column("version", .text).notNull()
                 table.column("sequence", .integer).notNull()
                 table.column("sourceURI", .text).notNull()
@@ -37,7 +41,12 @@ extension DefaultModelRegistry {
                 table.column("alias", .text).notNull()
                 table.column("version", .text).notNull()
                 table.primaryKey(["model", "alias"])
-                table.foreignKey(["model", "version"], references: "modelVersion", onDelete: .cascade, onUpdate: .cascade)
+                table.foreignKey(
+                    ["model", "version"],
+                    references: "modelVersion",
+                    onDelete: .cascade,
+                    onUpdate: .cascade
+                )
             }
         }
         return migrator

@@ -6,9 +6,19 @@ import Stacks
 extension DefaultModelRegistry {
     /// Inserts the version row, choosing the next number when none is given and where its files go
     /// (`isFolder`: whether `source` is a folder, learned before the transaction).
-    func reserveVersion(_ db: Database, _ request: ModelVersionRequest, source: String, isFolder: Bool) throws -> ModelVersion {
+    func reserveVersion(
+        _ db: Database,
+        _ request: ModelVersionRequest,
+        source: String,
+        isFolder: Bool
+    ) throws -> ModelVersion {
         _ = try Self.requireModel(db, request.model)
-        let sequence = (try Int.fetchOne(db, sql: "SELECT MAX(sequence) FROM modelVersion WHERE model = ?", arguments: [request.model]) ?? 0) + 1
+        let sequence =
+            (try Int.fetchOne(
+                db,
+                sql: "SELECT MAX(sequence) FROM modelVersion WHERE model = ?",
+                arguments: [request.model]
+            ) ?? 0) + 1
         let version = request.version ?? String(sequence)
         if try Self.fetchVersion(db, request.model, version) != nil {
             throw ModelRegistryError(.alreadyExists, "version \(version) of model '\(request.model)' already exists")
@@ -18,21 +28,37 @@ extension DefaultModelRegistry {
         var stored = source
         if !inStore {
             let folder = root.appending("models").appending(request.model).appending(version)
-            stored = try isFolder ? folder.description : folder.appending(ArtifactPath(parsing: source, keepEmptyComponents: true).name).description
+            stored =
+                try isFolder
+                ? folder.description
+                : folder.appending(ArtifactPath(parsing: source, keepEmptyComponents: true).name).description
         }
         let now = Date()
         let row = ModelVersion(
-            model: request.model, version: version, sourceURI: source, storedURI: stored, format: request.format, library: request.library,
-            description: request.description, stage: .none, metadata: request.metadata, tags: request.tags, created: now, updated: now)
+            model: request.model,
+            version: version,
+            sourceURI: source,
+            storedURI: stored,
+            format: request.format,
+            library: request.library,
+            description: request.description,
+            stage: .none,
+            metadata: request.metadata,
+            tags: request.tags,
+            created: now,
+            updated: now
+        )
         try db.execute(
             sql: """
                 INSERT INTO modelVersion (model, version, sequence, sourceURI, storedURI, copied, format, library, description,
                     stage, metadata, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                row.model, row.version, sequence, row.sourceURI, row.storedURI, !inStore, row.format, row.library, row.description,
+                row.model, row.version, sequence, row.sourceURI, row.storedURI, !inStore, row.format, row.library,
+                row.description,
                 row.stage.rawValue, try MetadataStore.json(row.metadata), try MetadataStore.json(row.tags), now, now,
-            ])
+            ]
+        )
         return row
     }
 
@@ -48,10 +74,16 @@ extension DefaultModelRegistry {
     func removeCopies(_ uris: [String]) throws {
         for uri in uris {
             do {
-                if try fileio.isdir(uri) { try fileio.rmtree(uri) } else if try fileio.exists(uri) { try fileio.remove(uri) }
+                if try fileio.isdir(uri) {
+                    try fileio.rmtree(uri)
+                } else if try fileio.exists(uri) {
+                    try fileio.remove(uri)
+                }
                 // A single-file copy sits in its own version folder: remove that folder once empty.
                 let folder = try ArtifactPath(parsing: uri, keepEmptyComponents: true).parent.description
-                if try fileio.isdir(folder), try fileio.listdir(folder).isEmpty, !folder.hasSuffix("/models") { try fileio.rmtree(folder) }
+                if try fileio.isdir(folder), try fileio.listdir(folder).isEmpty, !folder.hasSuffix("/models") {
+                    try fileio.rmtree(folder)
+                }
             } catch let error as ArtifactStoreError {
                 throw ModelRegistryError(.backend, "cannot remove the copied files at \(uri): \(error)", cause: error)
             }
@@ -77,7 +109,9 @@ extension DefaultModelRegistry {
     }
 
     static func requireModel(_ db: Database, _ name: String) throws -> RegisteredModel {
-        guard let model = try fetchModel(db, name) else { throw ModelRegistryError(.notFound, "model '\(name)' does not exist") }
+        guard let model = try fetchModel(db, name) else {
+            throw ModelRegistryError(.notFound, "model '\(name)' does not exist")
+        }
         return model
     }
 
@@ -94,19 +128,38 @@ extension DefaultModelRegistry {
     }
 
     static func fetchVersion(_ db: Database, _ model: String, _ version: String) throws -> ModelVersion? {
-        try Row.fetchOne(db, sql: "SELECT * FROM modelVersion WHERE model = ? AND version = ?", arguments: [model, version]).map(self.version)
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM modelVersion WHERE model = ? AND version = ?",
+            arguments: [model, version]
+        ).map(self.version)
     }
 
     static func model(_ row: Row) throws -> RegisteredModel {
         RegisteredModel(
-            name: row["name"], description: row["description"], tags: try decode(row["tags"]), created: row["created"], updated: row["updated"])
+            name: row["name"],
+            description: row["description"],
+            tags: try decode(row["tags"]),
+            created: row["created"],
+            updated: row["updated"]
+        )
     }
 
     static func version(_ row: Row) throws -> ModelVersion {
         ModelVersion(
-            model: row["model"], version: row["version"], sourceURI: row["sourceURI"], storedURI: row["storedURI"], format: row["format"],
-            library: row["library"], description: row["description"], stage: ModelVersionStage(rawValue: row["stage"]) ?? .none,
-            metadata: try decode(row["metadata"]), tags: try decode(row["tags"]), created: row["created"], updated: row["updated"])
+            model: row["model"],
+            version: row["version"],
+            sourceURI: row["sourceURI"],
+            storedURI: row["storedURI"],
+            format: row["format"],
+            library: row["library"],
+            description: row["description"],
+            stage: ModelVersionStage(rawValue: row["stage"]) ?? .none,
+            metadata: try decode(row["metadata"]),
+            tags: try decode(row["tags"]),
+            created: row["created"],
+            updated: row["updated"]
+        )
     }
 
     private static func decode(_ text: String) throws -> [String: String] {
@@ -126,7 +179,10 @@ extension DefaultModelRegistry {
         guard !name.isEmpty, !name.hasPrefix("-"), !name.hasPrefix("."), name.count <= 128,
             name.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) })
         else {
-            throw ModelRegistryError(.invalidValue, "invalid \(what) name '\(name)': use letters, digits, '_', '-' and '.'")
+            throw ModelRegistryError(
+                .invalidValue,
+                "invalid \(what) name '\(name)': use letters, digits, '_', '-' and '.'"
+            )
         }
     }
 }

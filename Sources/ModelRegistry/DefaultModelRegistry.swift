@@ -38,7 +38,8 @@ public final class DefaultModelRegistry: ModelRegistry {
             let now = Date()
             try db.execute(
                 sql: "INSERT INTO registeredModel (name, description, tags, created, updated) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, description, try MetadataStore.json(tags), now, now])
+                arguments: [name, description, try MetadataStore.json(tags), now, now]
+            )
             return RegisteredModel(name: name, description: description, tags: tags, created: now, updated: now)
         }
     }
@@ -46,14 +47,23 @@ public final class DefaultModelRegistry: ModelRegistry {
     public func deleteModel(_ name: String) throws {
         let copies = try write { db in
             _ = try Self.requireModel(db, name)
-            let copies = try String.fetchAll(db, sql: "SELECT storedURI FROM modelVersion WHERE model = ? AND copied", arguments: [name])
+            let copies = try String.fetchAll(
+                db,
+                sql: "SELECT storedURI FROM modelVersion WHERE model = ? AND copied",
+                arguments: [name]
+            )
             try db.execute(sql: "DELETE FROM registeredModel WHERE name = ?", arguments: [name])
             return copies
         }
         try removeCopies(copies)
     }
 
-    public func updateModel(_ name: String, description: String?, tags: [String: String], removeTags: [String]) throws -> RegisteredModel {
+    public func updateModel(
+        _ name: String,
+        description: String?,
+        tags: [String: String],
+        removeTags: [String]
+    ) throws -> RegisteredModel {
         try write { db in
             var model = try Self.requireModel(db, name)
             if let description { model.description = description }
@@ -62,7 +72,8 @@ public final class DefaultModelRegistry: ModelRegistry {
             model.updated = Date()
             try db.execute(
                 sql: "UPDATE registeredModel SET description = ?, tags = ?, updated = ? WHERE name = ?",
-                arguments: [model.description, try MetadataStore.json(model.tags), model.updated, name])
+                arguments: [model.description, try MetadataStore.json(model.tags), model.updated, name]
+            )
             return model
         }
     }
@@ -75,7 +86,8 @@ public final class DefaultModelRegistry: ModelRegistry {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM registeredModel ORDER BY name").map(Self.model)
                 .filter { model in
-                    (nameContains.map { model.name.contains($0) } ?? true) && tags.allSatisfy { model.tags[$0.key] == $0.value }
+                    (nameContains.map { model.name.contains($0) } ?? true)
+                        && tags.allSatisfy { model.tags[$0.key] == $0.value }
                 }
         }
     }
@@ -93,11 +105,22 @@ public final class DefaultModelRegistry: ModelRegistry {
         // Reserve the version first, so a copy never lands where a concurrent registration's would.
         let reserved = try write { db in try reserveVersion(db, request, source: source, isFolder: sourceIsFolder) }
         do {
-            if reserved.storedURI != reserved.sourceURI { try copyFiles(from: source, isFolder: sourceIsFolder, to: reserved.storedURI) }
+            if reserved.storedURI != reserved.sourceURI {
+                try copyFiles(from: source, isFolder: sourceIsFolder, to: reserved.storedURI)
+            }
         } catch {
-            _ = try? write { db in try db.execute(sql: "DELETE FROM modelVersion WHERE model = ? AND version = ?", arguments: [reserved.model, reserved.version]) }
+            _ = try? write { db in
+                try db.execute(
+                    sql: "DELETE FROM modelVersion WHERE model = ? AND version = ?",
+                    arguments: [reserved.model, reserved.version]
+                )
+            }
             try? removeCopies([reserved.storedURI])
-            throw ModelRegistryError(.backend, "cannot copy '\(request.sourceURI)' into the artifact store: \(error)", cause: error)
+            throw ModelRegistryError(
+                .backend,
+                "cannot copy '\(request.sourceURI)' into the artifact store: \(error)",
+                cause: error
+            )
         }
         return reserved
     }
@@ -105,15 +128,23 @@ public final class DefaultModelRegistry: ModelRegistry {
     public func deleteModelVersion(_ model: String, version: String) throws {
         let removed = try write { db in
             let found = try Self.requireVersion(db, model, version)
-            try db.execute(sql: "DELETE FROM modelVersion WHERE model = ? AND version = ?", arguments: [model, version])
+            try db.execute(
+                sql: "DELETE FROM modelVersion WHERE model = ? AND version = ?",
+                arguments: [model, version]
+            )
             return found
         }
         if removed.storedURI != removed.sourceURI { try removeCopies([removed.storedURI]) }
     }
 
     public func updateModelVersion(
-        _ model: String, version: String, description: String?, metadata changes: [String: String], removeMetadata: [String],
-        stage: ModelVersionStage?, archiveExisting: Bool
+        _ model: String,
+        version: String,
+        description: String?,
+        metadata changes: [String: String],
+        removeMetadata: [String],
+        stage: ModelVersionStage?,
+        archiveExisting: Bool
     ) throws -> ModelVersion {
         try write { db in
             var found = try Self.requireVersion(db, model, version)
@@ -123,25 +154,38 @@ public final class DefaultModelRegistry: ModelRegistry {
             if let stage, stage != found.stage {
                 if stage == .production {
                     let current = try String.fetchAll(
-                        db, sql: "SELECT version FROM modelVersion WHERE model = ? AND stage = ? AND version != ?",
-                        arguments: [model, ModelVersionStage.production.rawValue, version])
+                        db,
+                        sql: "SELECT version FROM modelVersion WHERE model = ? AND stage = ? AND version != ?",
+                        arguments: [model, ModelVersionStage.production.rawValue, version]
+                    )
                     if !current.isEmpty {
                         guard archiveExisting else {
                             throw ModelRegistryError(
                                 .invalidValue,
-                                "version \(current.joined(separator: ", ")) of model '\(model)' is in Production: archive it explicitly (archive existing versions) to promote version \(version)")
+                                "version \(current.joined(separator: ", ")) of model '\(model)' is in Production: archive it explicitly (archive existing versions) to promote version \(version)"
+                            )
                         }
                         try db.execute(
-                            sql: "UPDATE modelVersion SET stage = ?, updated = ? WHERE model = ? AND stage = ? AND version != ?",
-                            arguments: [ModelVersionStage.archived.rawValue, Date(), model, ModelVersionStage.production.rawValue, version])
+                            sql:
+                                "UPDATE modelVersion SET stage = ?, updated = ? WHERE model = ? AND stage = ? AND version != ?",
+                            arguments: [
+                                ModelVersionStage.archived.rawValue, Date(), model,
+                                ModelVersionStage.production.rawValue, version,
+                            ]
+                        )
                     }
                 }
                 found.stage = stage
             }
             found.updated = Date()
             try db.execute(
-                sql: "UPDATE modelVersion SET description = ?, metadata = ?, stage = ?, updated = ? WHERE model = ? AND version = ?",
-                arguments: [found.description, try MetadataStore.json(found.metadata), found.stage.rawValue, found.updated, model, version])
+                sql:
+                    "UPDATE modelVersion SET description = ?, metadata = ?, stage = ?, updated = ? WHERE model = ? AND version = ?",
+                arguments: [
+                    found.description, try MetadataStore.json(found.metadata), found.stage.rawValue, found.updated,
+                    model, version,
+                ]
+            )
             return found
         }
     }
@@ -181,7 +225,11 @@ public final class DefaultModelRegistry: ModelRegistry {
                 case nil: "model ASC, sequence ASC"
                 }
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM modelVersion \(condition) ORDER BY \(order)", arguments: arguments)
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT * FROM modelVersion \(condition) ORDER BY \(order)",
+                arguments: arguments
+            )
             var result: [ModelVersion] = []
             while let row = try rows.next() {
                 let version = try Self.version(row)
@@ -209,7 +257,10 @@ public final class DefaultModelRegistry: ModelRegistry {
         try Self.checkName(alias, what: "alias")
         try write { db in
             _ = try Self.requireVersion(db, model, version)
-            try db.execute(sql: "INSERT OR REPLACE INTO modelAlias (model, alias, version) VALUES (?, ?, ?)", arguments: [model, alias, version])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO modelAlias (model, alias, version) VALUES (?, ?, ?)",
+                arguments: [model, alias, version]
+            )
         }
     }
 
@@ -224,7 +275,13 @@ public final class DefaultModelRegistry: ModelRegistry {
     public func modelVersion(_ model: String, alias: String) throws -> ModelVersion {
         try read { db in
             _ = try Self.requireModel(db, model)
-            guard let version = try String.fetchOne(db, sql: "SELECT version FROM modelAlias WHERE model = ? AND alias = ?", arguments: [model, alias]) else {
+            guard
+                let version = try String.fetchOne(
+                    db,
+                    sql: "SELECT version FROM modelAlias WHERE model = ? AND alias = ?",
+                    arguments: [model, alias]
+                )
+            else {
                 throw ModelRegistryError(.notFound, "model '\(model)' has no alias '\(alias)'")
             }
             return try Self.requireVersion(db, model, version)

@@ -17,15 +17,23 @@ extension ModelRegistryFlavor {
 public struct DefaultModelRegistryFlavor: ModelRegistryFlavor {
     public init() {}
     public var name: String { "default" }
-    public var summary: String { "Models and versions in the project's metadata, files in the active stack's artifact store." }
+    public var summary: String {
+        "Models and versions in the project's metadata, files in the active stack's artifact store."
+    }
     public var schema: ConfigSchema {
         ConfigSchema([
-            ConfigField("path", .string, help: "where model files are copied; the active stack's artifact store when omitted")
+            ConfigField(
+                "path",
+                .string,
+                help: "where model files are copied; the active stack's artifact store when omitted"
+            )
         ])
     }
 
     public func makeRegistry(_ config: ComponentConfig, metadata: MetadataStore) throws -> any ModelRegistry {
-        if let path = config["path"]?.stringValue { return try DefaultModelRegistry(metadata: metadata, storeRoot: path) }
+        if let path = config["path"]?.stringValue {
+            return try DefaultModelRegistry(metadata: metadata, storeRoot: path)
+        }
         guard let store = try metadata.activeStack().artifactStore?.config["path"]?.stringValue else {
             throw ModelRegistryError(.invalidValue, "the active stack's artifact store has no path")
         }
@@ -45,7 +53,8 @@ extension MetadataStore {
             guard let active = stack.components[.modelRegistry] else {
                 throw StackError(
                     .notFound,
-                    "stack '\(stack.name)' has no model registry: `artifactfs model-registry register NAME --flavor default`, then `artifactfs stack update \(stack.name) --model-registry NAME`")
+                    "stack '\(stack.name)' has no model registry: `artifactfs model-registry register NAME --flavor default`, then `artifactfs stack update \(stack.name) --model-registry NAME`"
+                )
             }
             component = active
         }

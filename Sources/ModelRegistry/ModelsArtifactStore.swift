@@ -1,6 +1,6 @@
-import Stacks
 import FileIO
 import Foundation
+import Stacks
 
 /// The read-only `models://` store: a model registry's versions as folders.
 ///
@@ -15,7 +15,13 @@ public final class ModelsArtifactStore: ArtifactStore {
     public let root: ArtifactPath
     public var supportedSchemes: Set<String> { Self.schemes }
     public let capabilities = ArtifactStoreCapabilities(
-        append: false, randomWrite: false, atomicRename: false, serverSideCopy: false, emptyDirectories: true, readOnly: true)
+        append: false,
+        randomWrite: false,
+        atomicRename: false,
+        serverSideCopy: false,
+        emptyDirectories: true,
+        readOnly: true
+    )
     private let registry: @Sendable () throws -> any ModelRegistry
 
     /// Creates the store over a registry, asked for anew on each call so stage moves show at once.
@@ -59,20 +65,33 @@ public final class ModelsArtifactStore: ArtifactStore {
     /// in that stage (`1`), so a mount shows which version a stage points at; the rest is `stat`.
     public func lstat(_ path: String) throws -> FileInfo {
         let parts = try resolve(path).components
-        guard parts.count == 2, !parts[0].contains("@"), let stage = Self.stage(named: parts[1]) else { return try stat(path) }
+        guard parts.count == 2, !parts[0].contains("@"), let stage = Self.stage(named: parts[1]) else {
+            return try stat(path)
+        }
         let model = parts[0]
         guard let version = try call(path, { try $0.latestModelVersion(model, stage: stage) }) else {
-            throw ArtifactStoreError(.notFound, path: path, "model '\(model)' has no version in stage \(stage.rawValue)")
+            throw ArtifactStoreError(
+                .notFound,
+                path: path,
+                "model '\(model)' has no version in stage \(stage.rawValue)"
+            )
         }
         return FileInfo(
-            path: try resolve(path).description, kind: .symlink, size: UInt64(version.version.utf8.count), modified: version.updated,
-            permissions: 0o777, linkTarget: version.version)
+            path: try resolve(path).description,
+            kind: .symlink,
+            size: UInt64(version.version.utf8.count),
+            modified: version.updated,
+            permissions: 0o777,
+            linkTarget: version.version
+        )
     }
 
     public func scandir(_ path: String) throws -> [DirectoryEntry] {
         switch try target(path) {
         case .modelList:
-            return try call(path) { try $0.models(nameContains: nil, tags: [:]) }.map { DirectoryEntry(name: $0.name, kind: .directory) }
+            return try call(path) { try $0.models(nameContains: nil, tags: [:]) }.map {
+                DirectoryEntry(name: $0.name, kind: .directory)
+            }
         case .versionList(let model):
             let versions = try call(path) { try $0.modelVersions(ModelVersionFilter(model: model)) }
             let stages = Set(versions.map(\.stage)).map { $0.rawValue.lowercased() }
@@ -89,7 +108,9 @@ public final class ModelsArtifactStore: ArtifactStore {
     public func rmdir(_ path: String) throws { throw readOnly(path) }
     public func remove(_ path: String) throws { throw readOnly(path) }
     public func rename(_ source: String, _ destination: String, overwrite: Bool) throws { throw readOnly(source) }
-    public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws { throw readOnly(destination) }
+    public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
+        throw readOnly(destination)
+    }
 
     // MARK: - Resolution
 
@@ -106,7 +127,10 @@ public final class ModelsArtifactStore: ArtifactStore {
             version = try call(path) { registry in
                 if let stage = Self.stage(named: selector) {
                     guard let latest = try registry.latestModelVersion(model, stage: stage) else {
-                        throw ModelRegistryError(.notFound, "model '\(model)' has no version in stage \(stage.rawValue)")
+                        throw ModelRegistryError(
+                            .notFound,
+                            "model '\(model)' has no version in stage \(stage.rawValue)"
+                        )
                     }
                     return latest
                 }
@@ -123,7 +147,12 @@ public final class ModelsArtifactStore: ArtifactStore {
         switch rest.count {
         case 0: return .singleFile(folder: stored.parent.description, file: stored.name)
         case 1 where rest.first == stored.name: return .file(stored.description)
-        default: throw ArtifactStoreError(.notFound, path: path, "no such file in version \(version.version) of model '\(model)'")
+        default:
+            throw ArtifactStoreError(
+                .notFound,
+                path: path,
+                "no such file in version \(version.version) of model '\(model)'"
+            )
         }
     }
 
@@ -150,7 +179,11 @@ public final class ModelsArtifactStore: ArtifactStore {
     }
 
     private func readOnly(_ path: String) -> ArtifactStoreError {
-        ArtifactStoreError(.readOnly, path: path, "models:// is read-only: register versions with `artifactfs model-registry models register-version`")
+        ArtifactStoreError(
+            .readOnly,
+            path: path,
+            "models:// is read-only: register versions with `artifactfs model-registry models register-version`"
+        )
     }
 }
 

@@ -13,7 +13,12 @@ public protocol ModelRegistry: Sendable {
     func deleteModel(_ name: String) throws
     /// Changes a model's description, sets `tags` and removes `removeTags`.
     @discardableResult
-    func updateModel(_ name: String, description: String?, tags: [String: String], removeTags: [String]) throws -> RegisteredModel
+    func updateModel(
+        _ name: String,
+        description: String?,
+        tags: [String: String],
+        removeTags: [String]
+    ) throws -> RegisteredModel
     /// The model named `name`.
     func model(_ name: String) throws -> RegisteredModel
     /// Models whose name contains `nameContains` and that carry every tag in `tags`, by name.
@@ -30,8 +35,13 @@ public protocol ModelRegistry: Sendable {
     /// `Production` while another is there fails unless `archiveExisting` is true.
     @discardableResult
     func updateModelVersion(
-        _ model: String, version: String, description: String?, metadata: [String: String], removeMetadata: [String],
-        stage: ModelVersionStage?, archiveExisting: Bool
+        _ model: String,
+        version: String,
+        description: String?,
+        metadata: [String: String],
+        removeMetadata: [String],
+        stage: ModelVersionStage?,
+        archiveExisting: Bool
     ) throws -> ModelVersion
     /// The versions matching `filter`, paging through the backend as needed.
     func modelVersions(_ filter: ModelVersionFilter) throws -> [ModelVersion]
@@ -63,12 +73,18 @@ extension ModelRegistry {
                 try fileio.copyTree(found.storedURI, folder, overwrite: true)
                 return folder
             }
-            let target = try ArtifactPath(parsing: folder).appending(ArtifactPath(parsing: found.storedURI, keepEmptyComponents: true).name).description
+            let target = try ArtifactPath(parsing: folder).appending(
+                ArtifactPath(parsing: found.storedURI, keepEmptyComponents: true).name
+            ).description
             try fileio.makedirs(folder)
             try fileio.copy(found.storedURI, target, overwrite: true)
             return target
         } catch let error as ArtifactStoreError {
-            throw ModelRegistryError(.backend, "cannot load version \(version) of model '\(model)' from \(found.storedURI): \(error)", cause: error)
+            throw ModelRegistryError(
+                .backend,
+                "cannot load version \(version) of model '\(model)' from \(found.storedURI): \(error)",
+                cause: error
+            )
         }
     }
 }

@@ -12,7 +12,9 @@ public enum ModelVersionStage: String, CaseIterable, Sendable, Codable {
     public init(parsing text: String) throws {
         guard let stage = Self.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
             throw ModelRegistryError(
-                .invalidValue, "unknown stage '\(text)' (stages: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+                .invalidValue,
+                "unknown stage '\(text)' (stages: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         self = stage
     }
@@ -56,9 +58,18 @@ public struct ModelVersion: Sendable, Hashable, Codable {
 
     /// Creates a version record, as a registry returns it.
     public init(
-        model: String, version: String, sourceURI: String, storedURI: String, format: String? = nil, library: String? = nil,
-        description: String? = nil, stage: ModelVersionStage = .none, metadata: [String: String] = [:], tags: [String: String] = [:],
-        created: Date, updated: Date
+        model: String,
+        version: String,
+        sourceURI: String,
+        storedURI: String,
+        format: String? = nil,
+        library: String? = nil,
+        description: String? = nil,
+        stage: ModelVersionStage = .none,
+        metadata: [String: String] = [:],
+        tags: [String: String] = [:],
+        created: Date,
+        updated: Date
     ) {
         self.model = model
         self.version = version
@@ -97,8 +108,14 @@ public struct ModelVersionRequest: Sendable, Hashable, Codable {
     public var tags: [String: String]
 
     public init(
-        model: String, version: String? = nil, sourceURI: String, description: String? = nil, format: String? = nil,
-        library: String? = nil, metadata: [String: String] = [:], tags: [String: String] = [:]
+        model: String,
+        version: String? = nil,
+        sourceURI: String,
+        description: String? = nil,
+        format: String? = nil,
+        library: String? = nil,
+        metadata: [String: String] = [:],
+        tags: [String: String] = [:]
     ) {
         self.model = model
         self.version = version
@@ -114,7 +131,10 @@ public struct ModelVersionRequest: Sendable, Hashable, Codable {
 /// Filters for listing versions, as the reference framework has them; every given filter must hold.
 public struct ModelVersionFilter: Sendable, Hashable, Codable {
     /// The order of a listing by creation date.
-    public enum Order: String, Sendable, Codable { case ascending = "asc", descending = "desc" }
+    public enum Order: String, Sendable, Codable {
+        case ascending = "asc"
+        case descending = "desc"
+    }
 
     public var model: String?
     public var sourceURI: String?
@@ -129,8 +149,14 @@ public struct ModelVersionFilter: Sendable, Hashable, Codable {
     public var orderByDate: Order?
 
     public init(
-        model: String? = nil, sourceURI: String? = nil, metadata: [String: String] = [:], tags: [String: String] = [:],
-        stage: ModelVersionStage? = nil, createdAfter: Date? = nil, createdBefore: Date? = nil, count: Int? = nil,
+        model: String? = nil,
+        sourceURI: String? = nil,
+        metadata: [String: String] = [:],
+        tags: [String: String] = [:],
+        stage: ModelVersionStage? = nil,
+        createdAfter: Date? = nil,
+        createdBefore: Date? = nil,
+        count: Int? = nil,
         orderByDate: Order? = nil
     ) {
         self.model = model

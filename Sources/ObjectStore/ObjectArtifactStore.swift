@@ -16,7 +16,13 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     public let root: ArtifactPath
     public let supportedSchemes: Set<String>
     public var capabilities: ArtifactStoreCapabilities {
-        ArtifactStoreCapabilities(append: false, randomWrite: false, atomicRename: false, serverSideCopy: true, emptyDirectories: true)
+        ArtifactStoreCapabilities(
+            append: false,
+            randomWrite: false,
+            atomicRename: false,
+            serverSideCopy: true,
+            emptyDirectories: true
+        )
     }
     /// The bucket or container every path of this store lives in.
     public var bucket: String { backend.container }
@@ -36,8 +42,13 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     /// - Throws: ``FileIO/ArtifactStoreError`` when the root is malformed or names no bucket or
     ///   container, or the configuration cannot make a backend (a malformed endpoint).
     public init(configuration: Configuration) throws {
-        root = try ArtifactPath(root: configuration.root, supportedSchemes: Configuration.schemes, keepEmptyComponents: true)
-        guard let first = root.components.first, let backend = try configuration.makeBackend(rootComponent: first) else {
+        root = try ArtifactPath(
+            root: configuration.root,
+            supportedSchemes: Configuration.schemes,
+            keepEmptyComponents: true
+        )
+        guard let first = root.components.first, let backend = try configuration.makeBackend(rootComponent: first)
+        else {
             throw ArtifactStoreError(.invalidPath, path: configuration.root, Configuration.rootRequirement)
         }
         supportedSchemes = Configuration.schemes
@@ -55,7 +66,11 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         let key = Self.key(of: target)
         switch mode {
         case .append:
-            throw ArtifactStoreError(.unsupportedOperation, path: path, "\(backend.serviceName) objects cannot be appended to (open with 'w' to replace)")
+            throw ArtifactStoreError(
+                .unsupportedOperation,
+                path: path,
+                "\(backend.serviceName) objects cannot be appended to (open with 'w' to replace)"
+            )
         case .read:
             guard !key.isEmpty, let opening = try backend.open(key, leading: Self.leadingBytes, path: path) else {
                 if try key.isEmpty || hasChildren(key, path: path) {
@@ -78,7 +93,13 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             return FileInfo(path: target.description, kind: .directory, size: 0)
         }
         if let info = try backend.head(key, path: path) {
-            return FileInfo(path: target.description, kind: .file, size: info.size, modified: info.modified, etag: info.version)
+            return FileInfo(
+                path: target.description,
+                kind: .file,
+                size: info.size,
+                modified: info.modified,
+                etag: info.version
+            )
         }
         if try target == root || hasChildren(key, path: path) {
             return FileInfo(path: target.description, kind: .directory, size: 0)
@@ -97,7 +118,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
                 sawAnything = true
                 let name = String(object.key.dropFirst(prefix.count))
                 if !name.isEmpty {
-                    entries.append(DirectoryEntry(name: name, kind: .file, size: object.size, modified: object.modified))
+                    entries.append(
+                        DirectoryEntry(name: name, kind: .file, size: object.size, modified: object.modified)
+                    )
                 }
             }
             for common in page.prefixes {
@@ -138,7 +161,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         }
         if target.parent != root, Self.key(of: target.parent).count > 0 {
             let parent = try? stat(target.parent.description)
-            guard let parent else { throw ArtifactStoreError(.notFound, path: path, "the parent directory does not exist") }
+            guard let parent else {
+                throw ArtifactStoreError(.notFound, path: path, "the parent directory does not exist")
+            }
             guard parent.kind == .directory else {
                 throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
             }
@@ -199,7 +224,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     /// the same order and with the same pruning as the default walk. The listing succeeds or fails
     /// as a whole, so `onError` is never called below the top.
     public func walk(
-        _ top: String, topdown: Bool, onError: ((ArtifactStoreError) -> Void)?,
+        _ top: String,
+        topdown: Bool,
+        onError: ((ArtifactStoreError) -> Void)?,
         _ visit: (inout WalkEntry) throws -> Void
     ) throws {
         let start = try resolve(top)
@@ -226,25 +253,45 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     // MARK: - Copies and moves
 
     public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
-        let from = try resolve(source), to = try resolve(destination)
+        let from = try resolve(source)
+        let to = try resolve(destination)
         let info = try stat(source)
         guard info.kind == .file else {
-            throw ArtifactStoreError(.isADirectory, path: source, "is a directory (copy a tree with copyTree or `cp -r`)")
+            throw ArtifactStoreError(
+                .isADirectory,
+                path: source,
+                "is a directory (copy a tree with copyTree or `cp -r`)"
+            )
         }
         try checkDestination(to, path: destination, overwrite: overwrite)
         try prepareWrite(to, path: destination)
         try backend.copy(
-            from: Self.key(of: from), version: info.etag, to: Self.key(of: to), size: info.size, exclusive: !overwrite, path: destination)
+            from: Self.key(of: from),
+            version: info.etag,
+            to: Self.key(of: to),
+            size: info.size,
+            exclusive: !overwrite,
+            path: destination
+        )
     }
 
     public func rename(_ source: String, _ destination: String, overwrite: Bool) throws {
-        let from = try resolve(source), to = try resolve(destination)
+        let from = try resolve(source)
+        let to = try resolve(destination)
         let info = try stat(source)
-        let sourceKey = Self.key(of: from), destinationKey = Self.key(of: to)
+        let sourceKey = Self.key(of: from)
+        let destinationKey = Self.key(of: to)
         if info.kind == .file {
             try checkDestination(to, path: destination, overwrite: overwrite)
             try prepareWrite(to, path: destination)
-            try backend.copy(from: sourceKey, version: info.etag, to: destinationKey, size: info.size, exclusive: !overwrite, path: destination)
+            try backend.copy(
+                from: sourceKey,
+                version: info.etag,
+                to: destinationKey,
+                size: info.size,
+                exclusive: !overwrite,
+                path: destination
+            )
             // Only the version that was copied is deleted: a source replaced meanwhile is a new file, kept.
             if let version = info.etag {
                 _ = try backend.delete(sourceKey, version: version, path: source)
@@ -267,7 +314,8 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         }
         try checkAncestors(of: to, path: destination)
         let objects = try allObjects(below: sourceKey + "/", path: source)
-        let sourcePrefix = sourceKey + "/", destinationPrefix = destinationKey + "/"
+        let sourcePrefix = sourceKey + "/"
+        let destinationPrefix = destinationKey + "/"
         try Parallel.forEach(objects.count, concurrency: backend.concurrency) { [self] index in
             let object = objects[index]
             let target = destinationPrefix + object.key.dropFirst(sourcePrefix.count)
@@ -275,7 +323,14 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
                 // A directory marker: some servers (SeaweedFS) keep it as a folder, not a copyable object.
                 try putMarker(String(target.dropLast()), path: destination)
             } else {
-                try backend.copy(from: object.key, version: object.version, to: target, size: object.size, exclusive: false, path: destination)
+                try backend.copy(
+                    from: object.key,
+                    version: object.version,
+                    to: target,
+                    size: object.size,
+                    exclusive: false,
+                    path: destination
+                )
             }
         }
         forget(prefix: sourceKey)
@@ -291,7 +346,13 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
 
     /// True when at least one key lies below `key/` (a directory, with or without a marker).
     func hasChildren(_ key: String, path: String) throws -> Bool {
-        let page = try backend.list(prefix: key.isEmpty ? "" : key + "/", delimiter: nil, maxKeys: 1, token: nil, path: path)
+        let page = try backend.list(
+            prefix: key.isEmpty ? "" : key + "/",
+            delimiter: nil,
+            maxKeys: 1,
+            token: nil,
+            path: path
+        )
         return !page.objects.isEmpty || !page.prefixes.isEmpty
     }
 
@@ -380,11 +441,25 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
 extension ObjectArtifactStore: CrossStoreCopying {
     /// Copies from another store of the same service and account (another bucket or container)
     /// on the server side, as ``copyfile(_:_:overwrite:)`` does within one.
-    public func copyFile(from source: any ArtifactStore, _ sourcePath: String, size: UInt64, to destinationPath: String) throws -> Bool {
-        guard let source = source as? ObjectArtifactStore<Configuration>, backend.canCopy(from: source.backend) else { return false }
-        let from = try source.resolve(sourcePath), to = try resolve(destinationPath)
+    public func copyFile(
+        from source: any ArtifactStore,
+        _ sourcePath: String,
+        size: UInt64,
+        to destinationPath: String
+    ) throws -> Bool {
+        guard let source = source as? ObjectArtifactStore<Configuration>, backend.canCopy(from: source.backend) else {
+            return false
+        }
+        let from = try source.resolve(sourcePath)
+        let to = try resolve(destinationPath)
         try prepareWrite(to, path: destinationPath)
-        try backend.copy(from: source.backend, key: Self.key(of: from), to: Self.key(of: to), size: size, path: destinationPath)
+        try backend.copy(
+            from: source.backend,
+            key: Self.key(of: from),
+            to: Self.key(of: to),
+            size: size,
+            path: destinationPath
+        )
         return true
     }
 }
@@ -404,8 +479,11 @@ private final class WalkNode {
     func visit(_ path: ArtifactPath, topdown: Bool, _ body: (inout WalkEntry) throws -> Void) throws {
         let sortedFiles = files.sorted { $0.name < $1.name }
         var entry = WalkEntry(
-            dir: path.description, subdirs: directories.keys.sorted(), files: sortedFiles.map(\.name),
-            fileSizes: sortedFiles.map { $0.size })
+            dir: path.description,
+            subdirs: directories.keys.sorted(),
+            files: sortedFiles.map(\.name),
+            fileSizes: sortedFiles.map { $0.size }
+        )
         if topdown { try body(&entry) }
         for name in entry.subdirs {
             try directories[name]?.visit(path.appending(name), topdown: topdown, body)

@@ -76,7 +76,13 @@ public protocol ObjectBackend: Sendable {
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening?
     /// Reads `buffer.count` bytes at `offset` into `buffer` (one ranged GET), pinned to `version` when given.
     /// - Throws: `notFound` when the object is gone, `io` when it changed.
-    func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int
+    func getRange(
+        _ key: String,
+        offset: UInt64,
+        into buffer: UnsafeMutableRawBufferPointer,
+        version: String?,
+        path: String
+    ) throws -> Int
     /// Writes a whole (small) object in one request, checked against the checksum the server reports.
     /// - Throws: `io` when the server's checksum differs from the one sent.
     func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws
@@ -111,7 +117,14 @@ public protocol ObjectBackend: Sendable {
     /// Copies `source` on the server side, pinned to its `version` when given (a replaced source
     /// fails the copy), and only to an absent `destination` when `exclusive`.
     /// - Throws: `alreadyExists` when `exclusive` and the destination exists; `notFound` when the source changed.
-    func copy(from source: String, version: String?, to destination: String, size: UInt64, exclusive: Bool, path: String) throws
+    func copy(
+        from source: String,
+        version: String?,
+        to destination: String,
+        size: UInt64,
+        exclusive: Bool,
+        path: String
+    ) throws
     /// Deletes `key` only while it is still at `version`; returns false (and keeps the object) when
     /// it was replaced meanwhile. A missing object counts as deleted.
     /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
@@ -131,7 +144,14 @@ extension ObjectBackend {
     }
 
     /// Checks the destination with a HEAD when `exclusive`, then copies, ignoring `version`.
-    public func copy(from source: String, version: String?, to destination: String, size: UInt64, exclusive: Bool, path: String) throws {
+    public func copy(
+        from source: String,
+        version: String?,
+        to destination: String,
+        size: UInt64,
+        exclusive: Bool,
+        path: String
+    ) throws {
         if exclusive, try head(destination, path: path) != nil {
             throw ArtifactStoreError(.alreadyExists, path: path, "already exists (pass overwrite to replace it)")
         }
@@ -174,13 +194,28 @@ extension ObjectBackend {
 
     /// Refuses: only services whose ``canCopy(from:)`` can be true copy across buckets or containers.
     /// - Throws: `unsupportedOperation` always.
-    public func copy(from source: any ObjectBackend, key: String, to destination: String, size: UInt64, path: String) throws {
-        throw ArtifactStoreError(.unsupportedOperation, path: path, "\(serviceName) cannot copy from '\(source.container)' on the server side")
+    public func copy(
+        from source: any ObjectBackend,
+        key: String,
+        to destination: String,
+        size: UInt64,
+        path: String
+    ) throws {
+        throw ArtifactStoreError(
+            .unsupportedOperation,
+            path: path,
+            "\(serviceName) cannot copy from '\(source.container)' on the server side"
+        )
     }
 
     /// Every page below `prefix`, following page tokens; `visit` returns false to stop.
     /// - Throws: the listing's error.
-    public func listAll(prefix: String, delimiter: String?, path: String, _ visit: (ObjectListPage) throws -> Bool) throws {
+    public func listAll(
+        prefix: String,
+        delimiter: String?,
+        path: String,
+        _ visit: (ObjectListPage) throws -> Bool
+    ) throws {
         var token: String?
         repeat {
             let page = try list(prefix: prefix, delimiter: delimiter, maxKeys: nil, token: token, path: path)
@@ -199,7 +234,10 @@ extension ObjectBackend {
     /// an empty object) or a server that ignored the range for a larger object costs a HEAD.
     /// - Throws: what `get` or the HEAD throws.
     public func openWithRangedGet(
-        _ key: String, leading count: Int, path: String, version: (HTTPResponse) -> String?,
+        _ key: String,
+        leading count: Int,
+        path: String,
+        version: (HTTPResponse) -> String?,
         get: (UnsafeMutableRawBufferPointer) throws -> HTTPResponse?
     ) throws -> ObjectOpening? {
         var answer: HTTPResponse?
@@ -223,7 +261,11 @@ extension ObjectBackend {
         // A short answer (a small file) is copied out, so an open handle keeps its size, not `count`.
         let leading = received.count < count ? received.withUnsafeBufferPointer { [UInt8]($0) } : received
         let info = ObjectInfo(
-            key: key, size: size, version: version(response), modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
+            key: key,
+            size: size,
+            version: version(response),
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP)
+        )
         return ObjectOpening(info: info, leading: leading)
     }
 }

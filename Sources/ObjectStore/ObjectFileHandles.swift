@@ -23,7 +23,12 @@ final class ObjectReadHandle: ArtifactFileHandle {
         size = opening.info.size
         let version = opening.info.version
         self.version = version
-        readAhead = ReadAhead(size: size, blockSize: backend.partSize, depth: backend.concurrency, leading: opening.leading) { offset, buffer in
+        readAhead = ReadAhead(
+            size: size,
+            blockSize: backend.partSize,
+            depth: backend.concurrency,
+            leading: opening.leading
+        ) { offset, buffer in
             try backend.getRange(key, offset: offset, into: buffer, version: version, path: path)
         }
     }
@@ -156,8 +161,10 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
             let target = try seekTarget(offset, from: origin, position: state.position) { state.position }
             guard target == state.position else {
                 throw ArtifactStoreError(
-                    .unsupportedOperation, path: path,
-                    "\(store.backend.serviceName) objects are written front to back: a write handle cannot seek")
+                    .unsupportedOperation,
+                    path: path,
+                    "\(store.backend.serviceName) objects are written front to back: a write handle cannot seek"
+                )
             }
             return target
         }
@@ -202,7 +209,9 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
             (upload, uploader) = (started, running)
         } else {
             let started = try store.backend.startUpload(key, path: path)
-            (upload, uploader) = (started, PartUploader(concurrency: started.partConcurrency) { try started.upload(part: $0, bytes: $1) })
+            (upload, uploader) = (
+                started, PartUploader(concurrency: started.partConcurrency) { try started.upload(part: $0, bytes: $1) }
+            )
             (state.upload, state.uploader) = (upload, uploader)
         }
         try uploader.submit(state.nextPart, bytes: state.buffer)

@@ -20,7 +20,11 @@ public struct ServiceTerms: Sendable {
 
     /// Describes the terms of one store.
     public init(
-        service: String, container: String, containerHome: String? = nil, object: String = "object", version: String = "ETag",
+        service: String,
+        container: String,
+        containerHome: String? = nil,
+        object: String = "object",
+        version: String = "ETag",
         credentialSource: String
     ) {
         self.service = service
@@ -84,7 +88,11 @@ public struct ObjectServiceClient: Sendable {
     /// rewrites request URLs before errors carry them.
     /// - Throws: ``FileIO/ArtifactStoreError`` (`invalidArgument`) naming `root` when the endpoint URL is malformed.
     public init(
-        terms: ServiceTerms, endpoint: String, http configuration: HTTPClientConfiguration, concurrency: Int, root: String,
+        terms: ServiceTerms,
+        endpoint: String,
+        http configuration: HTTPClientConfiguration,
+        concurrency: Int,
+        root: String,
         redact: @escaping @Sendable (String) -> String = { $0 }
     ) throws {
         self.terms = terms
@@ -99,7 +107,10 @@ public struct ObjectServiceClient: Sendable {
     ///   URL" when it could not connect, else the method and URL (without its query) that failed;
     ///   the cause is the ``CurlHTTP/HTTPTransportError``, its URL redacted.
     public func send(
-        _ request: HTTPRequest, body: UnsafeRawBufferPointer? = nil, response: ResponseBody = .collect, path: String
+        _ request: HTTPRequest,
+        body: UnsafeRawBufferPointer? = nil,
+        response: ResponseBody = .collect,
+        path: String
     ) throws -> HTTPResponse {
         do {
             return try http.send(request, body: body, response: response)
@@ -120,7 +131,10 @@ public struct ObjectServiceClient: Sendable {
     /// replaced meanwhile; any other answer as the service gave it. Flavors map their own codes
     /// (a damaged upload) first.
     public func failure(
-        _ answer: ObjectServiceError, path: String, containerMissing: Bool = false, denial: @autoclosure () -> String? = nil
+        _ answer: ObjectServiceError,
+        path: String,
+        containerMissing: Bool = false,
+        denial: @autoclosure () -> String? = nil
     ) -> ArtifactStoreError {
         let home = terms.containerHome ?? "at \(endpoint.url)"
         if containerMissing {
@@ -131,12 +145,18 @@ public struct ObjectServiceClient: Sendable {
             return ArtifactStoreError(.notFound, path: path, "no such \(terms.object)", cause: answer)
         case 401, 403:
             return ArtifactStoreError(
-                .permissionDenied, path: path,
+                .permissionDenied,
+                path: path,
                 "access denied to \(terms.container) \(home) (\(answer))\(denial().map { "; " + $0 } ?? ""); credentials from \(terms.credentialSource)",
-                cause: answer)
+                cause: answer
+            )
         case 412:
             return ArtifactStoreError(
-                .io, path: path, "the \(terms.object) changed while it was being used (its \(terms.version) no longer matches: \(answer))", cause: answer)
+                .io,
+                path: path,
+                "the \(terms.object) changed while it was being used (its \(terms.version) no longer matches: \(answer))",
+                cause: answer
+            )
         default:
             return ArtifactStoreError(.io, path: path, "\(terms.service) \(answer)", cause: answer)
         }
@@ -152,7 +172,11 @@ public struct ObjectServiceClient: Sendable {
     ///   (it answered 200, the whole object, for a range that does not start at 0).
     public func bytesReceived(_ response: HTTPResponse, offset: UInt64, path: String) throws -> Int {
         if response.status == 200, offset > 0 {
-            throw ArtifactStoreError(.io, path: path, "the \(terms.service) server ignored the range of a ranged GET (it sent the whole object)")
+            throw ArtifactStoreError(
+                .io,
+                path: path,
+                "the \(terms.service) server ignored the range of a ranged GET (it sent the whole object)"
+            )
         }
         return response.bytesReceived
     }
@@ -160,7 +184,9 @@ public struct ObjectServiceClient: Sendable {
     /// The endpoint a message names for a request to `url`: the configured one when the request
     /// went there, else the request's own origin (a virtual-hosted bucket, a session URL).
     private func shownEndpoint(of url: String) -> String {
-        if url.hasPrefix(endpoint.url), ["/", "?", nil].contains(url.dropFirst(endpoint.url.count).first) { return endpoint.url }
+        if url.hasPrefix(endpoint.url), ["/", "?", nil].contains(url.dropFirst(endpoint.url.count).first) {
+            return endpoint.url
+        }
         guard let schemeEnd = url.range(of: "://") else { return url }
         return String(url[..<schemeEnd.upperBound]) + url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" }
     }

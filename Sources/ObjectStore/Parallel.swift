@@ -14,7 +14,8 @@ public enum Parallel {
     /// Calls `body` for each index in `0..<count` on up to `concurrency` threads and waits for all.
     /// After the first failure no new index starts; that first error is rethrown.
     /// - Throws: the first error `body` threw.
-    public static func forEach(_ count: Int, concurrency: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+    public static func forEach(_ count: Int, concurrency: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws
+    {
         guard count > 0 else { return }
         if count == 1 || concurrency <= 1 {
             for index in 0..<count { try body(index) }

@@ -72,11 +72,19 @@ public final class ReadAhead: Sendable {
     }
 
     /// Copies what `buffer` has room for of `data` from `start` on into it at `offset`; returns the count.
-    private func copy(_ data: [UInt8], from start: Int, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    private func copy(
+        _ data: [UInt8],
+        from start: Int,
+        into buffer: UnsafeMutableRawBufferPointer,
+        at offset: Int
+    ) -> Int {
         let count = min(buffer.count - offset, data.count - start)
         guard count > 0 else { return 0 }
         data.withUnsafeBytes { bytes in
-            buffer.baseAddress!.advanced(by: offset).copyMemory(from: bytes.baseAddress!.advanced(by: start), byteCount: count)
+            buffer.baseAddress!.advanced(by: offset).copyMemory(
+                from: bytes.baseAddress!.advanced(by: start),
+                byteCount: count
+            )
         }
         return count
     }

@@ -16,12 +16,20 @@ public struct ServiceEndpoint: Sendable, Hashable {
     /// - Throws: ``FileIO/ArtifactStoreError`` (`invalidArgument`) naming `root` when the URL has no scheme or no host.
     public init(_ url: String, root: String) throws {
         guard let schemeEnd = url.range(of: "://") else {
-            throw ArtifactStoreError(.invalidArgument, path: root, "endpoint URL '\(url)' has no scheme (use http://HOST:PORT or https://HOST)")
+            throw ArtifactStoreError(
+                .invalidArgument,
+                path: root,
+                "endpoint URL '\(url)' has no scheme (use http://HOST:PORT or https://HOST)"
+            )
         }
         let afterScheme = url[schemeEnd.upperBound...]
         let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
         guard hostEnd > afterScheme.startIndex else {
-            throw ArtifactStoreError(.invalidArgument, path: root, "endpoint URL '\(url)' has no host (use http://HOST:PORT or https://HOST)")
+            throw ArtifactStoreError(
+                .invalidArgument,
+                path: root,
+                "endpoint URL '\(url)' has no host (use http://HOST:PORT or https://HOST)"
+            )
         }
         var path = afterScheme[hostEnd...]
         while path.hasSuffix("/") { path.removeLast() }

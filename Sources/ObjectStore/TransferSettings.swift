@@ -28,18 +28,29 @@ public struct TransferSettings: Sendable {
         var verify = true
         if case .boolean(let flag)? = config["verify_tls"] { verify = flag }
         http = HTTPClientConfiguration(
-            verifyTLS: verify, caBundle: config.text("ca_bundle"),
-            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? Self.defaultMaxAttempts))
+            verifyTLS: verify,
+            caBundle: config.text("ca_bundle"),
+            retry: RetryPolicy(maxAttempts: config["max_attempts"]?.integerValue ?? Self.defaultMaxAttempts)
+        )
     }
 
     /// The schema fields these settings are read from, for a flavor's ``StackModel/ConfigSchema``.
-    public static func fields(defaultPartSize: Int, partSizeHelp: String, concurrencyHelp: String = "parallel transfers per file or tree") -> [ConfigField] {
+    public static func fields(
+        defaultPartSize: Int,
+        partSizeHelp: String,
+        concurrencyHelp: String = "parallel transfers per file or tree"
+    ) -> [ConfigField] {
         [
             ConfigField("verify_tls", .boolean, default: .boolean(true), help: "check the server's TLS certificate"),
             ConfigField("ca_bundle", .string, help: "PEM file of certificate authorities to trust"),
             ConfigField("part_size", .integer, default: .integer(defaultPartSize), help: partSizeHelp),
             ConfigField("concurrency", .integer, default: .integer(defaultConcurrency), help: concurrencyHelp),
-            ConfigField("max_attempts", .integer, default: .integer(defaultMaxAttempts), help: "attempts per request on transient failures (1: no retry)"),
+            ConfigField(
+                "max_attempts",
+                .integer,
+                default: .integer(defaultMaxAttempts),
+                help: "attempts per request on transient failures (1: no retry)"
+            ),
         ]
     }
 }

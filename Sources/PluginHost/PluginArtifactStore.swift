@@ -117,7 +117,11 @@ final class PluginFileHandle: ArtifactFileHandle {
         guard offset <= UInt64(Int64.max) else {
             throw ArtifactStoreError(.invalidArgument, path: path, "read offset \(offset) is too large")
         }
-        return Int(try count { store.library.table.file_read!(pointer, buffer.baseAddress, UInt64(buffer.count), Int64(offset), $0) })
+        return Int(
+            try count {
+                store.library.table.file_read!(pointer, buffer.baseAddress, UInt64(buffer.count), Int64(offset), $0)
+            }
+        )
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {

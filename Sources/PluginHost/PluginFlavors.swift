@@ -34,7 +34,6 @@ public struct PluginFlavor: PluginBackedFlavor {
         self.library = library
     }
 
-
     /// Runs the plugin's own checks.
     /// - Throws: ``StackError`` from the plugin naming the field at fault, or when the plugin no longer loads.
     public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
@@ -86,7 +85,6 @@ public struct PluginModelRegistryFlavor: StandaloneModelRegistryFlavor, PluginBa
         self.source = source
         self.library = library
     }
-
 
     /// Runs the plugin's own checks.
     /// - Throws: ``StackError`` from the plugin naming the field at fault, or when the plugin no longer loads.

@@ -46,17 +46,24 @@ public final class PluginLibrary: Sendable {
             throw StackError(.notFound, "no plugin at '\(path)': the file does not exist")
         }
         guard !isDirectory.boolValue else {
-            throw StackError(.invalidArgument, "'\(path)' is a folder without Package.swift, not a plugin: give the built .so or the package folder")
+            throw StackError(
+                .invalidArgument,
+                "'\(path)' is a folder without Package.swift, not a plugin: give the built .so or the package folder"
+            )
         }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw StackError(.invalidArgument, "'\(path)' is not an ArtifactFS plugin: it does not load as a shared library (\(reason))")
+            throw StackError(
+                .invalidArgument,
+                "'\(path)' is not an ArtifactFS plugin: it does not load as a shared library (\(reason))"
+            )
         }
         guard let symbol = dlsym(handle, PluginABI.entrySymbol) else {
             dlclose(handle)
             throw StackError(
                 .invalidArgument,
-                "'\(path)' is not an ArtifactFS plugin: it exports no '\(PluginABI.entrySymbol)' entry point (see PluginExport in the ArtifactFSPlugin SDK)")
+                "'\(path)' is not an ArtifactFS plugin: it exports no '\(PluginABI.entrySymbol)' entry point (see PluginExport in the ArtifactFSPlugin SDK)"
+            )
         }
         let entry = unsafeBitCast(symbol, to: afs_plugin_entry_fn.self)
         guard let raw = entry() else {
@@ -67,26 +74,37 @@ public final class PluginLibrary: Sendable {
         guard (PluginABI.oldestVersion...PluginABI.version).contains(abiVersion) else {
             throw StackError(
                 .invalidArgument,
-                "plugin '\(path)' speaks plugin ABI version \(abiVersion), but this artifactfs speaks ABI version \(PluginABI.version) (and reads versions from \(PluginABI.oldestVersion); SDK \(PluginABI.sdkVersion)): rebuild the plugin against this release's ArtifactFSPlugin SDK")
+                "plugin '\(path)' speaks plugin ABI version \(abiVersion), but this artifactfs speaks ABI version \(PluginABI.version) (and reads versions from \(PluginABI.oldestVersion); SDK \(PluginABI.sdkVersion)): rebuild the plugin against this release's ArtifactFSPlugin SDK"
+            )
         }
         let table = raw.pointee
         if abiVersion >= PluginABI.componentsVersion {
             let components = UnsafeRawPointer(raw).assumingMemoryBound(to: afs_plugin_v2.self).pointee
             guard components.component_make != nil, components.component_call != nil else {
-                throw StackError(.invalidArgument, "plugin '\(path)': its table (ABI version \(abiVersion)) lacks the component functions")
+                throw StackError(
+                    .invalidArgument,
+                    "plugin '\(path)': its table (ABI version \(abiVersion)) lacks the component functions"
+                )
             }
         }
         guard let describe = table.describe, table.prepare != nil, table.store_make != nil, table.store_call != nil,
             table.file_open != nil, table.file_read != nil, table.free_string != nil
         else {
-            throw StackError(.invalidArgument, "plugin '\(path)': its table (ABI version \(abiVersion)) lacks required functions")
+            throw StackError(
+                .invalidArgument,
+                "plugin '\(path)': its table (ABI version \(abiVersion)) lacks required functions"
+            )
         }
         let text = describe().map { String(cString: $0) } ?? ""
         let description: PluginDescription
         do {
             description = try PluginJSON.decode(PluginDescription.self, from: text)
         } catch {
-            throw StackError(.invalidArgument, "plugin '\(path)' describes its flavors in malformed JSON: \(error)", cause: error)
+            throw StackError(
+                .invalidArgument,
+                "plugin '\(path)' describes its flavors in malformed JSON: \(error)",
+                cause: error
+            )
         }
         self.path = path
         self.sdkVersion = table.sdk_version.map { String(cString: $0) } ?? "unknown"
@@ -102,7 +120,8 @@ public final class PluginLibrary: Sendable {
 
     /// The version-2 table, read only from a plugin that speaks version 2 or later.
     var components: afs_plugin_v2? {
-        abiVersion >= PluginABI.componentsVersion ? UnsafePointer<afs_plugin_v2>(bitPattern: tableAddress)!.pointee : nil
+        abiVersion >= PluginABI.componentsVersion
+            ? UnsafePointer<afs_plugin_v2>(bitPattern: tableAddress)!.pointee : nil
     }
 
     /// Checks that this plugin's ABI can serve flavors of `type`: model registries need version 2
@@ -112,7 +131,8 @@ public final class PluginLibrary: Sendable {
         guard type == .modelRegistry, abiVersion < PluginABI.componentsVersion else { return }
         throw StackError(
             .invalidArgument,
-            "plugin '\(path)' speaks plugin ABI version \(abiVersion), but \(type.displayName) flavors need ABI version \(PluginABI.componentsVersion) (this artifactfs speaks \(PluginABI.version)): rebuild the plugin against this release's ArtifactFSPlugin SDK")
+            "plugin '\(path)' speaks plugin ABI version \(abiVersion), but \(type.displayName) flavors need ABI version \(PluginABI.componentsVersion) (this artifactfs speaks \(PluginABI.version)): rebuild the plugin against this release's ArtifactFSPlugin SDK"
+        )
     }
 
     // MARK: - Calls
@@ -134,7 +154,9 @@ public final class PluginLibrary: Sendable {
             table.store_make!(flavor, try PluginJSON.encode(config), &store, result)
         }
         let description = try decode(StoreDescription.self, answer)
-        guard let store else { throw StackError(.invalidArgument, "plugin '\(path)' made no store for flavor '\(flavor)'") }
+        guard let store else {
+            throw StackError(.invalidArgument, "plugin '\(path)' made no store for flavor '\(flavor)'")
+        }
         return try PluginArtifactStore(library: self, address: UInt(bitPattern: store), description: description)
     }
 
@@ -145,9 +167,17 @@ public final class PluginLibrary: Sendable {
         guard let components else { throw StackError(.invalidArgument, "plugin '\(path)' has no component table") }
         var component: UnsafeMutableRawPointer?
         _ = try call { result in
-            components.component_make!(StackComponentType.modelRegistry.rawValue, flavor, try PluginJSON.encode(config), &component, result)
+            components.component_make!(
+                StackComponentType.modelRegistry.rawValue,
+                flavor,
+                try PluginJSON.encode(config),
+                &component,
+                result
+            )
         }
-        guard let component else { throw StackError(.invalidArgument, "plugin '\(path)' made no model registry for flavor '\(flavor)'") }
+        guard let component else {
+            throw StackError(.invalidArgument, "plugin '\(path)' made no model registry for flavor '\(flavor)'")
+        }
         return PluginModelRegistry(library: self, flavor: flavor, address: UInt(bitPattern: component))
     }
 

@@ -31,7 +31,11 @@ public final class PluginModelRegistry: ModelRegistry {
         do {
             return try PluginJSON.decode(type, from: answer)
         } catch {
-            throw ModelRegistryError(.backend, "\(context(of: call)): the plugin answered malformed JSON: \(error)", cause: error)
+            throw ModelRegistryError(
+                .backend,
+                "\(context(of: call)): the plugin answered malformed JSON: \(error)",
+                cause: error
+            )
         }
     }
 
@@ -60,14 +64,18 @@ public final class PluginModelRegistry: ModelRegistry {
             case let (model?, nil): " of model '\(model)'"
             default: ""
             }
-        return "model-registry flavor '\(flavor)' (plugin '\(library.path)') failed in \(call.method.rawValue)\(subject)"
+        return
+            "model-registry flavor '\(flavor)' (plugin '\(library.path)') failed in \(call.method.rawValue)\(subject)"
     }
 
     // MARK: - Models
 
     @discardableResult
     public func registerModel(_ name: String, description: String?, tags: [String: String]) throws -> RegisteredModel {
-        try call(ModelRegistryCall(.registerModel, model: name, description: description, tags: tags), RegisteredModel.self)
+        try call(
+            ModelRegistryCall(.registerModel, model: name, description: description, tags: tags),
+            RegisteredModel.self
+        )
     }
 
     public func deleteModel(_ name: String) throws {
@@ -75,8 +83,16 @@ public final class PluginModelRegistry: ModelRegistry {
     }
 
     @discardableResult
-    public func updateModel(_ name: String, description: String?, tags: [String: String], removeTags: [String]) throws -> RegisteredModel {
-        try call(ModelRegistryCall(.updateModel, model: name, description: description, tags: tags, removeTags: removeTags), RegisteredModel.self)
+    public func updateModel(
+        _ name: String,
+        description: String?,
+        tags: [String: String],
+        removeTags: [String]
+    ) throws -> RegisteredModel {
+        try call(
+            ModelRegistryCall(.updateModel, model: name, description: description, tags: tags, removeTags: removeTags),
+            RegisteredModel.self
+        )
     }
 
     public func model(_ name: String) throws -> RegisteredModel {
@@ -100,14 +116,27 @@ public final class PluginModelRegistry: ModelRegistry {
 
     @discardableResult
     public func updateModelVersion(
-        _ model: String, version: String, description: String?, metadata: [String: String], removeMetadata: [String],
-        stage: ModelVersionStage?, archiveExisting: Bool
+        _ model: String,
+        version: String,
+        description: String?,
+        metadata: [String: String],
+        removeMetadata: [String],
+        stage: ModelVersionStage?,
+        archiveExisting: Bool
     ) throws -> ModelVersion {
         try call(
             ModelRegistryCall(
-                .updateModelVersion, model: model, version: version, description: description, metadata: metadata,
-                removeMetadata: removeMetadata, stage: stage, archiveExisting: archiveExisting),
-            ModelVersion.self)
+                .updateModelVersion,
+                model: model,
+                version: version,
+                description: description,
+                metadata: metadata,
+                removeMetadata: removeMetadata,
+                stage: stage,
+                archiveExisting: archiveExisting
+            ),
+            ModelVersion.self
+        )
     }
 
     public func modelVersions(_ filter: ModelVersionFilter) throws -> [ModelVersion] {

@@ -10,8 +10,13 @@ import Glibc
 public enum PluginSource {
     /// Resolves `path` (a relative one from `base`) to the shared library to load.
     /// - Throws: ``StackError`` for a missing path, a failed build, or a package that builds no plugin.
-    public static func library(for path: String, base: String, log: (String) -> Void = { _ in }) throws -> (source: String, library: String) {
-        let source = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardizedFileURL.path
+    public static func library(
+        for path: String,
+        base: String,
+        log: (String) -> Void = { _ in }
+    ) throws -> (source: String, library: String) {
+        let source = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
+            .standardizedFileURL.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
             throw StackError(.notFound, "no plugin at '\(source)': the file does not exist")
@@ -27,7 +32,10 @@ public enum PluginSource {
         log("Building the plugin package at '\(folder)' (swift build -c release)...")
         let build = try run(["build", "-c", "release", "--package-path", folder])
         guard build.status == 0 else {
-            throw StackError(.invalidArgument, "building the plugin package at '\(folder)' failed (swift build -c release):\n\(build.output.suffix(4000))")
+            throw StackError(
+                .invalidArgument,
+                "building the plugin package at '\(folder)' failed (swift build -c release):\n\(build.output.suffix(4000))"
+            )
         }
         let binPath = try run(["build", "-c", "release", "--package-path", folder, "--show-bin-path"])
         let directory = binPath.output.split(separator: "\n").last.map(String.init) ?? ""
@@ -39,7 +47,8 @@ public enum PluginSource {
                 .invalidArgument,
                 plugins.isEmpty
                     ? "the package at '\(folder)' builds no plugin: it needs a `.library(type: .dynamic)` product whose code has `@_cdecl(\"\(PluginABI.entrySymbol)\")`"
-                    : "the package at '\(folder)' builds several plugins (\(plugins.joined(separator: ", "))): register one of them by its path")
+                    : "the package at '\(folder)' builds several plugins (\(plugins.joined(separator: ", "))): register one of them by its path"
+            )
         }
         return plugins[0]
     }
@@ -62,7 +71,10 @@ public enum PluginSource {
         do {
             try process.run()
         } catch {
-            throw StackError(.invalidArgument, "cannot run `swift \(arguments.joined(separator: " "))`: \(error.localizedDescription)")
+            throw StackError(
+                .invalidArgument,
+                "cannot run `swift \(arguments.joined(separator: " "))`: \(error.localizedDescription)"
+            )
         }
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -44,7 +44,13 @@ struct S3Backend: ObjectBackend {
         }
     }
 
-    func getRange(_ key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, version: String?, path: String) throws -> Int {
+    func getRange(
+        _ key: String,
+        offset: UInt64,
+        into buffer: UnsafeMutableRawBufferPointer,
+        version: String?,
+        path: String
+    ) throws -> Int {
         try client.getRange(key: key, offset: offset, into: buffer, etag: version, path: path)
     }
 
@@ -60,7 +66,8 @@ struct S3Backend: ObjectBackend {
         try client.deleteAll(keys: keys, path: path)
     }
 
-    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage {
+    func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage
+    {
         try client.list(prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, token: token, path: path)
     }
 
@@ -82,7 +89,13 @@ struct S3Backend: ObjectBackend {
                 let start = UInt64(index) * Self.copyPartSize
                 let range = start...(min(start + Self.copyPartSize, size) - 1)
                 let tag = try client.uploadPartCopy(
-                    source: source, key: destination, uploadID: uploadID, number: index + 1, range: range, path: path)
+                    source: source,
+                    key: destination,
+                    uploadID: uploadID,
+                    number: index + 1,
+                    range: range,
+                    path: path
+                )
                 tags.withLock { $0[index + 1] = tag }
             }
             let parts = tags.withLock { $0 }.sorted { $0.key < $1.key }.map { (number: $0.key, tag: $0.value) }
@@ -104,12 +117,16 @@ struct S3Upload: ObjectUpload {
     var partConcurrency: Int { client.configuration.concurrency }
 
     func upload(part number: Int, bytes: [UInt8]) throws -> String {
-        try bytes.withUnsafeBytes { try client.uploadPart(key: key, uploadID: id, number: number, body: $0, path: path) }
+        try bytes.withUnsafeBytes {
+            try client.uploadPart(key: key, uploadID: id, number: number, body: $0, path: path)
+        }
     }
 
     func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws {
         var all = parts
-        if !last.isEmpty || parts.isEmpty { all.append((number: parts.count + 1, tag: try upload(part: parts.count + 1, bytes: last))) }
+        if !last.isEmpty || parts.isEmpty {
+            all.append((number: parts.count + 1, tag: try upload(part: parts.count + 1, bytes: last)))
+        }
         try client.completeMultipartUpload(key: key, uploadID: id, parts: all, path: path)
     }
 

@@ -18,8 +18,16 @@ final class S3Client: Sendable {
         self.configuration = configuration
         self.bucket = bucket
         service = try ObjectServiceClient(
-            terms: ServiceTerms(service: "S3", container: "bucket '\(bucket)'", credentialSource: configuration.credentialSource),
-            endpoint: configuration.endpoint, http: configuration.http, concurrency: configuration.concurrency, root: configuration.root)
+            terms: ServiceTerms(
+                service: "S3",
+                container: "bucket '\(bucket)'",
+                credentialSource: configuration.credentialSource
+            ),
+            endpoint: configuration.endpoint,
+            http: configuration.http,
+            concurrency: configuration.concurrency,
+            root: configuration.root
+        )
         signer = configuration.credentials.map { SigV4Signer(credentials: $0, region: configuration.region) }
     }
 
@@ -28,9 +36,14 @@ final class S3Client: Sendable {
     /// Sends one signed request for `key` of the bucket (`key` nil: a bucket-level request).
     /// - Throws: ``ArtifactStoreError`` (`io`) when the endpoint cannot be reached, naming its URL.
     func send(
-        _ method: String, key: String?, query: [(String, String)] = [],
-        headers extra: [(String, String)] = [], body: UnsafeRawBufferPointer? = nil, response: ResponseBody = .collect,
-        idempotent: Bool = true, path: String
+        _ method: String,
+        key: String?,
+        query: [(String, String)] = [],
+        headers extra: [(String, String)] = [],
+        body: UnsafeRawBufferPointer? = nil,
+        response: ResponseBody = .collect,
+        idempotent: Bool = true,
+        path: String
     ) throws -> HTTPResponse {
         let host = service.endpoint.host
         let requestHost = configuration.pathStyle ? host : "\(bucket).\(host)"
@@ -38,7 +51,8 @@ final class S3Client: Sendable {
         if let key { uriPath += "/" + URIEncoding.path(key) }
         if uriPath.isEmpty { uriPath = "/" }
         let queryString = URIEncoding.canonicalQuery(query)
-        let url = "\(service.endpoint.scheme)://\(requestHost)\(uriPath)" + (queryString.isEmpty ? "" : "?" + queryString)
+        let url =
+            "\(service.endpoint.scheme)://\(requestHost)\(uriPath)" + (queryString.isEmpty ? "" : "?" + queryString)
         let payloadHash = body.map(SigV4Signer.payloadHash) ?? SigV4Signer.emptyPayloadHash
         var headers: [(String, String)] = [("Host", requestHost)] + extra
         if let signer {
@@ -47,11 +61,21 @@ final class S3Client: Sendable {
             headers.append(("x-amz-content-sha256", payloadHash))
             if let token = signer.credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
             let signature = signer.sign(
-                method: method, path: uriPath, query: query, headers: headers, payloadHash: payloadHash, date: date)
+                method: method,
+                path: uriPath,
+                query: query,
+                headers: headers,
+                payloadHash: payloadHash,
+                date: date
+            )
             headers.append(("Authorization", signature.authorization))
         }
         let request = HTTPRequest(
-            method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) }, idempotent: idempotent)
+            method: method,
+            url: url,
+            headers: headers.map { (name: $0.0, value: $0.1) },
+            idempotent: idempotent
+        )
         return try service.send(request, body: body, response: response, path: path)
     }
 
@@ -60,8 +84,12 @@ final class S3Client: Sendable {
     func failure(_ response: HTTPResponse, operation: String, path: String) -> ArtifactStoreError {
         let document = XMLTree.parse(response.body)
         let answer = ObjectServiceError(
-            operation: operation, status: response.status, code: document?.text(of: "Code") ?? "",
-            message: document?.text(of: "Message") ?? "", requestID: document?.text(of: "RequestId") ?? response.header("x-amz-request-id"))
+            operation: operation,
+            status: response.status,
+            code: document?.text(of: "Code") ?? "",
+            message: document?.text(of: "Message") ?? "",
+            requestID: document?.text(of: "RequestId") ?? response.header("x-amz-request-id")
+        )
         return service.failure(answer, path: path, containerMissing: answer.code == "NoSuchBucket")
     }
 
@@ -73,8 +101,11 @@ final class S3Client: Sendable {
         if response.status == 404 { return nil }
         guard response.isSuccess else { throw failure(response, operation: "HeadObject", path: path) }
         return ObjectInfo(
-            key: key, size: UInt64(response.header("content-length") ?? "") ?? 0, version: response.header("etag"),
-            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP))
+            key: key,
+            size: UInt64(response.header("content-length") ?? "") ?? 0,
+            version: response.header("etag"),
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP)
+        )
     }
 
     /// A GET of the object's first `buffer.count` bytes into `buffer`; `nil` when there is no such
@@ -82,7 +113,12 @@ final class S3Client: Sendable {
     /// - Throws: `notFound` naming the bucket when it is missing; the service's other refusals.
     func getLeading(key: String, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> HTTPResponse? {
         let response = try send(
-            "GET", key: key, headers: [("Range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))], response: .into(buffer), path: path)
+            "GET",
+            key: key,
+            headers: [("Range", ObjectServiceClient.byteRange(at: 0, count: buffer.count))],
+            response: .into(buffer),
+            path: path
+        )
         if response.isSuccess || response.status == 416 { return response }
         let failure = failure(response, operation: "GetObject", path: path)
         if response.status == 404, (failure.cause as? ObjectServiceError)?.code != "NoSuchBucket" { return nil }
@@ -92,7 +128,11 @@ final class S3Client: Sendable {
     /// Reads `buffer.count` bytes at `offset` straight into `buffer` with one ranged GET.
     /// - Throws: `notFound` when the object is gone, `io` when it changed (its ETag no longer matches).
     func getRange(
-        key: String, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer, etag: String?, path: String
+        key: String,
+        offset: UInt64,
+        into buffer: UnsafeMutableRawBufferPointer,
+        etag: String?,
+        path: String
     ) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         var headers = [("Range", ObjectServiceClient.byteRange(at: offset, count: buffer.count))]
@@ -107,8 +147,12 @@ final class S3Client: Sendable {
     func put(key: String, body: UnsafeRawBufferPointer, path: String) throws {
         let md5 = Insecure.MD5.hash(data: body)
         let response = try send(
-            "PUT", key: key, headers: [("Content-MD5", Data(md5).base64EncodedString())], body: body,
-            path: path)
+            "PUT",
+            key: key,
+            headers: [("Content-MD5", Data(md5).base64EncodedString())],
+            body: body,
+            path: path
+        )
         guard response.isSuccess else { throw failure(response, operation: "PutObject", path: path) }
         try verify(etag: response.header("etag"), md5: md5, path: path)
     }
@@ -124,9 +168,11 @@ final class S3Client: Sendable {
     /// Server-side copy of one object (up to 5 GiB).
     func copy(from source: String, to destination: String, path: String) throws {
         let response = try send(
-            "PUT", key: destination,
+            "PUT",
+            key: destination,
             headers: [("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source))],
-            path: path)
+            path: path
+        )
         try checkEmbeddedError(response, operation: "CopyObject", path: path)
     }
 
@@ -134,7 +180,11 @@ final class S3Client: Sendable {
 
     /// One page of ListObjectsV2 below `prefix`, grouped by `delimiter` when given.
     func list(
-        prefix: String, delimiter: String?, maxKeys: Int? = nil, token: String? = nil, path: String
+        prefix: String,
+        delimiter: String?,
+        maxKeys: Int? = nil,
+        token: String? = nil,
+        path: String
     ) throws -> ObjectListPage {
         var query = [("list-type", "2"), ("prefix", prefix)]
         if let delimiter { query.append(("delimiter", delimiter)) }
@@ -149,8 +199,12 @@ final class S3Client: Sendable {
             guard let key = entry.text(of: "Key") else { continue }
             page.objects.append(
                 ObjectInfo(
-                    key: key, size: UInt64(entry.text(of: "Size") ?? "") ?? 0, version: entry.text(of: "ETag"),
-                    modified: entry.text(of: "LastModified").flatMap(HTTPDates.parseISO)))
+                    key: key,
+                    size: UInt64(entry.text(of: "Size") ?? "") ?? 0,
+                    version: entry.text(of: "ETag"),
+                    modified: entry.text(of: "LastModified").flatMap(HTTPDates.parseISO)
+                )
+            )
         }
         page.prefixes = document.children("CommonPrefixes").compactMap { $0.text(of: "Prefix") }
         if document.text(of: "IsTruncated") == "true" { page.nextToken = document.text(of: "NextContinuationToken") }
@@ -166,17 +220,26 @@ final class S3Client: Sendable {
             let body = Array("<Delete><Quiet>true</Quiet>\(objects)</Delete>".utf8)
             let response = try body.withUnsafeBytes { bytes in
                 try send(
-                    "POST", key: nil, query: [("delete", "")],
-                    headers: [("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()), ("Content-Type", "application/xml")],
-                    body: bytes, path: path)
+                    "POST",
+                    key: nil,
+                    query: [("delete", "")],
+                    headers: [
+                        ("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()),
+                        ("Content-Type", "application/xml"),
+                    ],
+                    body: bytes,
+                    path: path
+                )
             }
             guard response.isSuccess, let document = XMLTree.parse(response.body), document.name != "Error" else {
                 throw failure(response, operation: "DeleteObjects", path: path)
             }
             if let failed = document.children("Error").first {
                 throw ArtifactStoreError(
-                    .io, path: path,
-                    "could not delete '\(failed.text(of: "Key") ?? "?")': \(failed.text(of: "Code") ?? "") \(failed.text(of: "Message") ?? "")")
+                    .io,
+                    path: path,
+                    "could not delete '\(failed.text(of: "Key") ?? "?")': \(failed.text(of: "Code") ?? "") \(failed.text(of: "Message") ?? "")"
+                )
             }
         }
     }
@@ -194,12 +257,21 @@ final class S3Client: Sendable {
 
     /// Uploads one part, checked by Content-MD5; returns its ETag.
     func uploadPart(
-        key: String, uploadID: String, number: Int, body: UnsafeRawBufferPointer, path: String
+        key: String,
+        uploadID: String,
+        number: Int,
+        body: UnsafeRawBufferPointer,
+        path: String
     ) throws -> String {
         let md5 = Insecure.MD5.hash(data: body)
         let response = try send(
-            "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-            headers: [("Content-MD5", Data(md5).base64EncodedString())], body: body, path: path)
+            "PUT",
+            key: key,
+            query: [("partNumber", String(number)), ("uploadId", uploadID)],
+            headers: [("Content-MD5", Data(md5).base64EncodedString())],
+            body: body,
+            path: path
+        )
         guard response.isSuccess, let etag = response.header("etag") else {
             throw failure(response, operation: "UploadPart", path: path)
         }
@@ -209,15 +281,23 @@ final class S3Client: Sendable {
 
     /// Copies a byte range of another object as one part (UploadPartCopy); returns its ETag.
     func uploadPartCopy(
-        source: String, key: String, uploadID: String, number: Int, range: ClosedRange<UInt64>,
+        source: String,
+        key: String,
+        uploadID: String,
+        number: Int,
+        range: ClosedRange<UInt64>,
         path: String
     ) throws -> String {
         let response = try send(
-            "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
+            "PUT",
+            key: key,
+            query: [("partNumber", String(number)), ("uploadId", uploadID)],
             headers: [
                 ("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source)),
                 ("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)"),
-            ], path: path)
+            ],
+            path: path
+        )
         try checkEmbeddedError(response, operation: "UploadPartCopy", path: path)
         guard let etag = XMLTree.parse(response.body)?.text(of: "ETag") else {
             throw ArtifactStoreError(.io, path: path, "UploadPartCopy answered without an ETag")
@@ -227,14 +307,23 @@ final class S3Client: Sendable {
 
     /// Completes a multipart upload: the object appears now, whole.
     func completeMultipartUpload(
-        key: String, uploadID: String, parts: [(number: Int, tag: String)], path: String
+        key: String,
+        uploadID: String,
+        parts: [(number: Int, tag: String)],
+        path: String
     ) throws {
-        let list = parts.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(xmlEscaped($0.tag))</ETag></Part>" }.joined()
+        let list = parts.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(xmlEscaped($0.tag))</ETag></Part>" }
+            .joined()
         let body = Array("<CompleteMultipartUpload>\(list)</CompleteMultipartUpload>".utf8)
         let response = try body.withUnsafeBytes { bytes in
             try send(
-                "POST", key: key, query: [("uploadId", uploadID)],
-                headers: [("Content-Type", "application/xml")], body: bytes, path: path)
+                "POST",
+                key: key,
+                query: [("uploadId", uploadID)],
+                headers: [("Content-Type", "application/xml")],
+                body: bytes,
+                path: path
+            )
         }
         try checkEmbeddedError(response, operation: "CompleteMultipartUpload", path: path)
     }
@@ -266,7 +355,11 @@ final class S3Client: Sendable {
         guard reported.count == 32, reported.allSatisfy(\.isHexDigit) else { return }
         let sent = SigV4Signer.hex(md5)
         if reported != sent {
-            throw ArtifactStoreError(.io, path: path, "upload corrupted: the server stored MD5 \(reported), but \(sent) was sent")
+            throw ArtifactStoreError(
+                .io,
+                path: path,
+                "upload corrupted: the server stored MD5 \(reported), but \(sent) was sent"
+            )
         }
     }
 }

@@ -35,9 +35,15 @@ public struct S3Configuration: Sendable {
 
     /// Describes a store directly (tests, library callers).
     public init(
-        root: String, credentials: S3Credentials?, credentialSource: String = "given by the caller",
-        region: String = "us-east-1", endpoint: String, pathStyle: Bool = true, partSize: Int = defaultPartSize,
-        concurrency: Int = 8, http: HTTPClientConfiguration = HTTPClientConfiguration()
+        root: String,
+        credentials: S3Credentials?,
+        credentialSource: String = "given by the caller",
+        region: String = "us-east-1",
+        endpoint: String,
+        pathStyle: Bool = true,
+        partSize: Int = defaultPartSize,
+        concurrency: Int = 8,
+        http: HTTPClientConfiguration = HTTPClientConfiguration()
     ) {
         self.root = root
         self.credentials = credentials
@@ -68,7 +74,8 @@ public struct S3Configuration: Sendable {
             credentialSource = "\(environment.credentialsFile), profile '\(environment.profile)'"
         } else {
             credentials = nil
-            credentialSource = "none (anonymous requests: no key in the config, AWS_ACCESS_KEY_ID or \(environment.credentialsFile))"
+            credentialSource =
+                "none (anonymous requests: no key in the config, AWS_ACCESS_KEY_ID or \(environment.credentialsFile))"
         }
         region = text("region") ?? kwargs["region_name"]?.stringValue ?? environment.region ?? "us-east-1"
         let customEndpoint = text("endpoint_url") ?? kwargs["endpoint_url"]?.stringValue ?? environment.endpoint?.url
@@ -110,18 +117,45 @@ public struct S3ArtifactStoreFlavor: ArtifactStoreFlavor {
     }
     public var supportedSchemes: Set<String> { S3Configuration.schemes }
     public var schema: ConfigSchema {
-        ConfigSchema([
-            ConfigField("path", .string, required: true, help: "the root: s3://bucket or s3://bucket/prefix"),
-            ConfigField("key", .string, secret: true, help: "access key id (else AWS_ACCESS_KEY_ID, else ~/.aws/credentials)"),
-            ConfigField("secret", .string, secret: true, help: "secret access key"),
-            ConfigField("token", .string, secret: true, help: "session token of temporary credentials"),
-            ConfigField("region", .string, help: "region to sign for (else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config, us-east-1)"),
-            ConfigField("endpoint_url", .string, help: "S3-compatible endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS)"),
-            ConfigField("client_kwargs", .object, help: "reference-framework compatibility: {\"endpoint_url\": ..., \"region_name\": ...}"),
-            ConfigField("addressing_style", .string, default: .string("auto"), help: "auto, path or virtual (auto: path for a custom endpoint)"),
-        ] + TransferSettings.fields(
-            defaultPartSize: S3Configuration.defaultPartSize, partSizeHelp: "bytes per multipart part and read-ahead block (at least 5 MiB)",
-            concurrencyHelp: "parallel transfers per file (parts, read-ahead blocks)"))
+        ConfigSchema(
+            [
+                ConfigField("path", .string, required: true, help: "the root: s3://bucket or s3://bucket/prefix"),
+                ConfigField(
+                    "key",
+                    .string,
+                    secret: true,
+                    help: "access key id (else AWS_ACCESS_KEY_ID, else ~/.aws/credentials)"
+                ),
+                ConfigField("secret", .string, secret: true, help: "secret access key"),
+                ConfigField("token", .string, secret: true, help: "session token of temporary credentials"),
+                ConfigField(
+                    "region",
+                    .string,
+                    help: "region to sign for (else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config, us-east-1)"
+                ),
+                ConfigField(
+                    "endpoint_url",
+                    .string,
+                    help: "S3-compatible endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS)"
+                ),
+                ConfigField(
+                    "client_kwargs",
+                    .object,
+                    help: "reference-framework compatibility: {\"endpoint_url\": ..., \"region_name\": ...}"
+                ),
+                ConfigField(
+                    "addressing_style",
+                    .string,
+                    default: .string("auto"),
+                    help: "auto, path or virtual (auto: path for a custom endpoint)"
+                ),
+            ]
+                + TransferSettings.fields(
+                    defaultPartSize: S3Configuration.defaultPartSize,
+                    partSizeHelp: "bytes per multipart part and read-ahead block (at least 5 MiB)",
+                    concurrencyHelp: "parallel transfers per file (parts, read-ahead blocks)"
+                )
+        )
     }
 
     /// A path outside every component gets a store rooted at its bucket.

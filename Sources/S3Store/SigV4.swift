@@ -40,7 +40,11 @@ public struct SigV4Signer: Sendable {
     ///   - payloadHash: the hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
     ///   - date: the request time, `yyyyMMdd'T'HHmmss'Z'`, as in `x-amz-date`.
     public func sign(
-        method: String, path: String, query: [(String, String)], headers: [(String, String)], payloadHash: String,
+        method: String,
+        path: String,
+        query: [(String, String)],
+        headers: [(String, String)],
+        payloadHash: String,
         date: String
     ) -> Signature {
         let canonicalQuery = URIEncoding.canonicalQuery(query)
@@ -66,8 +70,11 @@ public struct SigV4Signer: Sendable {
         let authorization =
             "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
         return Signature(
-            canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature,
-            authorization: authorization)
+            canonicalRequest: canonicalRequest,
+            stringToSign: stringToSign,
+            signature: signature,
+            authorization: authorization
+        )
     }
 
     /// `x-amz-date` for a moment: `20150830T123600Z`.
@@ -76,8 +83,14 @@ public struct SigV4Signer: Sendable {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return String(
-            format: "%04d%02d%02dT%02d%02d%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+            format: "%04d%02d%02dT%02d%02d%02dZ",
+            Int(parts.tm_year) + 1900,
+            Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday),
+            Int(parts.tm_hour),
+            Int(parts.tm_min),
+            Int(parts.tm_sec)
+        )
     }
 
     /// Lowercase hex of a digest or any bytes.

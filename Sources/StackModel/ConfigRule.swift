@@ -68,7 +68,10 @@ public struct ConfigRule: Sendable, Hashable, Codable {
 extension ConfigField {
     /// This field with a range: values below `minimum` (or above `maximum`) are refused.
     public func range(_ minimum: Double? = nil, _ maximum: Double? = nil) -> ConfigField {
-        with { $0.minimum = minimum; $0.maximum = maximum }
+        with {
+            $0.minimum = minimum
+            $0.maximum = maximum
+        }
     }
 
     /// This field taking only these words.

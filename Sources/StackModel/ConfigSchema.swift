@@ -33,8 +33,12 @@ public struct ConfigField: Sendable, Hashable, Codable {
 
     /// Describes a field.
     public init(
-        _ name: String, _ type: ConfigFieldType, required: Bool = false, default defaultValue: ConfigValue? = nil,
-        secret: Bool = false, help: String
+        _ name: String,
+        _ type: ConfigFieldType,
+        required: Bool = false,
+        default defaultValue: ConfigValue? = nil,
+        secret: Bool = false,
+        help: String
     ) {
         self.name = name
         self.type = type
@@ -91,7 +95,10 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
                 if let defaultValue = field.defaultValue {
                     result[field.name] = defaultValue
                 } else if field.required {
-                    throw StackError(.invalidConfig, "missing required field '\(field.name)' for flavor '\(flavor)' (\(field.help))")
+                    throw StackError(
+                        .invalidConfig,
+                        "missing required field '\(field.name)' for flavor '\(flavor)' (\(field.help))"
+                    )
                 }
                 continue
             }
@@ -105,7 +112,8 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
                 continue
             }
             if field.type == .secretName {
-                guard let text = value.stringValue, SecretReference.isValidName(text) || SecretReference(text) != nil else {
+                guard let text = value.stringValue, SecretReference.isValidName(text) || SecretReference(text) != nil
+                else {
                     throw StackError(
                         .secret,
                         "field '\(field.name)' names a secret: pass the name of one made with `artifactfs secret create NAME ...` (--\(field.name)=NAME) or a reference, --\(field.name)='{{NAME.KEY}}'"
@@ -115,7 +123,10 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
             }
             if SecretReference(value.stringValue ?? "") != nil { continue }
             if !Self.matches(value, field.type) {
-                throw StackError(.invalidConfig, "field '\(field.name)' expects \(Self.article(field.type)), got '\(value)'")
+                throw StackError(
+                    .invalidConfig,
+                    "field '\(field.name)' expects \(Self.article(field.type)), got '\(value)'"
+                )
             }
             if let problem = field.rule?.problem(with: value) {
                 throw StackError(.invalidConfig, "field '\(field.name)' of flavor '\(flavor)' \(problem)")
@@ -126,7 +137,8 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
             if given.count > 1 {
                 throw StackError(
                     .invalidConfig,
-                    "fields \(given.map { "'\($0)'" }.joined(separator: " and ")) of flavor '\(flavor)' exclude each other: give one of \(group.joined(separator: ", "))")
+                    "fields \(given.map { "'\($0)'" }.joined(separator: " and ")) of flavor '\(flavor)' exclude each other: give one of \(group.joined(separator: ", "))"
+                )
             }
         }
         return result
@@ -134,7 +146,10 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
 
     private func unknownField(_ key: String, flavor: String) -> StackError {
         let known = fields.map(\.name).joined(separator: ", ")
-        return StackError(.invalidConfig, "unknown field '\(key)' for flavor '\(flavor)' (fields: \(known.isEmpty ? "none" : known))")
+        return StackError(
+            .invalidConfig,
+            "unknown field '\(key)' for flavor '\(flavor)' (fields: \(known.isEmpty ? "none" : known))"
+        )
     }
 
     /// Parses one command-line value; a `{{...}}` reference is kept as text for any type.
@@ -156,7 +171,9 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
             default: throw wrong
             }
         case .object, .array:
-            guard let value = try? JSONDecoder().decode(ConfigValue.self, from: Data(text.utf8)), matches(value, field.type) else {
+            guard let value = try? JSONDecoder().decode(ConfigValue.self, from: Data(text.utf8)),
+                matches(value, field.type)
+            else {
                 throw wrong
             }
             return value
@@ -165,7 +182,8 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
 
     static func matches(_ value: ConfigValue, _ type: ConfigFieldType) -> Bool {
         switch (value, type) {
-        case (.string, .string), (.string, .secretName), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean),
+        case (.string, .string), (.string, .secretName), (.integer, .integer), (.integer, .number), (.number, .number),
+            (.boolean, .boolean),
             (.object, .object), (.array, .array):
             true
         default: false

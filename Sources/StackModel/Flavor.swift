@@ -59,14 +59,21 @@ extension ArtifactStoreFlavor {
             throw StackError(.invalidConfig, "missing required field 'path' for flavor '\(name)'")
         }
         if SecretReference(path) != nil {
-            throw StackError(.invalidConfig, "field 'path' of flavor '\(name)' must be a literal path, not a secret reference: routing needs it")
+            throw StackError(
+                .invalidConfig,
+                "field 'path' of flavor '\(name)' must be a literal path, not a secret reference: routing needs it"
+            )
         }
         do {
             var result = config
             result["path"] = .string(try ArtifactPath(root: path, supportedSchemes: supportedSchemes).description)
             return result
         } catch let error as ArtifactStoreError {
-            throw StackError(.invalidConfig, "field 'path' of flavor '\(name)': '\(path)' \(error.message)", cause: error)
+            throw StackError(
+                .invalidConfig,
+                "field 'path' of flavor '\(name)': '\(path)' \(error.message)",
+                cause: error
+            )
         }
     }
 }

@@ -19,7 +19,10 @@ public final class FlavorRegistry: Sendable {
     public func register(_ flavor: any Flavor) throws {
         try flavors.withLock { flavors in
             if flavors.contains(where: { $0.type == flavor.type && $0.name == flavor.name }) {
-                throw StackError(.alreadyExists, "\(flavor.type.withArticle) flavor named '\(flavor.name)' already exists")
+                throw StackError(
+                    .alreadyExists,
+                    "\(flavor.type.withArticle) flavor named '\(flavor.name)' already exists"
+                )
             }
             flavors.append(flavor)
         }
@@ -46,7 +49,10 @@ public final class FlavorRegistry: Sendable {
         let known = flavors(of: type)
         guard let flavor = known.first(where: { $0.name == name }) else {
             let names = known.map(\.name).joined(separator: ", ")
-            throw StackError(.notFound, "unknown \(type.displayName) flavor '\(name)' (known: \(names.isEmpty ? "none" : names))")
+            throw StackError(
+                .notFound,
+                "unknown \(type.displayName) flavor '\(name)' (known: \(names.isEmpty ? "none" : names))"
+            )
         }
         return flavor
     }

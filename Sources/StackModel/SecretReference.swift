@@ -12,7 +12,8 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
         guard text.hasPrefix("{{"), text.hasSuffix("}}"), text.count > 4 else { return nil }
         let inner = text.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
         guard let dot = inner.firstIndex(of: ".") else { return nil }
-        let name = String(inner[..<dot]), key = String(inner[inner.index(after: dot)...])
+        let name = String(inner[..<dot])
+        let key = String(inner[inner.index(after: dot)...])
         guard SecretReference.isValidName(name), SecretReference.isValidName(key) else { return nil }
         self.name = name
         self.key = key

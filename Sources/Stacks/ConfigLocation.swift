@@ -34,13 +34,17 @@ public struct ConfigLocation: Sendable, Hashable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> ConfigLocation {
         if let explicit = environment["ARTIFACTFS_CONFIG_DIR"], !explicit.isEmpty {
-            return ConfigLocation(directory: URL(fileURLWithPath: explicit).standardizedFileURL.path, source: .environment)
+            return ConfigLocation(
+                directory: URL(fileURLWithPath: explicit).standardizedFileURL.path,
+                source: .environment
+            )
         }
         var folder = URL(fileURLWithPath: workingDirectory).standardizedFileURL
         while true {
             let candidate = folder.appendingPathComponent(projectFolderName)
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue
+            {
                 return ConfigLocation(directory: candidate.path, source: .project)
             }
             if folder.path == "/" { break }

@@ -7,7 +7,10 @@ extension MetadataStore {
     ///   nothing is written then.
     @discardableResult
     public func registerComponent(
-        name: String, type: StackComponentType, flavor flavorName: String, config: ComponentConfig,
+        name: String,
+        type: StackComponentType,
+        flavor flavorName: String,
+        config: ComponentConfig,
         labels: [String: String] = [:]
     ) throws -> StackComponent {
         try Self.checkName(name, what: "component")
@@ -15,7 +18,14 @@ extension MetadataStore {
         let validated = try flavor.validate(config)
         return try write { db in
             try checkNamedSecrets(db, validated, schema: flavor.schema, of: "\(type.displayName) '\(name)'")
-            return try insertComponent(db, name: name, type: type, flavor: flavorName, config: validated, labels: labels)
+            return try insertComponent(
+                db,
+                name: name,
+                type: type,
+                flavor: flavorName,
+                config: validated,
+                labels: labels
+            )
         }
     }
 
@@ -24,7 +34,11 @@ extension MetadataStore {
         try read { db in
             let rows =
                 if let type {
-                    try Row.fetchAll(db, sql: "SELECT * FROM component WHERE type = ? ORDER BY name", arguments: [type.rawValue])
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT * FROM component WHERE type = ? ORDER BY name",
+                        arguments: [type.rawValue]
+                    )
                 } else {
                     try Row.fetchAll(db, sql: "SELECT * FROM component ORDER BY type, name")
                 }
@@ -42,7 +56,10 @@ extension MetadataStore {
     /// - Throws: ``StackError`` when the merged config fails validation; nothing is written then.
     @discardableResult
     public func updateComponent(
-        _ name: String, of type: StackComponentType, config changes: [String: ConfigValue?], labels: [String: String]? = nil
+        _ name: String,
+        of type: StackComponentType,
+        config changes: [String: ConfigValue?],
+        labels: [String: String]? = nil
     ) throws -> StackComponent {
         try write { db in
             var component = try fetchComponent(db, name, type)
@@ -56,7 +73,11 @@ extension MetadataStore {
             component.updated = Date()
             try db.execute(
                 sql: "UPDATE component SET config = ?, labels = ?, updated = ? WHERE id = ?",
-                arguments: [try Self.json(component.config), try Self.json(component.labels), component.updated, component.id.uuidString])
+                arguments: [
+                    try Self.json(component.config), try Self.json(component.labels), component.updated,
+                    component.id.uuidString,
+                ]
+            )
             return component
         }
     }
@@ -68,7 +89,10 @@ extension MetadataStore {
         try write { db in
             let component = try fetchComponent(db, name, type)
             try checkComponentNameFree(db, newName, type)
-            try db.execute(sql: "UPDATE component SET name = ?, updated = ? WHERE id = ?", arguments: [newName, Date(), component.id.uuidString])
+            try db.execute(
+                sql: "UPDATE component SET name = ?, updated = ? WHERE id = ?",
+                arguments: [newName, Date(), component.id.uuidString]
+            )
         }
     }
 
@@ -78,10 +102,16 @@ extension MetadataStore {
         try write { db in
             let component = try fetchComponent(db, name, type)
             let users = try String.fetchAll(
-                db, sql: "SELECT s.name FROM stack s JOIN stackComponent sc ON sc.stackId = s.id WHERE sc.componentId = ? ORDER BY s.name",
-                arguments: [component.id.uuidString])
+                db,
+                sql:
+                    "SELECT s.name FROM stack s JOIN stackComponent sc ON sc.stackId = s.id WHERE sc.componentId = ? ORDER BY s.name",
+                arguments: [component.id.uuidString]
+            )
             guard users.isEmpty else {
-                throw StackError(.inUse, "\(type.displayName) '\(name)' is used by stack \(users.map { "'\($0)'" }.joined(separator: ", ")); remove it from the stack first")
+                throw StackError(
+                    .inUse,
+                    "\(type.displayName) '\(name)' is used by stack \(users.map { "'\($0)'" }.joined(separator: ", ")); remove it from the stack first"
+                )
             }
             try db.execute(sql: "DELETE FROM component WHERE id = ?", arguments: [component.id.uuidString])
         }
@@ -90,45 +120,82 @@ extension MetadataStore {
     // MARK: - Rows
 
     func insertComponent(
-        _ db: Database, name: String, type: StackComponentType, flavor: String, config: ComponentConfig, labels: [String: String]
+        _ db: Database,
+        name: String,
+        type: StackComponentType,
+        flavor: String,
+        config: ComponentConfig,
+        labels: [String: String]
     ) throws -> StackComponent {
         try checkComponentNameFree(db, name, type)
         try checkRootFree(db, type, config, of: name)
         let now = Date()
         let component = StackComponent(
-            id: UUID(), name: name, type: type, flavor: flavor, config: config, labels: labels, created: now, updated: now)
+            id: UUID(),
+            name: name,
+            type: type,
+            flavor: flavor,
+            config: config,
+            labels: labels,
+            created: now,
+            updated: now
+        )
         try db.execute(
-            sql: "INSERT INTO component (id, name, type, flavor, config, labels, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [component.id.uuidString, name, type.rawValue, flavor, try Self.json(config), try Self.json(labels), now, now])
+            sql:
+                "INSERT INTO component (id, name, type, flavor, config, labels, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                component.id.uuidString, name, type.rawValue, flavor, try Self.json(config), try Self.json(labels), now,
+                now,
+            ]
+        )
         return component
     }
 
     func fetchComponent(_ db: Database, _ name: String, _ type: StackComponentType) throws -> StackComponent {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM component WHERE type = ? AND name = ?", arguments: [type.rawValue, name]) else {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM component WHERE type = ? AND name = ?",
+                arguments: [type.rawValue, name]
+            )
+        else {
             throw StackError(.notFound, "no \(type.displayName) named '\(name)'")
         }
         return try Self.component(row)
     }
 
     private func checkComponentNameFree(_ db: Database, _ name: String, _ type: StackComponentType) throws {
-        if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM component WHERE type = ? AND name = ?", arguments: [type.rawValue, name])! > 0 {
+        if try Int.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM component WHERE type = ? AND name = ?",
+            arguments: [type.rawValue, name]
+        )! > 0 {
             throw StackError(.alreadyExists, "\(type.withArticle) named '\(name)' already exists")
         }
     }
 
     /// An artifact store's `path` routes every path below it: two components with the same root
     /// would leave it to chance which serves them, so a second one is refused naming the first.
-    private func checkRootFree(_ db: Database, _ type: StackComponentType, _ config: ComponentConfig, of name: String) throws {
+    private func checkRootFree(
+        _ db: Database,
+        _ type: StackComponentType,
+        _ config: ComponentConfig,
+        of name: String
+    ) throws {
         guard type == .artifactStore, let root = config.text("path") else { return }
         let rows = try Row.fetchAll(
-            db, sql: "SELECT name, config FROM component WHERE type = ? AND name != ? ORDER BY name", arguments: [type.rawValue, name])
+            db,
+            sql: "SELECT name, config FROM component WHERE type = ? AND name != ? ORDER BY name",
+            arguments: [type.rawValue, name]
+        )
         for row in rows {
             let other = try JSONDecoder().decode(ComponentConfig.self, from: Data((row["config"] as String).utf8))
             guard other.text("path") == root else { continue }
             let owner: String = row["name"]
             throw StackError(
                 .alreadyExists,
-                "artifact store '\(owner)' already has the root '\(root)': two components cannot serve the same paths; use a prefix below it (--path=\(root)/NAME) or update '\(owner)'")
+                "artifact store '\(owner)' already has the root '\(root)': two components cannot serve the same paths; use a prefix below it (--path=\(root)/NAME) or update '\(owner)'"
+            )
         }
     }
 
@@ -137,10 +204,15 @@ extension MetadataStore {
             throw StackError(.storage, "a component row in the metadata store is damaged")
         }
         return StackComponent(
-            id: id, name: row["name"], type: type, flavor: row["flavor"],
+            id: id,
+            name: row["name"],
+            type: type,
+            flavor: row["flavor"],
             config: try JSONDecoder().decode(ComponentConfig.self, from: Data((row["config"] as String).utf8)),
             labels: try JSONDecoder().decode([String: String].self, from: Data((row["labels"] as String).utf8)),
-            created: row["created"], updated: row["updated"])
+            created: row["created"],
+            updated: row["updated"]
+        )
     }
 
     /// Compact JSON with sorted keys, as configs, labels and tags are stored.
@@ -155,7 +227,10 @@ extension MetadataStore {
         guard !name.isEmpty, !name.hasPrefix("-"), name.count <= 128,
             name.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) })
         else {
-            throw StackError(.invalidArgument, "invalid \(what) name '\(name)': use letters, digits, '_', '-' and '.' (not starting with '-')")
+            throw StackError(
+                .invalidArgument,
+                "invalid \(what) name '\(name)': use letters, digits, '_', '-' and '.' (not starting with '-')"
+            )
         }
     }
 }

@@ -31,8 +31,12 @@ extension MetadataStore {
             guard let flavor = try? flavors.flavor(component.flavor, of: component.type) else {
                 problems.append(
                     MetadataProblem(
-                        subject: subject, problem: "its flavor '\(component.flavor)' is not known to this artifactfs",
-                        fix: "`\(command) flavor register PLUGIN` for a plugin flavor, or `\(command) delete \(component.name)`"))
+                        subject: subject,
+                        problem: "its flavor '\(component.flavor)' is not known to this artifactfs",
+                        fix:
+                            "`\(command) flavor register PLUGIN` for a plugin flavor, or `\(command) delete \(component.name)`"
+                    )
+                )
                 continue
             }
             do {
@@ -41,17 +45,24 @@ extension MetadataStore {
             } catch let error as StackError {
                 problems.append(
                     MetadataProblem(
-                        subject: subject, problem: error.message,
+                        subject: subject,
+                        problem: error.message,
                         fix: error.code == .secret
                             ? "`artifactfs secret create|update NAME --KEY=...`, or `\(command) update \(component.name) --FIELD=...`"
-                            : "`\(command) update \(component.name) --FIELD=VALUE` (or `--unset FIELD`)"))
+                            : "`\(command) update \(component.name) --FIELD=VALUE` (or `--unset FIELD`)"
+                    )
+                )
             }
             if component.type == .artifactStore, let root = component.config.text("path") {
                 if let other = roots[root] {
                     problems.append(
                         MetadataProblem(
-                            subject: subject, problem: "has the root '\(root)' of artifact store '\(other)': which one serves its paths is left to chance",
-                            fix: "`\(command) update \(component.name) --path=\(root)/NAME` or delete one of them"))
+                            subject: subject,
+                            problem:
+                                "has the root '\(root)' of artifact store '\(other)': which one serves its paths is left to chance",
+                            fix: "`\(command) update \(component.name) --path=\(root)/NAME` or delete one of them"
+                        )
+                    )
                 } else {
                     roots[root] = component.name
                 }
@@ -60,8 +71,11 @@ extension MetadataStore {
         for stack in try stacks() where stack.artifactStore == nil {
             problems.append(
                 MetadataProblem(
-                    subject: "stack '\(stack.name)'", problem: "has no artifact store",
-                    fix: "`artifactfs stack update \(stack.name) --artifact-store NAME`"))
+                    subject: "stack '\(stack.name)'",
+                    problem: "has no artifact store",
+                    fix: "`artifactfs stack update \(stack.name) --artifact-store NAME`"
+                )
+            )
         }
         return problems
     }

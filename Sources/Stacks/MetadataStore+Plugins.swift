@@ -21,7 +21,12 @@ public struct PluginFlavorRegistration: Sendable, Hashable {
 
     /// A registration row.
     public init(
-        type: StackComponentType, name: String, source: String, library: String, sdkVersion: String, declaration: String,
+        type: StackComponentType,
+        name: String,
+        source: String,
+        library: String,
+        sdkVersion: String,
+        declaration: String,
         registered: Date
     ) {
         self.type = type
@@ -44,18 +49,24 @@ extension MetadataStore {
             for registration in registrations {
                 let type = registration.type
                 if let other = try String.fetchOne(
-                    db, sql: "SELECT source FROM pluginFlavor WHERE type = ? AND name = ?", arguments: [type.rawValue, registration.name])
-                {
+                    db,
+                    sql: "SELECT source FROM pluginFlavor WHERE type = ? AND name = ?",
+                    arguments: [type.rawValue, registration.name]
+                ) {
                     throw StackError(
                         .alreadyExists,
-                        "\(type.displayName) flavor '\(registration.name)' is already registered from '\(other)': `artifactfs \(type.cliName) flavor delete \(registration.name)` first")
+                        "\(type.displayName) flavor '\(registration.name)' is already registered from '\(other)': `artifactfs \(type.cliName) flavor delete \(registration.name)` first"
+                    )
                 }
                 try db.execute(
-                    sql: "INSERT INTO pluginFlavor (type, name, source, library, sdkVersion, description, registered) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO pluginFlavor (type, name, source, library, sdkVersion, description, registered) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
-                        type.rawValue, registration.name, registration.source, registration.library, registration.sdkVersion,
+                        type.rawValue, registration.name, registration.source, registration.library,
+                        registration.sdkVersion,
                         registration.declaration, registration.registered,
-                    ])
+                    ]
+                )
             }
         }
     }
@@ -64,10 +75,18 @@ extension MetadataStore {
     public func pluginFlavorRegistrations(of type: StackComponentType? = nil) throws -> [PluginFlavorRegistration] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM pluginFlavor ORDER BY type, name").compactMap { row in
-                guard let rowType = StackComponentType(rawValue: row["type"]), type == nil || rowType == type else { return nil }
+                guard let rowType = StackComponentType(rawValue: row["type"]), type == nil || rowType == type else {
+                    return nil
+                }
                 return PluginFlavorRegistration(
-                    type: rowType, name: row["name"], source: row["source"], library: row["library"], sdkVersion: row["sdkVersion"],
-                    declaration: row["description"], registered: row["registered"])
+                    type: rowType,
+                    name: row["name"],
+                    source: row["source"],
+                    library: row["library"],
+                    sdkVersion: row["sdkVersion"],
+                    declaration: row["description"],
+                    registered: row["registered"]
+                )
             }
         }
     }
@@ -77,21 +96,36 @@ extension MetadataStore {
     ///   one, `inUse` naming the components that use it.
     public func deletePluginFlavor(_ name: String, of type: StackComponentType) throws {
         try write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pluginFlavor WHERE type = ? AND name = ?", arguments: [type.rawValue, name]) == 1
+            guard
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM pluginFlavor WHERE type = ? AND name = ?",
+                    arguments: [type.rawValue, name]
+                ) == 1
             else {
                 if (try? flavors.flavor(name, of: type)) != nil {
-                    throw StackError(.invalidArgument, "\(type.displayName) flavor '\(name)' is built in and cannot be deleted")
+                    throw StackError(
+                        .invalidArgument,
+                        "\(type.displayName) flavor '\(name)' is built in and cannot be deleted"
+                    )
                 }
                 throw StackError(.notFound, "no plugin \(type.displayName) flavor named '\(name)' is registered")
             }
             let users = try String.fetchAll(
-                db, sql: "SELECT name FROM component WHERE type = ? AND flavor = ? ORDER BY name", arguments: [type.rawValue, name])
+                db,
+                sql: "SELECT name FROM component WHERE type = ? AND flavor = ? ORDER BY name",
+                arguments: [type.rawValue, name]
+            )
             guard users.isEmpty else {
                 throw StackError(
                     .inUse,
-                    "\(type.displayName) flavor '\(name)' is used by component \(users.map { "'\($0)'" }.joined(separator: ", ")); delete those first")
+                    "\(type.displayName) flavor '\(name)' is used by component \(users.map { "'\($0)'" }.joined(separator: ", ")); delete those first"
+                )
             }
-            try db.execute(sql: "DELETE FROM pluginFlavor WHERE type = ? AND name = ?", arguments: [type.rawValue, name])
+            try db.execute(
+                sql: "DELETE FROM pluginFlavor WHERE type = ? AND name = ?",
+                arguments: [type.rawValue, name]
+            )
         }
         flavors.unregister(name, of: type)
     }

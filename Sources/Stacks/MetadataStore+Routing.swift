@@ -13,19 +13,29 @@ extension MetadataStore {
     /// So does one whose stored config no longer passes its flavor's checks (written by an older
     /// release, a plugin whose schema changed, a hand-edited database): checked when first used.
     public func configure(_ registry: FilesystemRegistry) throws {
-        let flavorsByName = Dictionary(flavors.artifactStoreFlavors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let flavorsByName = Dictionary(
+            flavors.artifactStoreFlavors.map { ($0.name, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
         for component in try components(of: .artifactStore) {
             guard let path = component.config["path"]?.stringValue else { continue }
             guard let flavor = flavorsByName[component.flavor] else {
                 guard let root = try? ArtifactPath(parsing: path, keepEmptyComponents: true) else { continue }
                 registry.register(root: root, schemes: [root.schemePrefix]) {
                     throw ArtifactStoreError(
-                        .unsupportedScheme, path: path,
-                        "artifact store '\(component.name)' (path '\(path)') has flavor '\(component.flavor)', which this process does not have: register the flavor (`artifactfs artifact-store flavor register`) or use a program built with it")
+                        .unsupportedScheme,
+                        path: path,
+                        "artifact store '\(component.name)' (path '\(path)') has flavor '\(component.flavor)', which this process does not have: register the flavor (`artifactfs artifact-store flavor register`) or use a program built with it"
+                    )
                 }
                 continue
             }
-            guard let root = try? ArtifactPath(root: path, supportedSchemes: flavor.supportedSchemes, keepEmptyComponents: true)
+            guard
+                let root = try? ArtifactPath(
+                    root: path,
+                    supportedSchemes: flavor.supportedSchemes,
+                    keepEmptyComponents: true
+                )
             else { continue }
             registry.register(root: root, schemes: flavor.supportedSchemes) { [self] in
                 try Self.revalidate(component, with: flavor)
@@ -54,9 +64,11 @@ extension MetadataStore {
         } catch let error as StackError {
             let root = component.config.text("path") ?? ""
             throw ArtifactStoreError(
-                .invalidArgument, path: root,
+                .invalidArgument,
+                path: root,
                 "artifact store '\(component.name)' no longer passes its flavor's checks: \(error.message) (fix it with `artifactfs artifact-store update \(component.name) ...`; `artifactfs doctor` lists every such problem)",
-                cause: error)
+                cause: error
+            )
         }
     }
 }

@@ -9,12 +9,16 @@ extension MetadataStore {
         let (payload, encrypted) = try cipher.seal(values)
         try write { db in
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM secret WHERE name = ?", arguments: [name])! > 0 {
-                throw StackError(.alreadyExists, "a secret named '\(name)' already exists (use `artifactfs secret update`)")
+                throw StackError(
+                    .alreadyExists,
+                    "a secret named '\(name)' already exists (use `artifactfs secret update`)"
+                )
             }
             let now = Date()
             try db.execute(
                 sql: "INSERT INTO secret (name, payload, encrypted, created, updated) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, payload, encrypted, now, now])
+                arguments: [name, payload, encrypted, now, now]
+            )
         }
     }
 
@@ -26,7 +30,9 @@ extension MetadataStore {
             try Self.checkSecret(name, values)
             let (payload, encrypted) = try cipher.seal(values)
             try db.execute(
-                sql: "UPDATE secret SET payload = ?, encrypted = ?, updated = ? WHERE name = ?", arguments: [payload, encrypted, Date(), name])
+                sql: "UPDATE secret SET payload = ?, encrypted = ?, updated = ? WHERE name = ?",
+                arguments: [payload, encrypted, Date(), name]
+            )
         }
     }
 
@@ -61,8 +67,14 @@ extension MetadataStore {
         return try read { db in
             var resolved = component.config
             for (field, value) in component.config {
-                if let name = value.stringValue, schema?.field(field)?.type == .secretName, SecretReference(name) == nil {
-                    let values = try namedSecret(db, name, field: field, of: "\(component.type.displayName) '\(component.name)'")
+                if let name = value.stringValue, schema?.field(field)?.type == .secretName, SecretReference(name) == nil
+                {
+                    let values = try namedSecret(
+                        db,
+                        name,
+                        field: field,
+                        of: "\(component.type.displayName) '\(component.name)'"
+                    )
                     resolved[field] = .object(values.mapValues { .string($0) })
                     continue
                 }
@@ -71,10 +83,16 @@ extension MetadataStore {
                 do {
                     values = try fetchSecret(db, reference.name)
                 } catch let error as StackError where error.code == .notFound {
-                    throw StackError(.secret, "field '\(field)' of \(component.type.displayName) '\(component.name)' refers to \(reference), but there is no secret '\(reference.name)'")
+                    throw StackError(
+                        .secret,
+                        "field '\(field)' of \(component.type.displayName) '\(component.name)' refers to \(reference), but there is no secret '\(reference.name)'"
+                    )
                 }
                 guard let secretValue = values[reference.key] else {
-                    throw StackError(.secret, "field '\(field)' of \(component.type.displayName) '\(component.name)' refers to \(reference), but secret '\(reference.name)' has no key '\(reference.key)' (keys: \(values.keys.sorted().joined(separator: ", ")))")
+                    throw StackError(
+                        .secret,
+                        "field '\(field)' of \(component.type.displayName) '\(component.name)' refers to \(reference), but secret '\(reference.name)' has no key '\(reference.key)' (keys: \(values.keys.sorted().joined(separator: ", ")))"
+                    )
                 }
                 resolved[field] = .string(secretValue)
             }
@@ -93,18 +111,26 @@ extension MetadataStore {
     }
 
     /// The values of the secret `name` that `field` of `owner` names.
-    private func namedSecret(_ db: Database, _ name: String, field: String, of owner: String) throws -> [String: String] {
+    private func namedSecret(_ db: Database, _ name: String, field: String, of owner: String) throws -> [String: String]
+    {
         do {
             return try fetchSecret(db, name)
         } catch let error as StackError where error.code == .notFound {
             throw StackError(
                 .secret,
-                "field '\(field)' of \(owner) names secret '\(name)', but there is no secret '\(name)' (create it with `artifactfs secret create \(name) --KEY=VALUE ...`)")
+                "field '\(field)' of \(owner) names secret '\(name)', but there is no secret '\(name)' (create it with `artifactfs secret create \(name) --KEY=VALUE ...`)"
+            )
         }
     }
 
     private func fetchSecret(_ db: Database, _ name: String) throws -> [String: String] {
-        guard let row = try Row.fetchOne(db, sql: "SELECT payload, encrypted FROM secret WHERE name = ?", arguments: [name]) else {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT payload, encrypted FROM secret WHERE name = ?",
+                arguments: [name]
+            )
+        else {
             throw StackError(.notFound, "no secret named '\(name)'")
         }
         return try cipher.open(row["payload"], encrypted: row["encrypted"], secret: name)
@@ -114,9 +140,14 @@ extension MetadataStore {
         guard SecretReference.isValidName(name) else {
             throw StackError(.invalidArgument, "invalid secret name '\(name)': use letters, digits, '_' and '-'")
         }
-        guard !values.isEmpty else { throw StackError(.invalidArgument, "secret '\(name)' needs at least one --KEY=VALUE") }
+        guard !values.isEmpty else {
+            throw StackError(.invalidArgument, "secret '\(name)' needs at least one --KEY=VALUE")
+        }
         for key in values.keys where !SecretReference.isValidName(key) {
-            throw StackError(.invalidArgument, "invalid key '\(key)' in secret '\(name)': use letters, digits, '_' and '-'")
+            throw StackError(
+                .invalidArgument,
+                "invalid key '\(key)' in secret '\(name)': use letters, digits, '_' and '-'"
+            )
         }
     }
 }

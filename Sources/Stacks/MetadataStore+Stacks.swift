@@ -50,12 +50,19 @@ extension MetadataStore {
                     let component = try fetchComponent(db, componentName, type)
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO stackComponent (stackId, type, componentId) VALUES (?, ?, ?)",
-                        arguments: [stack.id.uuidString, type.rawValue, component.id.uuidString])
+                        arguments: [stack.id.uuidString, type.rawValue, component.id.uuidString]
+                    )
                 } else {
                     guard type != .artifactStore else {
-                        throw StackError(.invalidArgument, "stack '\(name)' needs an artifact store: replace it instead of removing it")
+                        throw StackError(
+                            .invalidArgument,
+                            "stack '\(name)' needs an artifact store: replace it instead of removing it"
+                        )
                     }
-                    try db.execute(sql: "DELETE FROM stackComponent WHERE stackId = ? AND type = ?", arguments: [stack.id.uuidString, type.rawValue])
+                    try db.execute(
+                        sql: "DELETE FROM stackComponent WHERE stackId = ? AND type = ?",
+                        arguments: [stack.id.uuidString, type.rawValue]
+                    )
                 }
             }
             try db.execute(sql: "UPDATE stack SET updated = ? WHERE id = ?", arguments: [Date(), stack.id.uuidString])
@@ -69,7 +76,10 @@ extension MetadataStore {
         try write { db in
             let stack = try fetchStack(db, name)
             try checkStackNameFree(db, newName)
-            try db.execute(sql: "UPDATE stack SET name = ?, updated = ? WHERE id = ?", arguments: [newName, Date(), stack.id.uuidString])
+            try db.execute(
+                sql: "UPDATE stack SET name = ?, updated = ? WHERE id = ?",
+                arguments: [newName, Date(), stack.id.uuidString]
+            )
         }
     }
 
@@ -77,8 +87,13 @@ extension MetadataStore {
     public func deleteStack(_ name: String) throws {
         try write { db in
             let stack = try fetchStack(db, name)
-            if try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'activeStack'") == stack.id.uuidString {
-                throw StackError(.inUse, "stack '\(name)' is the active stack: `artifactfs stack set` another one first")
+            if try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'activeStack'")
+                == stack.id.uuidString
+            {
+                throw StackError(
+                    .inUse,
+                    "stack '\(name)' is the active stack: `artifactfs stack set` another one first"
+                )
             }
             try db.execute(sql: "DELETE FROM stack WHERE id = ?", arguments: [stack.id.uuidString])
         }
@@ -93,11 +108,15 @@ extension MetadataStore {
         }
         let now = Date()
         let stack = Stack(id: UUID(), name: name, components: components, created: now, updated: now)
-        try db.execute(sql: "INSERT INTO stack (id, name, created, updated) VALUES (?, ?, ?, ?)", arguments: [stack.id.uuidString, name, now, now])
+        try db.execute(
+            sql: "INSERT INTO stack (id, name, created, updated) VALUES (?, ?, ?, ?)",
+            arguments: [stack.id.uuidString, name, now, now]
+        )
         for (type, component) in components {
             try db.execute(
                 sql: "INSERT INTO stackComponent (stackId, type, componentId) VALUES (?, ?, ?)",
-                arguments: [stack.id.uuidString, type.rawValue, component.id.uuidString])
+                arguments: [stack.id.uuidString, type.rawValue, component.id.uuidString]
+            )
         }
         return stack
     }
@@ -108,16 +127,28 @@ extension MetadataStore {
         }
         let id: String = row["id"]
         let members = try Row.fetchAll(
-            db, sql: "SELECT c.* FROM component c JOIN stackComponent sc ON sc.componentId = c.id WHERE sc.stackId = ?", arguments: [id])
+            db,
+            sql: "SELECT c.* FROM component c JOIN stackComponent sc ON sc.componentId = c.id WHERE sc.stackId = ?",
+            arguments: [id]
+        )
         var components: [StackComponentType: StackComponent] = [:]
         for member in members {
             let component = try Self.component(member)
             components[component.type] = component
         }
-        return Stack(id: UUID(uuidString: id)!, name: row["name"], components: components, created: row["created"], updated: row["updated"])
+        return Stack(
+            id: UUID(uuidString: id)!,
+            name: row["name"],
+            components: components,
+            created: row["created"],
+            updated: row["updated"]
+        )
     }
 
-    private func resolve(_ db: Database, _ names: [StackComponentType: String]) throws -> [StackComponentType: StackComponent] {
+    private func resolve(
+        _ db: Database,
+        _ names: [StackComponentType: String]
+    ) throws -> [StackComponentType: StackComponent] {
         var components: [StackComponentType: StackComponent] = [:]
         for (type, name) in names { components[type] = try fetchComponent(db, name, type) }
         return components

@@ -28,7 +28,8 @@ public final class MetadataStore: Sendable {
     /// holds a `default` stack with a `default` local artifact store under `directory/artifacts`.
     /// - Throws: ``StackErrorCode/storage`` when the folder or database cannot be opened.
     public init(
-        directory: String, flavors: FlavorRegistry = .builtIn(),
+        directory: String,
+        flavors: FlavorRegistry = .builtIn(),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         self.directory = directory
@@ -144,7 +145,14 @@ public final class MetadataStore: Sendable {
                 try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'defaultCreated'") == nil
             else { return }
             let config: ComponentConfig = ["path": .string(directory + "/artifacts")]
-            let component = try insertComponent(db, name: "default", type: .artifactStore, flavor: "local", config: config, labels: [:])
+            let component = try insertComponent(
+                db,
+                name: "default",
+                type: .artifactStore,
+                flavor: "local",
+                config: config,
+                labels: [:]
+            )
             let stack = try insertStack(db, name: "default", components: [.artifactStore: component])
             try setSetting(db, "activeStack", stack.id.uuidString)
             try setSetting(db, "defaultCreated", "true")

@@ -11,7 +11,9 @@ struct SecretCipher: Sendable {
     private let keyBytes: Data?
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        keyBytes = environment[Self.environmentKey].flatMap { $0.isEmpty ? nil : Data(SHA256.hash(data: Data($0.utf8))) }
+        keyBytes = environment[Self.environmentKey].flatMap {
+            $0.isEmpty ? nil : Data(SHA256.hash(data: Data($0.utf8)))
+        }
     }
 
     private var key: SymmetricKey? { keyBytes.map { SymmetricKey(data: $0) } }
@@ -37,7 +39,10 @@ struct SecretCipher: Sendable {
             do {
                 plain = try AES.GCM.open(AES.GCM.SealedBox(combined: payload), using: key)
             } catch {
-                throw StackError(.secret, "secret '\(name)' cannot be decrypted: \(Self.environmentKey) is not the key it was stored with")
+                throw StackError(
+                    .secret,
+                    "secret '\(name)' cannot be decrypted: \(Self.environmentKey) is not the key it was stored with"
+                )
             }
         }
         do {

@@ -25,8 +25,11 @@ extension MetadataStore {
         var components: [String: StackExport.Component] = [:]
         for (type, component) in stack.components {
             components[type.rawValue] = .init(
-                name: component.name, flavor: component.flavor, config: component.config,
-                labels: component.labels.isEmpty ? nil : component.labels)
+                name: component.name,
+                flavor: component.flavor,
+                config: component.config,
+                labels: component.labels.isEmpty ? nil : component.labels
+            )
         }
         do {
             return try YAMLEncoder().encode(StackExport(stack: stack.name, components: components))
@@ -44,13 +47,19 @@ extension MetadataStore {
     ///   or the component whose config fails validation; nothing is written then.
     @discardableResult
     public func importStack(
-        yaml: String, name newName: String? = nil, source: String = "the stack export"
+        yaml: String,
+        name newName: String? = nil,
+        source: String = "the stack export"
     ) throws -> (stack: Stack, created: [StackComponent]) {
         let document: StackExport
         do {
             document = try YAMLDecoder().decode(StackExport.self, from: yaml)
         } catch {
-            throw StackError(.invalidArgument, "not a stack export: \(source): \(Self.importProblem(error)) \(Self.exportForm)", cause: error)
+            throw StackError(
+                .invalidArgument,
+                "not a stack export: \(source): \(Self.importProblem(error)) \(Self.exportForm)",
+                cause: error
+            )
         }
         let stackName = newName ?? document.stack
         try Self.checkName(stackName, what: "stack")
@@ -59,14 +68,19 @@ extension MetadataStore {
             guard let type = StackComponentType(name: typeName) else {
                 throw StackError(
                     .invalidArgument,
-                    "\(source): unknown component type '\(typeName)' under 'components' (known: \(StackComponentType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    "\(source): unknown component type '\(typeName)' under 'components' (known: \(StackComponentType.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             let flavor = try flavors.flavor(component.flavor, of: type)
             let coerced = flavor.schema.coercingScalars(component.config)
             do {
                 planned.append((type, component, try flavor.validate(coerced)))
             } catch let error as StackError {
-                throw StackError(error.code, "\(source): \(type.displayName) '\(component.name)': \(error.message)", cause: error)
+                throw StackError(
+                    error.code,
+                    "\(source): \(type.displayName) '\(component.name)': \(error.message)",
+                    cause: error
+                )
             }
         }
         return try write { db in
@@ -74,9 +88,14 @@ extension MetadataStore {
             var created: [StackComponent] = []
             for (type, component, config) in planned {
                 try checkNamedSecrets(
-                    db, config, schema: try flavors.flavor(component.flavor, of: type).schema,
-                    of: "\(type.displayName) '\(component.name)'")
-                if let existing = try? fetchComponent(db, component.name, type), existing.flavor == component.flavor, existing.config == config {
+                    db,
+                    config,
+                    schema: try flavors.flavor(component.flavor, of: type).schema,
+                    of: "\(type.displayName) '\(component.name)'"
+                )
+                if let existing = try? fetchComponent(db, component.name, type), existing.flavor == component.flavor,
+                    existing.config == config
+                {
                     members[type] = existing
                     continue
                 }
@@ -87,7 +106,13 @@ extension MetadataStore {
                     attempt += 1
                 }
                 let inserted = try insertComponent(
-                    db, name: name, type: type, flavor: component.flavor, config: config, labels: component.labels ?? [:])
+                    db,
+                    name: name,
+                    type: type,
+                    flavor: component.flavor,
+                    config: config,
+                    labels: component.labels ?? [:]
+                )
                 members[type] = inserted
                 created.append(inserted)
             }
@@ -123,7 +148,8 @@ extension MetadataStore {
     }
 
     private static func fieldPath(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "(top level)" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        path.isEmpty
+            ? "(top level)" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 
     private static func typeName(_ type: Any.Type) -> String {

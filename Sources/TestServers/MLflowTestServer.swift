@@ -30,9 +30,12 @@ public final class MLflowTestServer: Sendable {
     }
 
     private init() throws {
-        let venv = ProcessInfo.processInfo.environment["ARTIFACTFS_MLFLOW_VENV"] ?? "/var/tmp/artifactfs-test-env/mlflow"
+        let venv =
+            ProcessInfo.processInfo.environment["ARTIFACTFS_MLFLOW_VENV"] ?? "/var/tmp/artifactfs-test-env/mlflow"
         guard FileManager.default.isExecutableFile(atPath: venv + "/bin/mlflow") else {
-            throw TestServerError(message: "MLflow is not installed in \(venv): run scripts/install-mlflow (scripts/test does)")
+            throw TestServerError(
+                message: "MLflow is not installed in \(venv): run scripts/install-mlflow (scripts/test does)"
+            )
         }
         python = venv + "/bin/python"
         directory = try ServerProcess.scratchDirectory("mlflow")
@@ -40,12 +43,17 @@ public final class MLflowTestServer: Sendable {
         let port = try FreePorts.take(1)[0]
         trackingURI = "http://127.0.0.1:\(port)"
         server = ServerProcess(
-            name: "mlflow server", program: venv + "/bin/mlflow",
+            name: "mlflow server",
+            program: venv + "/bin/mlflow",
             arguments: [
                 "server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
-                "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--default-artifact-root", directory + "/artifacts",
+                "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--default-artifact-root",
+                directory + "/artifacts",
             ],
-            environment: [:], log: directory + "/server.log", scratch: directory)
+            environment: [:],
+            log: directory + "/server.log",
+            scratch: directory
+        )
         try server.start()
         try server.waitUntil(seconds: 90, "\(trackingURI)/health") { FreePorts.isListening(port) && Self.healthy(port) }
     }

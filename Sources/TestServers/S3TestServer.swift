@@ -66,8 +66,10 @@ public final class S3TestServer: Sendable {
             program = "weed"
             let p = ports.withLock { $0 }
             arguments = [
-                "mini", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false", "-webdav=false",
-                "-master.port=\(p[0])", "-master.port.grpc=\(p[1])", "-volume.port=\(p[2])", "-volume.port.grpc=\(p[3])",
+                "mini", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
+                "-webdav=false",
+                "-master.port=\(p[0])", "-master.port.grpc=\(p[1])", "-volume.port=\(p[2])",
+                "-volume.port.grpc=\(p[3])",
                 "-filer.port=\(p[4])", "-filer.port.grpc=\(p[5])", "-s3.port=\(p[6])", "-s3.port.grpc=\(p[7])",
                 "-admin.port=\(p[8])", "-admin.port.grpc=\(p[9])", "-s3.port.iceberg=0", "-s3.port.lance=0",
                 "-metricsPort=\(p[10])",
@@ -79,9 +81,14 @@ public final class S3TestServer: Sendable {
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         // SeaweedFS takes several seconds to stop gracefully; after 3 s it is killed.
         let server = ServerProcess(
-            name: kind.rawValue, program: try Self.locate(program), arguments: arguments,
+            name: kind.rawValue,
+            program: try Self.locate(program),
+            arguments: arguments,
             environment: ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey],
-            log: directory + "/server.log", scratch: directory, gracePeriod: 3)
+            log: directory + "/server.log",
+            scratch: directory,
+            gracePeriod: 3
+        )
         try server.start()
         self.server.withLock { $0 = server }
         try waitUntilReady()
@@ -176,7 +183,9 @@ public enum FreePorts {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 }

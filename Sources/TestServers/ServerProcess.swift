@@ -21,7 +21,12 @@ public final class ServerProcess: Sendable {
 
     /// Describes a server; nothing runs until ``start()``.
     public init(
-        name: String, program: String, arguments: [String], environment: [String: String], log: String, scratch: String? = nil,
+        name: String,
+        program: String,
+        arguments: [String],
+        environment: [String: String],
+        log: String,
+        scratch: String? = nil,
         gracePeriod: Int = 10
     ) {
         self.scratch = scratch
@@ -84,7 +89,9 @@ public final class ServerProcess: Sendable {
         }
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         stop()
-        throw TestServerError(message: "\(name) did not answer on \(what) within \(Int(seconds)) s; log:\n\(output.suffix(2000))")
+        throw TestServerError(
+            message: "\(name) did not answer on \(what) within \(Int(seconds)) s; log:\n\(output.suffix(2000))"
+        )
     }
 
     /// Stops the server and waits (up to the grace period and 5 s) until its watchdog, and so the
@@ -103,10 +110,12 @@ public final class ServerProcess: Sendable {
     /// scratch folder), without waiting; returns the watchdog's process id.
     @discardableResult
     func signalStop(_ signal: Int32 = SIGTERM) -> pid_t? {
-        guard let process = self.process.withLock({ state -> Process? in
-            defer { state = nil }
-            return state
-        }) else { return nil }
+        guard
+            let process = self.process.withLock({ state -> Process? in
+                defer { state = nil }
+                return state
+            })
+        else { return nil }
         let pid = process.processIdentifier
         kill(pid, signal)
         return pid
@@ -115,7 +124,8 @@ public final class ServerProcess: Sendable {
     /// Runs `body` with no signal blocked in this thread, so a program it starts does not inherit
     /// the blocked signals of a test-runner thread (a server that cannot get SIGTERM never stops).
     static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
-        var none = sigset_t(), previous = sigset_t()
+        var none = sigset_t()
+        var previous = sigset_t()
         sigemptyset(&none)
         pthread_sigmask(SIG_SETMASK, &none, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
@@ -130,7 +140,8 @@ public final class ServerProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -141,7 +152,9 @@ public final class ServerProcess: Sendable {
         process.waitUntilExit()
         while reader.isExecuting || !reader.isFinished { usleep(1000) }
         guard process.terminationStatus == 0 else {
-            throw TestServerError(message: "\(program) failed: \(String(decoding: errors.withLock { $0 }, as: UTF8.self).suffix(2000))")
+            throw TestServerError(
+                message: "\(program) failed: \(String(decoding: errors.withLock { $0 }, as: UTF8.self).suffix(2000))"
+            )
         }
         return String(decoding: output, as: UTF8.self)
     }
@@ -175,7 +188,9 @@ extension ServerProcess {
     /// data and log (pass it as the server's `scratch`, so it goes when the test process ends).
     /// - Throws: when the folder cannot be created.
     public static func scratchDirectory(_ label: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-\(label)-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "artifactfs-\(label)-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return directory
     }

@@ -45,7 +45,8 @@ struct ContentPattern: ~Copyable {
             }
             let rest = length - stampLength
             if rest > 0,
-                memcmp(bytes.baseAddress! + position + stampLength, block.baseAddress! + inBlock + stampLength, rest) != 0
+                memcmp(bytes.baseAddress! + position + stampLength, block.baseAddress! + inBlock + stampLength, rest)
+                    != 0
             {
                 return false
             }

@@ -34,7 +34,9 @@ struct WorkloadPlan {
     var bigFile: String { root + "/big.bin" }
     var smallFolder: String { root + "/small" }
     func smallFile(_ index: Int) -> String { smallFolder + "/" + Self.smallName(index) }
-    static func smallName(_ index: Int) -> String { "f" + String(repeating: "0", count: max(0, 5 - String(index).count)) + "\(index).bin" }
+    static func smallName(_ index: Int) -> String {
+        "f" + String(repeating: "0", count: max(0, 5 - String(index).count)) + "\(index).bin"
+    }
 }
 
 /// The figures of one workload run, printed as one JSON line.
@@ -97,7 +99,10 @@ struct WorkloadRunner: ~Copyable {
             while true {
                 let got = try handle.read(into: buffer)
                 if got == 0 { break }
-                if plan.verify { matched = matched && pattern.matches(UnsafeRawBufferPointer(rebasing: buffer[..<got]), at: result.bytes) }
+                if plan.verify {
+                    matched =
+                        matched && pattern.matches(UnsafeRawBufferPointer(rebasing: buffer[..<got]), at: result.bytes)
+                }
                 result.bytes += UInt64(got)
                 result.ops += 1
             }
@@ -119,12 +124,18 @@ struct WorkloadRunner: ~Copyable {
                 let began = clock.now
                 var filled = 0
                 while filled < blockSize {
-                    let got = try handle.read(at: offset + UInt64(filled), into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                    let got = try handle.read(
+                        at: offset + UInt64(filled),
+                        into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
+                    )
                     if got == 0 { break }
                     filled += got
                 }
                 latencies.append(clock.now - began)
-                if plan.verify { matched = matched && pattern.matches(UnsafeRawBufferPointer(rebasing: buffer[..<filled]), at: offset) }
+                if plan.verify {
+                    matched =
+                        matched && pattern.matches(UnsafeRawBufferPointer(rebasing: buffer[..<filled]), at: offset)
+                }
                 result.bytes += UInt64(filled)
                 result.ops += 1
             }
@@ -156,8 +167,13 @@ struct WorkloadRunner: ~Copyable {
                 try handle.close()
                 latencies.append(clock.now - began)
                 if plan.verify {
-                    matched = matched && filled == plan.fileSize
-                        && pattern.matches(UnsafeRawBufferPointer(rebasing: buffer[..<filled]), at: 0, stamp: UInt64(index))
+                    matched =
+                        matched && filled == plan.fileSize
+                        && pattern.matches(
+                            UnsafeRawBufferPointer(rebasing: buffer[..<filled]),
+                            at: 0,
+                            stamp: UInt64(index)
+                        )
                 }
                 result.bytes += UInt64(filled)
                 result.ops += 1
@@ -175,7 +191,9 @@ struct WorkloadRunner: ~Copyable {
             try fileio.copy(plan.bigFile, plan.root + "/big-copy.bin", overwrite: true)
             result.bytes = plan.size
         case .copyAcross:
-            guard let copyTo = plan.copyTo else { throw WorkloadFailure(description: "copy-across needs --copy-to URI") }
+            guard let copyTo = plan.copyTo else {
+                throw WorkloadFailure(description: "copy-across needs --copy-to URI")
+            }
             try fileio.copy(plan.bigFile, copyTo + "/big-copy.bin", overwrite: true)
             result.bytes = plan.size
             result.verified = plan.verify ? try fileio.size(copyTo + "/big-copy.bin") == plan.size : nil
@@ -194,7 +212,10 @@ struct WorkloadRunner: ~Copyable {
         if [.listdir, .walk, .glob].contains(workload) {
             result.ops = 1
             guard result.entries == plan.files else {
-                throw WorkloadFailure(description: "\(workload.rawValue) of \(plan.smallFolder) found \(result.entries ?? 0) entries, expected \(plan.files)")
+                throw WorkloadFailure(
+                    description:
+                        "\(workload.rawValue) of \(plan.smallFolder) found \(result.entries ?? 0) entries, expected \(plan.files)"
+                )
             }
         }
         return result

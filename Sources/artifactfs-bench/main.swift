@@ -42,15 +42,23 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--file-size must be between 1 and \(ContentPattern.blockSize)")
         }
         for name in workloads.split(separator: ",") where Workload(rawValue: String(name)) == nil {
-            throw ValidationError("unknown workload '\(name)' (known: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "unknown workload '\(name)' (known: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
     }
 
     func run() throws {
         try ArtifactFS.activate()
         let plan = WorkloadPlan(
-            root: root, size: size, files: files, fileSize: fileSize, randomReads: randomReads, copyTo: copyTo,
-            verify: verify)
+            root: root,
+            size: size,
+            files: files,
+            fileSize: fileSize,
+            randomReads: randomReads,
+            copyTo: copyTo,
+            verify: verify
+        )
         let runner = WorkloadRunner(plan: plan)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -47,7 +47,8 @@ struct CLIRunner {
         process.environment = environment
         let stdin = Pipe()
         process.standardInput = stdin
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -57,8 +58,10 @@ struct CLIRunner {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
     }
 }
 
@@ -69,9 +72,14 @@ struct Workspace {
 
     init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-cli-\(UUID().uuidString)").path
-        for (name, text) in [("runs/1/model.bin", "model one"), ("runs/1/metrics.json", "{}"), ("runs/2/model.bin", "model two")] {
+        for (name, text) in [
+            ("runs/1/model.bin", "model one"), ("runs/1/metrics.json", "{}"), ("runs/2/model.bin", "model two"),
+        ] {
             let url = URL(fileURLWithPath: path + "/" + name)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try text.write(to: url, atomically: false, encoding: .utf8)
         }
         cli = CLIRunner(directory: path, configDirectory: path + "-config")

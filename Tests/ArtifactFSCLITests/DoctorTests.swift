@@ -10,8 +10,13 @@ struct DoctorTests {
         defer { ws.remove() }
         let cli = ws.cli
         #expect(try cli.run("doctor").stdout == "All components, stacks and plugin flavors check out.\n")
-        #expect(try cli.run("artifact-store", "register", "good", "--flavor", "local", "--path", ws.path + "/good").status == 0)
-        #expect(try cli.run("artifact-store", "register", "bad", "--flavor", "memory", "--path=memory://bad").status == 0)
+        #expect(
+            try cli.run("artifact-store", "register", "good", "--flavor", "local", "--path", ws.path + "/good").status
+                == 0
+        )
+        #expect(
+            try cli.run("artifact-store", "register", "bad", "--flavor", "memory", "--path=memory://bad").status == 0
+        )
         try plant(#"{"colour":"red","path":"memory://bad"}"#, for: "bad", in: ws.path + "-config/metadata.db")
 
         #expect(try cli.run("cp", "runs/1/model.bin", ws.path + "/good/model.bin").status == 0)
@@ -19,12 +24,18 @@ struct DoctorTests {
         #expect(try cli.run("cp", "runs/1/model.bin", "memory://elsewhere/model.bin").status == 0)
         let refused = try cli.run("cp", "runs/1/model.bin", "memory://bad/model.bin")
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("artifact store 'bad' no longer passes its flavor's checks"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("artifact store 'bad' no longer passes its flavor's checks"),
+            "\(refused.stderr)"
+        )
         #expect(refused.stderr.contains("unknown field 'colour'"), "\(refused.stderr)")
 
         let doctor = try cli.run("doctor")
         #expect(doctor.status == 1)
-        #expect(doctor.stdout.contains("artifact store 'bad': unknown field 'colour' for flavor 'memory'"), "\(doctor.stdout)")
+        #expect(
+            doctor.stdout.contains("artifact store 'bad': unknown field 'colour' for flavor 'memory'"),
+            "\(doctor.stdout)"
+        )
         #expect(doctor.stdout.contains("fix: `artifactfs artifact-store update bad"))
         #expect(doctor.stdout.hasSuffix("1 problem found.\n"))
         let json = try cli.run("doctor", "--json")

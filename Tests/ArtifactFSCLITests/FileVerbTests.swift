@@ -22,11 +22,15 @@ struct FileVerbTests {
         let entries = try #require(listing as? [[String: Any]])
         #expect(entries.map { $0["name"] as? String } == ["metrics.json", "model.bin"])
         #expect(entries.last?["size"] as? Int == 9)
-        let stat = try JSONSerialization.jsonObject(with: Data(try ws.cli.run("stat", "--json", "runs/1/model.bin").stdout.utf8))
+        let stat = try JSONSerialization.jsonObject(
+            with: Data(try ws.cli.run("stat", "--json", "runs/1/model.bin").stdout.utf8)
+        )
         #expect((stat as? [String: Any])?["kind"] as? String == "file")
         let found = try JSONSerialization.jsonObject(with: Data(try ws.cli.run("find", "--json", "runs").stdout.utf8))
         #expect((found as? [[String: Any]])?.count == 6)
-        let globbed = try JSONSerialization.jsonObject(with: Data(try ws.cli.run("glob", "--json", "runs/*/model.bin").stdout.utf8))
+        let globbed = try JSONSerialization.jsonObject(
+            with: Data(try ws.cli.run("glob", "--json", "runs/*/model.bin").stdout.utf8)
+        )
         #expect((globbed as? [String])?.count == 2)
     }
 
@@ -58,7 +62,9 @@ struct FileVerbTests {
         defer { ws.remove() }
         let result = try ws.cli.run("ls", "hdfs://bucket/x")
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("artifactfs: hdfs://bucket/x: no artifact store is registered for scheme 'hdfs://'"))
+        #expect(
+            result.stderr.hasPrefix("artifactfs: hdfs://bucket/x: no artifact store is registered for scheme 'hdfs://'")
+        )
         #expect(result.stderr.contains("memory://"))
     }
 

@@ -25,7 +25,9 @@ struct MountExampleTests {
         defer { scratch.cleanUp() }
         let bin = CLIRunner.binary.deletingLastPathComponent().path
         let result = try scratch.shell(
-            "PATH='\(bin)':\"$PATH\" ARTIFACTFS_CONFIG_DIR= bash '\(Self.folder.path)/\(script)'", timeout: 180)
+            "PATH='\(bin)':\"$PATH\" ARTIFACTFS_CONFIG_DIR= bash '\(Self.folder.path)/\(script)'",
+            timeout: 180
+        )
         #expect(result.status == 0, "\(script) failed:\n\(result.stdout)\n\(result.stderr)")
     }
 }

@@ -15,7 +15,8 @@ struct MountFixture {
     var mountpoint: String { path + "/mnt" }
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-mount-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-mount-\(UUID().uuidString)").path
         for folder in ["data", "mnt"] {
             try FileManager.default.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true)
         }
@@ -30,7 +31,9 @@ struct MountFixture {
     /// True when the kernel lists the mountpoint.
     var isMounted: Bool {
         let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first.map(String.init) == mountpoint }
+        return mounts.split(separator: "\n").contains {
+            $0.split(separator: " ").dropFirst().first.map(String.init) == mountpoint
+        }
     }
 
     /// The daemon's pid, from `artifactfs mounts --json`.
@@ -47,7 +50,8 @@ struct MountFixture {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = ["-k", "5", String(timeout), "/bin/bash", "-c", "set -o pipefail; " + command]
         process.currentDirectoryURL = URL(fileURLWithPath: path)
-        let out = path + "/.out-\(UUID().uuidString)", err = out + ".err"
+        let out = path + "/.out-\(UUID().uuidString)"
+        let err = out + ".err"
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)
         defer {
@@ -59,8 +63,10 @@ struct MountFixture {
         try process.run()
         process.waitUntilExit()
         return CLIRunner.Result(
-            status: process.terminationStatus, stdout: try String(contentsOfFile: out, encoding: .utf8),
-            stderr: try String(contentsOfFile: err, encoding: .utf8))
+            status: process.terminationStatus,
+            stdout: try String(contentsOfFile: out, encoding: .utf8),
+            stderr: try String(contentsOfFile: err, encoding: .utf8)
+        )
     }
 
     /// Waits up to `seconds` for `condition`.

@@ -13,7 +13,16 @@ struct MountTests {
     @Test func filesWrittenThroughTheMountAreReadThroughFileioAndTheOtherWayRound() throws {
         let fixture = try MountFixture()
         defer { fixture.cleanUp() }
-        #expect(try fixture.cli.run("artifact-store", "register", "warehouse", "--flavor", "local", "--path=\(fixture.data)").status == 0)
+        #expect(
+            try fixture.cli.run(
+                "artifact-store",
+                "register",
+                "warehouse",
+                "--flavor",
+                "local",
+                "--path=\(fixture.data)"
+            ).status == 0
+        )
         #expect(try fixture.cli.run("stack", "register", "prod", "-a", "warehouse").status == 0)
         let mounted = try fixture.mount("warehouse", "--attr-ttl", "0")
         try #require(mounted.status == 0, "\(mounted.stderr)")
@@ -40,7 +49,9 @@ struct MountTests {
         #expect(record["flavor"] as? String == "local")
         #expect((record["config"] as? [String: Any])?["path"] as? String == fixture.data)
         let stack = try fixture.shell("cat mnt/.artifactfs/stack.json").stdout
-        #expect((try JSONSerialization.jsonObject(with: Data(stack.utf8)) as? [String: Any])?["stack"] as? String == "prod")
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(stack.utf8)) as? [String: Any])?["stack"] as? String == "prod"
+        )
         let stats = try fixture.shell("cat mnt/.artifactfs/stats").stdout
         let counters = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
         #expect((counters["bytes_written"] as? Int ?? 0) >= 7)
@@ -56,20 +67,31 @@ struct MountTests {
         let fixture = try MountFixture()
         defer { fixture.cleanUp() }
         try #require(try fixture.mount().status == 0)
-        let tree = try fixture.shell("""
+        let tree = try fixture.shell(
+            """
             mkdir -p src/a/b src/c && for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > src/a/b/f$i; done
             echo hello > src/c/hello.txt
             cp -r src mnt/tree && diff -r src mnt/tree && diff -r src data/tree
-            """)
+            """
+        )
         #expect(tree.status == 0, "\(tree.stderr)")
         #expect(try fixture.shell("ls -lR mnt/tree | grep -c '^-'").stdout == "41\n")
         #expect(try fixture.shell("find mnt/tree -type f | wc -l").stdout == "41\n")
-        #expect(try fixture.shell("find mnt/tree -type d | sort").stdout == "mnt/tree\nmnt/tree/a\nmnt/tree/a/b\nmnt/tree/c\n")
+        #expect(
+            try fixture.shell("find mnt/tree -type d | sort").stdout
+                == "mnt/tree\nmnt/tree/a\nmnt/tree/a/b\nmnt/tree/c\n"
+        )
 
-        #expect(try fixture.shell("mv mnt/tree/c/hello.txt mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hello\n")
+        #expect(
+            try fixture.shell("mv mnt/tree/c/hello.txt mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout
+                == "hello\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: fixture.data + "/tree/c/hello.txt"))
         #expect(try fixture.shell("mv mnt/tree/a mnt/tree/moved && ls mnt/tree/moved/b | wc -l").stdout == "40\n")
-        #expect(try fixture.shell("echo more >> mnt/tree/c/renamed.txt && cat data/tree/c/renamed.txt").stdout == "hello\nmore\n")
+        #expect(
+            try fixture.shell("echo more >> mnt/tree/c/renamed.txt && cat data/tree/c/renamed.txt").stdout
+                == "hello\nmore\n"
+        )
         #expect(try fixture.shell("truncate -s 3 mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hel")
 
         // Typed errors reach the caller as the right errno.
@@ -94,21 +116,25 @@ struct MountTests {
         #expect(try fixture.shell("stat -c %s mnt/big.bin").stdout == "268435456\n")
 
         // Random reads (varied sizes and offsets, in a shuffled order) match the backing file.
-        let random = try fixture.shell("""
+        let random = try fixture.shell(
+            """
             for i in $(seq 1 48); do
               block=$(( (RANDOM % 4 + 1) * 4096 )); skip=$(( (RANDOM * 7) % (268435456 / block - 4) )); count=$(( RANDOM % 4 + 1 ))
               a=$(dd if=mnt/big.bin bs=$block skip=$skip count=$count status=none | sha256sum)
               b=$(dd if=data/big.bin bs=$block skip=$skip count=$count status=none | sha256sum)
               [ "$a" = "$b" ] || { echo "mismatch at block=$block skip=$skip count=$count"; exit 1; }
             done
-            """)
+            """
+        )
         #expect(random.status == 0, "\(random.stdout)\(random.stderr)")
 
         // A write into the middle of an existing file (staged copy) keeps the rest.
-        let patched = try fixture.shell("""
+        let patched = try fixture.shell(
+            """
             printf 'PATCH' | dd of=mnt/big.bin bs=1 seek=1000000 conv=notrunc status=none
             dd if=data/big.bin bs=1 skip=1000000 count=5 status=none
-            """)
+            """
+        )
         #expect(patched.stdout == "PATCH")
         #expect(try fixture.shell("stat -c %s data/big.bin").stdout == "268435456\n")
     }
@@ -118,11 +144,13 @@ struct MountTests {
         defer { fixture.cleanUp() }
         try #require(try fixture.shell("head -c 67108864 /dev/urandom > data/shared.bin").status == 0)
         try #require(try fixture.mount().status == 0)
-        let result = try fixture.shell("""
+        let result = try fixture.shell(
+            """
             expected=$(sha256sum < data/shared.bin)
             for i in $(seq 1 8); do sha256sum < mnt/shared.bin > sum.$i & done; wait
             for i in $(seq 1 8); do [ "$(cat sum.$i)" = "$expected" ] || exit 1; done
-            """)
+            """
+        )
         #expect(result.status == 0, "\(result.stderr)")
     }
 
@@ -142,7 +170,8 @@ struct MountTests {
         defer { fixture.cleanUp() }
         try #require(try fixture.mount().status == 0)
         // The upload cannot land: a non-empty folder appears at the destination while the file is open.
-        let result = try fixture.shell("""
+        let result = try fixture.shell(
+            """
             python3 - <<'PY'
             import os
             f = open("mnt/report.csv", "w")
@@ -156,7 +185,8 @@ struct MountTests {
             else:
                 print("close succeeded")
             PY
-            """)
+            """
+        )
         #expect(result.stdout.hasPrefix("close failed:"), "\(result.stdout)\(result.stderr)")
     }
 
@@ -164,7 +194,9 @@ struct MountTests {
         let fixture = try MountFixture()
         defer { fixture.cleanUp() }
         try #require(try fixture.mount("memory://scratch").status == 0)
-        #expect(try fixture.shell("mkdir mnt/x && echo in-memory > mnt/x/a.txt && cat mnt/x/a.txt").stdout == "in-memory\n")
+        #expect(
+            try fixture.shell("mkdir mnt/x && echo in-memory > mnt/x/a.txt && cat mnt/x/a.txt").stdout == "in-memory\n"
+        )
         #expect(try fixture.cli.run("unmount", fixture.mountpoint).status == 0)
 
         try #require(try fixture.shell("echo kept > data/kept.txt").status == 0)
@@ -178,10 +210,16 @@ struct MountTests {
     @Test func aModelRegistryMountsAsFoldersOfVersionsWithStagesAsLinks() throws {
         let fixture = try MountFixture()
         defer { fixture.cleanUp() }
-        try #require(try fixture.shell("mkdir -p data/r1 data/r2 && head -c 300000 /dev/urandom > data/r1/model.bin && echo two > data/r2/model.bin").status == 0)
+        try #require(
+            try fixture.shell(
+                "mkdir -p data/r1 data/r2 && head -c 300000 /dev/urandom > data/r1/model.bin && echo two > data/r2/model.bin"
+            ).status == 0
+        )
         for arguments in [
-            ["model-registry", "register", "models", "--flavor", "default"], ["stack", "update", "default", "--model-registry", "models"],
-            ["model-registry", "models", "register", "resnet"], ["model-registry", "models", "register-version", "resnet", "-u", "data/r1"],
+            ["model-registry", "register", "models", "--flavor", "default"],
+            ["stack", "update", "default", "--model-registry", "models"],
+            ["model-registry", "models", "register", "resnet"],
+            ["model-registry", "models", "register-version", "resnet", "-u", "data/r1"],
             ["model-registry", "models", "register-version", "resnet", "-u", "data/r2"],
             ["model-registry", "models", "update-version", "resnet", "-v", "1", "--stage", "production"],
         ] {
@@ -190,10 +228,31 @@ struct MountTests {
         try #require(try fixture.mount("models://", "--attr-ttl", "1").status == 0)
         #expect(try fixture.shell("ls mnt").stdout == "resnet\n")
         #expect(try fixture.shell("ls mnt/resnet").stdout == "1\n2\nnone\nproduction\n")
-        #expect(try fixture.shell("readlink mnt/resnet/production").stdout == "1\n", "a stage is a link to its version's folder")
-        #expect(try fixture.shell("cmp data/r1/model.bin mnt/resnet/production/model.bin").status == 0, "byte-identical to what was registered")
-        try #require(try fixture.cli.run("model-registry", "models", "update-version", "resnet", "-v", "2", "--stage", "production", "--archive-existing").status == 0)
-        #expect(fixture.wait(seconds: 5) { (try? fixture.shell("readlink mnt/resnet/production").stdout) == "2\n" }, "the move shows within the TTL")
+        #expect(
+            try fixture.shell("readlink mnt/resnet/production").stdout == "1\n",
+            "a stage is a link to its version's folder"
+        )
+        #expect(
+            try fixture.shell("cmp data/r1/model.bin mnt/resnet/production/model.bin").status == 0,
+            "byte-identical to what was registered"
+        )
+        try #require(
+            try fixture.cli.run(
+                "model-registry",
+                "models",
+                "update-version",
+                "resnet",
+                "-v",
+                "2",
+                "--stage",
+                "production",
+                "--archive-existing"
+            ).status == 0
+        )
+        #expect(
+            fixture.wait(seconds: 5) { (try? fixture.shell("readlink mnt/resnet/production").stdout) == "2\n" },
+            "the move shows within the TTL"
+        )
         #expect(try fixture.shell("cat mnt/resnet/production/model.bin").stdout == "two\n")
         #expect(try fixture.shell("echo x > mnt/resnet/new").stderr.contains("Read-only file system"))
     }
@@ -214,7 +273,16 @@ struct MountTests {
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no-such-store"))
 
-        #expect(try fixture.cli.run("artifact-store", "register", "broken", "--flavor", "local", "--path=\(fixture.path)/a-file/store").status == 0)
+        #expect(
+            try fixture.cli.run(
+                "artifact-store",
+                "register",
+                "broken",
+                "--flavor",
+                "local",
+                "--path=\(fixture.path)/a-file/store"
+            ).status == 0
+        )
         let unreachable = try fixture.mount("broken")
         #expect(unreachable.status == 1)
         #expect(unreachable.stderr.contains("store unreachable"), "\(unreachable.stderr)")
@@ -253,6 +321,7 @@ struct MountTests {
 
 enum MountTestsSupport {
     static func isAlive(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 && !((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") ?? true)
+        kill(pid, 0) == 0
+            && !((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") ?? true)
     }
 }

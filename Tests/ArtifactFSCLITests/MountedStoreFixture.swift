@@ -78,7 +78,10 @@ final class ObjectTestServer: Sendable {
             let server = try AzureTestServer(containers: [Self.bucket])
             environment = ["AZURE_STORAGE_CONNECTION_STRING": server.connectionString]
             secret = ["--account_name=\(server.account)", "--account_key=\(server.key)"]
-            fields = ["--endpoint_url=\(server.endpoint)", "--account_name=\(server.account)", "--account_key={{store.account_key}}"]
+            fields = [
+                "--endpoint_url=\(server.endpoint)", "--account_name=\(server.account)",
+                "--account_key={{store.account_key}}",
+            ]
             secretValue = server.key
             stopServer = { server.stop() }
         }
@@ -119,12 +122,16 @@ struct MountedStore {
             secretValue = server.secretValue
             for arguments in [
                 ["secret", "create", "store"] + server.secret,
-                ["artifact-store", "register", "store", "--flavor", flavor.rawValue, "--path=\(uri)"] + server.fields + extra,
+                ["artifact-store", "register", "store", "--flavor", flavor.rawValue, "--path=\(uri)"] + server.fields
+                    + extra,
             ] {
                 let result = try fixture.cli.run(arguments)
-                guard result.status == 0 else { throw MountedStoreError(description: "\(arguments.prefix(2)) failed: \(result.stderr)") }
+                guard result.status == 0 else {
+                    throw MountedStoreError(description: "\(arguments.prefix(2)) failed: \(result.stderr)")
+                }
             }
-            let wrapper = "#!/bin/sh\nARTIFACTFS_CONFIG_DIR='\(fixture.cli.configDirectory ?? "")' exec '\(CLIRunner.binary.path)' \"$@\"\n"
+            let wrapper =
+                "#!/bin/sh\nARTIFACTFS_CONFIG_DIR='\(fixture.cli.configDirectory ?? "")' exec '\(CLIRunner.binary.path)' \"$@\"\n"
             try wrapper.write(toFile: fixture.path + "/artifactfs", atomically: false, encoding: .utf8)
             chmod(fixture.path + "/artifactfs", 0o755)
         } catch {
@@ -157,6 +164,8 @@ struct MountedStore {
         // A project of its own, with no component: the path reaches the server through the environment.
         let cleaner = CLIRunner(directory: "/", configDirectory: fixture.path + "-cleaner")
         _ = try? cleaner.run(["rm", "-r", "-f", uri], environment: environment)
-        for leftover in [fixture.path + "-cleaner", fixture.path + "-xdg"] { try? FileManager.default.removeItem(atPath: leftover) }
+        for leftover in [fixture.path + "-cleaner", fixture.path + "-xdg"] {
+            try? FileManager.default.removeItem(atPath: leftover)
+        }
     }
 }

@@ -19,7 +19,9 @@ struct ObjectStoreMountTests {
         try store.shell("mkdir -p mnt/runs/1 && printf 'weights' > mnt/runs/1/model.bin")
         #expect(try store.cli("cat", store.uri + "/runs/1/model.bin").stdout == "weights")
 
-        try store.shell("printf '{\"accuracy\": 0.93}' > metrics.json && ./artifactfs cp metrics.json '\(store.uri)/runs/2/metrics.json'")
+        try store.shell(
+            "printf '{\"accuracy\": 0.93}' > metrics.json && ./artifactfs cp metrics.json '\(store.uri)/runs/2/metrics.json'"
+        )
         #expect(try store.shell("cat mnt/runs/2/metrics.json").stdout == #"{"accuracy": 0.93}"#)
         #expect(try store.shell("ls mnt/runs").stdout == "1\n2\n")
 
@@ -40,7 +42,9 @@ struct ObjectStoreMountTests {
         #expect(config["path"] as? String == store.uri)
         #expect(config.values.contains { $0 as? String == "********" }, "the secret field shows as ********")
         let stack = try store.shell("cat mnt/.artifactfs/stack.json").stdout
-        #expect((try JSONSerialization.jsonObject(with: Data(stack.utf8)) as? [String: Any])?["stack"] as? String == "prod")
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(stack.utf8)) as? [String: Any])?["stack"] as? String == "prod"
+        )
         let stats = try store.shell("cat mnt/.artifactfs/stats").stdout
         let counters = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
         #expect((counters["bytes_written"] as? Int ?? 0) >= 7)
@@ -55,26 +59,45 @@ struct ObjectStoreMountTests {
         let store = try MountedStore(flavor)
         defer { store.cleanUp() }
         try #require(try store.mount().status == 0)
-        let tree = try store.shell("""
+        let tree = try store.shell(
+            """
             mkdir -p src/a/b src/c && for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > src/a/b/f$i; done
             echo hello > src/c/hello.txt
             cp -r src mnt/tree && diff -r src mnt/tree
             ./artifactfs cp -r '\(store.uri)/tree' back && diff -r src back
-            """)
+            """
+        )
         #expect(tree.status == 0, "\(tree.stdout)\(tree.stderr)")
         #expect(try store.shell("ls -lR mnt/tree | grep -c '^-'").stdout == "41\n")
         #expect(try store.shell("find mnt/tree -type f | wc -l").stdout == "41\n")
-        #expect(try store.shell("find mnt/tree -type d | sort").stdout == "mnt/tree\nmnt/tree/a\nmnt/tree/a/b\nmnt/tree/c\n")
+        #expect(
+            try store.shell("find mnt/tree -type d | sort").stdout == "mnt/tree\nmnt/tree/a\nmnt/tree/a/b\nmnt/tree/c\n"
+        )
         #expect(try store.shell("cmp src/a/b/f17 mnt/tree/a/b/f17").status == 0)
 
-        #expect(try store.shell("mv mnt/tree/c/hello.txt mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hello\n")
-        #expect(try store.cli("stat", store.uri + "/tree/c/hello.txt").status == 1, "the old name is gone from the store")
+        #expect(
+            try store.shell("mv mnt/tree/c/hello.txt mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout
+                == "hello\n"
+        )
+        #expect(
+            try store.cli("stat", store.uri + "/tree/c/hello.txt").status == 1,
+            "the old name is gone from the store"
+        )
         #expect(try store.shell("mv mnt/tree/a mnt/tree/moved && ls mnt/tree/moved/b | wc -l").stdout == "40\n")
-        #expect(try store.cli("find", store.uri + "/tree/moved", "--type", "f").stdout.split(separator: "\n").count == 40)
+        #expect(
+            try store.cli("find", store.uri + "/tree/moved", "--type", "f").stdout.split(separator: "\n").count == 40
+        )
         #expect(try store.cli("ls", store.uri + "/tree/a").status == 1, "the old directory is gone from the store")
-        #expect(try store.shell("echo more >> mnt/tree/c/renamed.txt && ./artifactfs cat '\(store.uri)/tree/c/renamed.txt'").stdout == "hello\nmore\n")
+        #expect(
+            try store.shell("echo more >> mnt/tree/c/renamed.txt && ./artifactfs cat '\(store.uri)/tree/c/renamed.txt'")
+                .stdout == "hello\nmore\n"
+        )
         #expect(try store.shell("truncate -s 3 mnt/tree/c/renamed.txt && cat mnt/tree/c/renamed.txt").stdout == "hel")
-        #expect(try store.shell("echo replaced > mnt/tree/c/renamed.txt && ./artifactfs cat '\(store.uri)/tree/c/renamed.txt'").stdout == "replaced\n")
+        #expect(
+            try store.shell(
+                "echo replaced > mnt/tree/c/renamed.txt && ./artifactfs cat '\(store.uri)/tree/c/renamed.txt'"
+            ).stdout == "replaced\n"
+        )
 
         // Typed errors reach the caller as the right errno.
         #expect(try store.shell("rmdir mnt/tree/moved").stderr.contains("Directory not empty"))
@@ -96,27 +119,33 @@ struct ObjectStoreMountTests {
         let size = (48 << 20) + 12_345  // several parts, the last one short
         let written = try store.shell("head -c \(size) /dev/urandom > big.src && cp big.src mnt/big.bin")
         #expect(written.status == 0, "\(written.stderr)")
-        let sums = try store.shell("sha256sum < big.src; sha256sum < mnt/big.bin; ./artifactfs cat '\(store.uri)/big.bin' | sha256sum")
-            .stdout.split(separator: "\n")
+        let sums = try store.shell(
+            "sha256sum < big.src; sha256sum < mnt/big.bin; ./artifactfs cat '\(store.uri)/big.bin' | sha256sum"
+        )
+        .stdout.split(separator: "\n")
         #expect(sums.count == 3 && Set(sums).count == 1, "\(sums)")
         #expect(try store.shell("stat -c %s mnt/big.bin").stdout == "\(size)\n")
 
         // Random reads (varied sizes and offsets, in a shuffled order) match the original.
-        let random = try store.shell("""
+        let random = try store.shell(
+            """
             for i in $(seq 1 48); do
               block=$(( (RANDOM % 4 + 1) * 4096 )); skip=$(( (RANDOM * 7) % (\(size) / block - 4) )); count=$(( RANDOM % 4 + 1 ))
               a=$(dd if=mnt/big.bin bs=$block skip=$skip count=$count status=none | sha256sum)
               b=$(dd if=big.src bs=$block skip=$skip count=$count status=none | sha256sum)
               [ "$a" = "$b" ] || { echo "mismatch at block=$block skip=$skip count=$count"; exit 1; }
             done
-            """)
+            """
+        )
         #expect(random.status == 0, "\(random.stdout)\(random.stderr)")
 
         // A write into the middle of an existing file (staged copy) keeps the rest.
-        let patched = try store.shell("""
+        let patched = try store.shell(
+            """
             printf 'PATCH' | dd of=mnt/big.bin bs=1 seek=1000000 conv=notrunc status=none
             ./artifactfs cat '\(store.uri)/big.bin' | tail -c +1000001 | head -c 5
-            """)
+            """
+        )
         #expect(patched.stdout == "PATCH", "\(patched.stderr)")
         #expect(try store.shell("./artifactfs stat --json '\(store.uri)/big.bin'").stdout.contains("\(size)"))
     }
@@ -125,14 +154,18 @@ struct ObjectStoreMountTests {
     func eightParallelReadersSeeTheSameBytes(_ flavor: ObjectStoreFlavor) throws {
         let store = try MountedStore(flavor)
         defer { store.cleanUp() }
-        let uploaded = try store.shell("head -c 33554432 /dev/urandom > shared.bin && ./artifactfs cp shared.bin '\(store.uri)/shared.bin'")
+        let uploaded = try store.shell(
+            "head -c 33554432 /dev/urandom > shared.bin && ./artifactfs cp shared.bin '\(store.uri)/shared.bin'"
+        )
         try #require(uploaded.status == 0, "\(uploaded.stderr)")
         try #require(try store.mount().status == 0)
-        let result = try store.shell("""
+        let result = try store.shell(
+            """
             expected=$(sha256sum < shared.bin)
             for i in $(seq 1 8); do sha256sum < mnt/shared.bin > sum.$i & done; wait
             for i in $(seq 1 8); do [ "$(cat sum.$i)" = "$expected" ] || exit 1; done
-            """)
+            """
+        )
         #expect(result.status == 0, "\(result.stderr)")
     }
 
@@ -140,7 +173,10 @@ struct ObjectStoreMountTests {
     func aDirectoryOfThreeThousandEntriesLists(_ flavor: ObjectStoreFlavor) throws {
         let store = try MountedStore(flavor)
         defer { store.cleanUp() }
-        let made = try store.shell("mkdir many && (cd many && seq -f 'f%05g' 1 3000 | xargs touch) && ./artifactfs cp -r many '\(store.uri)/many'", timeout: 600)
+        let made = try store.shell(
+            "mkdir many && (cd many && seq -f 'f%05g' 1 3000 | xargs touch) && ./artifactfs cp -r many '\(store.uri)/many'",
+            timeout: 600
+        )
         try #require(made.status == 0, "\(made.stderr)")
         try #require(try store.mount().status == 0)
         #expect(try store.shell("ls mnt/many | wc -l").stdout == "3000\n")
@@ -181,9 +217,11 @@ struct ObjectStoreMountTests {
         let output = Pipe()
         writer.standardOutput = output
         try writer.run()
-        #expect(store.fixture.wait(seconds: 60) { FileManager.default.fileExists(atPath: store.fixture.path + "/ready") })
+        #expect(
+            store.fixture.wait(seconds: 60) { FileManager.default.fileExists(atPath: store.fixture.path + "/ready") }
+        )
         server.stop()
-        FileManager.default.createFile(atPath: store.fixture.path + "/go", contents: nil)
+        #expect(FileManager.default.createFile(atPath: store.fixture.path + "/go", contents: nil))
         let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         writer.waitUntilExit()
         #expect(printed.hasPrefix("close failed:"), "\(printed)")

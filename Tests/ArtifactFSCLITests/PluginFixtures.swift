@@ -29,10 +29,17 @@ enum PluginFixtures {
     /// Builds a plugin package in release mode and returns the path of its library.
     private static func build(_ package: String, library: String) -> Result<String, Failure> {
         let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--package-path", package])
-        guard build.status == 0 else { return .failure(Failure(description: "building \(package) failed:\n\(build.output)")) }
-        let bin = run("/usr/bin/env", ["swift", "build", "-c", "release", "--package-path", package, "--show-bin-path"])
+        guard build.status == 0 else {
+            return .failure(Failure(description: "building \(package) failed:\n\(build.output)"))
+        }
+        let bin = run(
+            "/usr/bin/env",
+            ["swift", "build", "-c", "release", "--package-path", package, "--show-bin-path"]
+        )
         let path = (bin.output.split(separator: "\n").last.map(String.init) ?? "") + "/" + library
-        guard FileManager.default.fileExists(atPath: path) else { return .failure(Failure(description: "no \(path) after the build")) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            return .failure(Failure(description: "no \(path) after the build"))
+        }
         return .success(path)
     }
 
@@ -40,8 +47,17 @@ enum PluginFixtures {
     /// `flavors` (a JSON array), its `prepare` echoing the config; `entry: false` leaves the entry point out.
     /// From ABI 2 on, the table has components too: `component_make` succeeds and every
     /// `component_call` fails with a model-registry `backend` error "registry backend unavailable".
-    static func cPlugin(in directory: String, name: String, abi: Int = 1, flavors: String = "[]", entry: Bool = true) throws -> String {
-        let json = #"{"flavors":\#(flavors)}"#.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    static func cPlugin(
+        in directory: String,
+        name: String,
+        abi: Int = 1,
+        flavors: String = "[]",
+        entry: Bool = true
+    ) throws -> String {
+        let json = #"{"flavors":\#(flavors)}"#.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+            of: "\"",
+            with: "\\\""
+        )
         let source = """
             #include <stdlib.h>
             #include <string.h>
@@ -72,16 +88,26 @@ enum PluginFixtures {
             };
             \(entry ? "const afs_plugin_v1 *artifactfs_plugin_entry(void) { return &table.v1; }" : "const afs_plugin_v1 *some_other_symbol(void) { return &table.v1; }")
             """
-        let sourcePath = directory + "/\(name).c", library = directory + "/lib\(name).so"
+        let sourcePath = directory + "/\(name).c"
+        let library = directory + "/lib\(name).so"
         try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)
         let compile = run(
-            "/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", repository + "/Sources/CArtifactFSPlugin/include", "-o", library, sourcePath])
+            "/usr/bin/env",
+            [
+                "cc", "-shared", "-fPIC", "-I", repository + "/Sources/CArtifactFSPlugin/include", "-o", library,
+                sourcePath,
+            ]
+        )
         guard compile.status == 0 else { throw Failure(description: "cc failed:\n\(compile.output)") }
         return library
     }
 
     /// Runs a program, capturing standard output and error together.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, output: String) {
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

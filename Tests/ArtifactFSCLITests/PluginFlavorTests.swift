@@ -32,7 +32,17 @@ struct PluginFlavorCLITests {
 
         let folder = workspace.path + "-blobs"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let component = try cli.run("artifact-store", "register", "models", "--flavor", "blob", "--path", "blob://models", "--folder", folder)
+        let component = try cli.run(
+            "artifact-store",
+            "register",
+            "models",
+            "--flavor",
+            "blob",
+            "--path",
+            "blob://models",
+            "--folder",
+            folder
+        )
         #expect(component.status == 0, "\(component.stderr)")
         #expect(try cli.run("cp", "-r", "runs/1", "blob://models/run-1").status == 0)
         #expect(try cli.run("cat", "blob://models/run-1/model.bin").stdout == "model one")
@@ -62,13 +72,20 @@ struct PluginFlavorCLITests {
         let inSubfolder = CLIRunner(directory: workspace.path + "/runs/1", configDirectory: nil)
         let registered = try inSubfolder.run("artifact-store", "flavor", "register", "plugins/libBlobStoreFlavor.so")
         #expect(registered.status == 0, "\(registered.stderr)")
-        #expect(try inSubfolder.run("artifact-store", "flavor", "list").stdout.contains(workspace.path + "/plugins/libBlobStoreFlavor.so"))
+        #expect(
+            try inSubfolder.run("artifact-store", "flavor", "list").stdout.contains(
+                workspace.path + "/plugins/libBlobStoreFlavor.so"
+            )
+        )
     }
 
     @Test func aPackageFolderIsBuiltAndRegisteredByTheExampleScript() throws {
         _ = try PluginFixtures.exampleLibrary()  // the build is shared; the script's own build finds it done
         let script = PluginFixtures.run(
-            "/usr/bin/env", ["bash", PluginFixtures.examplePackage + "/run.sh"], environment: ["ARTIFACTFS": CLIRunner.binary.path])
+            "/usr/bin/env",
+            ["bash", PluginFixtures.examplePackage + "/run.sh"],
+            environment: ["ARTIFACTFS": CLIRunner.binary.path]
+        )
         #expect(script.status == 0, "\(script.output)")
         #expect(script.output.contains("custom-flavor: all steps passed"))
     }
@@ -81,7 +98,18 @@ struct PluginFlavorCLITests {
         let cli = workspace.cli
         #expect(try cli.run("artifact-store", "flavor", "register", library).status == 0)
         #expect(
-            try cli.run("artifact-store", "register", "b", "--flavor", "blob", "--path", "blob://b", "--folder", workspace.path + "/blobs").status == 0)
+            try cli.run(
+                "artifact-store",
+                "register",
+                "b",
+                "--flavor",
+                "blob",
+                "--path",
+                "blob://b",
+                "--folder",
+                workspace.path + "/blobs"
+            ).status == 0
+        )
         try FileManager.default.removeItem(atPath: library)
         #expect(try cli.run("artifact-store", "flavor", "list").stdout.contains(library))
         let used = try cli.run("cat", "blob://b/model.bin")
@@ -94,8 +122,11 @@ struct PluginFlavorCLITests {
         defer { workspace.remove() }
         let fields = #"[{"name":"channel","type":"string","required":true,"secret":false,"help":"where alerts go"}]"#
         let library = try PluginFixtures.cPlugin(
-            in: workspace.path, name: "notify",
-            flavors: #"[{"name":"notify","type":"alerter","summary":"Alerts to a channel.","schemes":[],"fields":\#(fields)}]"#)
+            in: workspace.path,
+            name: "notify",
+            flavors:
+                #"[{"name":"notify","type":"alerter","summary":"Alerts to a channel.","schemes":[],"fields":\#(fields)}]"#
+        )
         let cli = workspace.cli
         #expect(try cli.run("alerter", "flavor", "register", library).status == 0)
         #expect(try cli.run("alerter", "flavor", "describe", "notify").stdout.contains("where alerts go"))
@@ -118,15 +149,20 @@ struct PluginFlavorRefusalTests {
         let list = try workspace.cli.run("artifact-store", "flavor", "list")
         let fresh = try Workspace()
         defer { fresh.remove() }
-        #expect(list.stdout == (try fresh.cli.run("artifact-store", "flavor", "list").stdout), "only the header and the built-ins: \(list.stdout)")
+        #expect(
+            list.stdout == (try fresh.cli.run("artifact-store", "flavor", "list").stdout),
+            "only the header and the built-ins: \(list.stdout)"
+        )
     }
 
     @Test func aMissingFile() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         try expectRefused(
-            workspace, ["artifact-store", "flavor", "register", workspace.path + "/nowhere/libgone.so"],
-            mentioning: ["no plugin at '\(workspace.path)/nowhere/libgone.so'", "does not exist"])
+            workspace,
+            ["artifact-store", "flavor", "register", workspace.path + "/nowhere/libgone.so"],
+            mentioning: ["no plugin at '\(workspace.path)/nowhere/libgone.so'", "does not exist"]
+        )
     }
 
     @Test func aFileThatIsNotASharedLibrary() throws {
@@ -134,8 +170,12 @@ struct PluginFlavorRefusalTests {
         defer { workspace.remove() }
         try "not a library".write(toFile: workspace.path + "/libfake.so", atomically: true, encoding: .utf8)
         try expectRefused(
-            workspace, ["artifact-store", "flavor", "register", workspace.path + "/libfake.so"],
-            mentioning: ["'\(workspace.path)/libfake.so' is not an ArtifactFS plugin", "does not load as a shared library"])
+            workspace,
+            ["artifact-store", "flavor", "register", workspace.path + "/libfake.so"],
+            mentioning: [
+                "'\(workspace.path)/libfake.so' is not an ArtifactFS plugin", "does not load as a shared library",
+            ]
+        )
     }
 
     @Test func aSharedLibraryWithoutTheEntryPoint() throws {
@@ -143,8 +183,10 @@ struct PluginFlavorRefusalTests {
         defer { workspace.remove() }
         let library = try PluginFixtures.cPlugin(in: workspace.path, name: "noentry", entry: false)
         try expectRefused(
-            workspace, ["artifact-store", "flavor", "register", library],
-            mentioning: ["is not an ArtifactFS plugin", "exports no 'artifactfs_plugin_entry' entry point"])
+            workspace,
+            ["artifact-store", "flavor", "register", library],
+            mentioning: ["is not an ArtifactFS plugin", "exports no 'artifactfs_plugin_entry' entry point"]
+        )
     }
 
     @Test func anIncompatibleABIVersion() throws {
@@ -152,19 +194,28 @@ struct PluginFlavorRefusalTests {
         defer { workspace.remove() }
         let library = try PluginFixtures.cPlugin(in: workspace.path, name: "future", abi: 99)
         try expectRefused(
-            workspace, ["artifact-store", "flavor", "register", library],
-            mentioning: ["plugin '\(library)' speaks plugin ABI version 99", "this artifactfs speaks ABI version \(PluginABI.version)", "rebuild"])
+            workspace,
+            ["artifact-store", "flavor", "register", library],
+            mentioning: [
+                "plugin '\(library)' speaks plugin ABI version 99",
+                "this artifactfs speaks ABI version \(PluginABI.version)", "rebuild",
+            ]
+        )
     }
 
     @Test func aNameTakenByABuiltInFlavor() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         let library = try PluginFixtures.cPlugin(
-            in: workspace.path, name: "shadow",
-            flavors: #"[{"name":"local","type":"artifact_store","summary":"x","schemes":["shadow://"],"fields":[]}]"#)
+            in: workspace.path,
+            name: "shadow",
+            flavors: #"[{"name":"local","type":"artifact_store","summary":"x","schemes":["shadow://"],"fields":[]}]"#
+        )
         try expectRefused(
-            workspace, ["artifact-store", "flavor", "register", library],
-            mentioning: ["plugin flavor 'local' collides with the built-in artifact store flavor 'local'"])
+            workspace,
+            ["artifact-store", "flavor", "register", library],
+            mentioning: ["plugin flavor 'local' collides with the built-in artifact store flavor 'local'"]
+        )
     }
 
     @Test func aPluginDeclaringOneNameTwice() throws {
@@ -173,8 +224,10 @@ struct PluginFlavorRefusalTests {
         let twin = #"{"name":"twin","type":"artifact_store","summary":"x","schemes":["twin://"],"fields":[]}"#
         let library = try PluginFixtures.cPlugin(in: workspace.path, name: "twins", flavors: "[\(twin),\(twin)]")
         try expectRefused(
-            workspace, ["artifact-store", "flavor", "register", library],
-            mentioning: ["plugin '\(library)' declares two artifact store flavors named 'twin'"])
+            workspace,
+            ["artifact-store", "flavor", "register", library],
+            mentioning: ["plugin '\(library)' declares two artifact store flavors named 'twin'"]
+        )
     }
 
     @Test func aNameAlreadyRegistered() throws {
@@ -184,7 +237,10 @@ struct PluginFlavorRefusalTests {
         #expect(try workspace.cli.run("artifact-store", "flavor", "register", library).status == 0)
         let again = try workspace.cli.run("artifact-store", "flavor", "register", library)
         #expect(again.status == 1)
-        #expect(again.stderr.contains("artifact store flavor 'blob' is already registered from '\(library)'"), "\(again.stderr)")
+        #expect(
+            again.stderr.contains("artifact store flavor 'blob' is already registered from '\(library)'"),
+            "\(again.stderr)"
+        )
         #expect(again.stderr.contains("flavor delete blob"))
     }
 
@@ -194,7 +250,10 @@ struct PluginFlavorRefusalTests {
         defer { workspace.remove() }
         let result = try workspace.cli.run("alerter", "flavor", "register", library)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("declares no alerter flavors (it declares: artifact store 'blob')"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("declares no alerter flavors (it declares: artifact store 'blob')"),
+            "\(result.stderr)"
+        )
         #expect(try workspace.cli.run("alerter", "flavor", "list").stdout.contains("No alerter flavors"))
     }
 
@@ -205,7 +264,18 @@ struct PluginFlavorRefusalTests {
         let cli = workspace.cli
         #expect(try cli.run("artifact-store", "flavor", "register", library).status == 0)
         #expect(
-            try cli.run("artifact-store", "register", "b", "--flavor", "blob", "--path", "blob://b", "--folder", workspace.path + "/blobs").status == 0)
+            try cli.run(
+                "artifact-store",
+                "register",
+                "b",
+                "--flavor",
+                "blob",
+                "--path",
+                "blob://b",
+                "--folder",
+                workspace.path + "/blobs"
+            ).status == 0
+        )
         let inUse = try cli.run("artifact-store", "flavor", "delete", "blob")
         #expect(inUse.status == 1)
         #expect(inUse.stderr.contains("artifact store flavor 'blob' is used by component 'b'"))
@@ -224,13 +294,18 @@ struct PluginFlavorRefusalTests {
 struct PluginFlavorLibraryTests {
     @Test func aStoreOpenedLaterRoutesFileioThroughAPluginComponent() throws {
         let library = try PluginFixtures.exampleLibrary()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plugin-meta-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "plugin-meta-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try ArtifactFS.openMetadataStore(directory: directory + "/config")
         try first.registerPluginFlavors(from: library, type: .artifactStore, base: "/")
         try first.registerComponent(
-            name: "models", type: .artifactStore, flavor: "blob",
-            config: ["path": .string("blob://models"), "folder": .string(directory + "/blobs")])
+            name: "models",
+            type: .artifactStore,
+            flavor: "blob",
+            config: ["path": .string("blob://models"), "folder": .string(directory + "/blobs")]
+        )
 
         // As a new process would: a fresh registry of flavors, filled from the metadata store alone.
         let later = try ArtifactFS.openMetadataStore(directory: directory + "/config")
@@ -256,7 +331,9 @@ struct PluginConformanceTests {
         let flavor = PluginArtifactStoreFlavor(description, source: library, library: library)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("blob-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = try flavor.makeStore(flavor.validate(["path": .string("blob://conformance"), "folder": .string(folder)]))
+        let store = try flavor.makeStore(
+            flavor.validate(["path": .string("blob://conformance"), "folder": .string(folder)])
+        )
         #expect(store is PluginArtifactStore)
         try check.run(on: store, under: "blob://conformance")
     }

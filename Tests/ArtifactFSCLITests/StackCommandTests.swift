@@ -15,10 +15,24 @@ struct StackCommandTests {
         #expect(status.stdout.contains("Active stack: default"))
         #expect(status.stdout.contains("path=\(ws.path)/.artifactfs/artifacts"))
 
-        #expect(try cli.run("artifact-store", "register", "warehouse", "--flavor", "local", "--path=store", "--label", "team=ml").status == 0)
+        #expect(
+            try cli.run(
+                "artifact-store",
+                "register",
+                "warehouse",
+                "--flavor",
+                "local",
+                "--path=store",
+                "--label",
+                "team=ml"
+            ).status == 0
+        )
         #expect(try cli.run("stack", "register", "prod", "-a", "warehouse", "--set").status == 0)
         let nested = CLIRunner(directory: ws.path + "/runs/1", configDirectory: nil)
-        #expect(try nested.run("status").stdout.contains("Active stack: prod"), "found from a subfolder, in a new process")
+        #expect(
+            try nested.run("status").stdout.contains("Active stack: prod"),
+            "found from a subfolder, in a new process"
+        )
 
         #expect(try cli.run("cp", "runs/1/model.bin", "store/models/model.bin").status == 0)
         #expect(try ws.contents("store/models/model.bin") == "model one")
@@ -36,14 +50,23 @@ struct StackCommandTests {
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             do {
-                let result = try ws.cli.run("artifact-store", "register", "store-\(index)", "--flavor", "memory", "--path=memory://s\(index)")
+                let result = try ws.cli.run(
+                    "artifact-store",
+                    "register",
+                    "store-\(index)",
+                    "--flavor",
+                    "memory",
+                    "--path=memory://s\(index)"
+                )
                 if result.status != 0 { failures.withLock { $0.append(result.stderr) } }
             } catch {
                 failures.withLock { $0.append("\(error)") }
             }
         }
         #expect(failures.withLock { $0 } == [])
-        let listed = try JSONSerialization.jsonObject(with: Data(try ws.cli.run("artifact-store", "list", "--json").stdout.utf8))
+        let listed = try JSONSerialization.jsonObject(
+            with: Data(try ws.cli.run("artifact-store", "list", "--json").stdout.utf8)
+        )
         let names = (listed as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
         #expect(names == (["default"] + (0..<8).map { "store-\($0)" }).sorted())
     }
@@ -72,7 +95,9 @@ struct StackCommandTests {
         #expect(try ws.cli.run("secret", "get", "aws", "--key", "secret").stdout == planted + "\n")
         #expect(try ws.cli.run("secret", "get", "fromstdin", "--key", "token").stdout == planted + "\n")
         #expect(try ws.cli.run("secret", "get", "fromfile", "--key", "token").stdout == "token=\(planted)\n\n")
-        let rows = try ws.cli.run("secret", "list").stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        let rows = try ws.cli.run("secret", "list").stdout.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
         #expect(rows == ["SECRET KEYS", "aws key, secret", "fromfile token", "fromstdin token"])
     }
 
@@ -80,11 +105,26 @@ struct StackCommandTests {
         let ws = try Workspace()
         defer { ws.remove() }
         let cases: [([String], String)] = [
-            (["--flavor", "gopher", "--path=/x"], "artifactfs: unknown artifact store flavor 'gopher' (known: azure, gcp, local, memory, s3)\n"),
-            (["--flavor", "local"], "artifactfs: missing required field 'path' for flavor 'local' (the folder that holds the artifacts)\n"),
-            (["--flavor", "local", "--path=/x", "--colour=red"], "artifactfs: unknown field 'colour' for flavor 'local' (fields: path)\n"),
-            (["--flavor", "local", "--path=memory://x"], "artifactfs: field 'path' of flavor 'local': 'memory://x' root path does not start with a supported scheme (supported: file://, plain paths)\n"),
-            (["--flavor", "memory", "--path", "/tmp/x"], "artifactfs: field 'path' of flavor 'memory': '/tmp/x' root path does not start with a supported scheme (supported: memory://)\n"),
+            (
+                ["--flavor", "gopher", "--path=/x"],
+                "artifactfs: unknown artifact store flavor 'gopher' (known: azure, gcp, local, memory, s3)\n"
+            ),
+            (
+                ["--flavor", "local"],
+                "artifactfs: missing required field 'path' for flavor 'local' (the folder that holds the artifacts)\n"
+            ),
+            (
+                ["--flavor", "local", "--path=/x", "--colour=red"],
+                "artifactfs: unknown field 'colour' for flavor 'local' (fields: path)\n"
+            ),
+            (
+                ["--flavor", "local", "--path=memory://x"],
+                "artifactfs: field 'path' of flavor 'local': 'memory://x' root path does not start with a supported scheme (supported: file://, plain paths)\n"
+            ),
+            (
+                ["--flavor", "memory", "--path", "/tmp/x"],
+                "artifactfs: field 'path' of flavor 'memory': '/tmp/x' root path does not start with a supported scheme (supported: memory://)\n"
+            ),
         ]
         for (arguments, message) in cases {
             let result = try ws.cli.run(["artifact-store", "register", "bad"] + arguments)
@@ -93,16 +133,25 @@ struct StackCommandTests {
         }
         #expect(try ws.cli.run("artifact-store", "register", "bad", "--flavor", "local", "stray").status == 64)
         #expect(try ws.cli.run("stack", "register", "s", "-a", "default", "--gizmo", "x").status == 64)
-        #expect(try ws.cli.run("artifact-store", "list").stdout.split(separator: "\n").count == 2, "only the header and 'default'")
+        #expect(
+            try ws.cli.run("artifact-store", "list").stdout.split(separator: "\n").count == 2,
+            "only the header and 'default'"
+        )
         let inUse = try ws.cli.run("artifact-store", "delete", "default")
         #expect(inUse.status == 1)
-        #expect(inUse.stderr == "artifactfs: artifact store 'default' is used by stack 'default'; remove it from the stack first\n")
+        #expect(
+            inUse.stderr
+                == "artifactfs: artifact store 'default' is used by stack 'default'; remove it from the stack first\n"
+        )
     }
 
     @Test func stacksExportAndImportThroughFiles() throws {
         let ws = try Workspace()
         defer { ws.remove() }
-        #expect(try ws.cli.run("artifact-store", "register", "scratch", "--flavor", "memory", "--path=memory://team").status == 0)
+        #expect(
+            try ws.cli.run("artifact-store", "register", "scratch", "--flavor", "memory", "--path=memory://team").status
+                == 0
+        )
         #expect(try ws.cli.run("stack", "register", "team", "--artifact-store", "scratch").status == 0)
         #expect(try ws.cli.run("stack", "export", "team", ws.path + "/team.yaml").status == 0)
         let other = CLIRunner(directory: ws.path, configDirectory: ws.path + "-config/other")
@@ -117,8 +166,11 @@ struct StackCommandTests {
     @Test func everyComponentTypeHasItsCommands() throws {
         let ws = try Workspace()
         defer { ws.remove() }
-        for type in ["orchestrator", "container-registry", "step-operator", "model-deployer", "feature-store", "experiment-tracker",
-                     "alerter", "annotator", "data-validator", "image-builder", "log-store", "deployer"] {
+        for type in [
+            "orchestrator", "container-registry", "step-operator", "model-deployer", "feature-store",
+            "experiment-tracker",
+            "alerter", "annotator", "data-validator", "image-builder", "log-store", "deployer",
+        ] {
             let result = try ws.cli.run(type, "flavor", "list", "--json")
             #expect(result.status == 0 && result.stdout == "[\n\n]\n", "\(type): \(result)")
         }

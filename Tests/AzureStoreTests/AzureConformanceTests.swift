@@ -2,14 +2,17 @@ import ArtifactStoreConformance
 import AzureStore
 import FileIO
 import ObjectStore
-import Testing
 import TestServers
+import Testing
 
 @Suite("azure flavor conformance on the project's Blob test server")
 struct AzureConformanceTests {
     @Test(arguments: ArtifactStoreConformance.cases)
     func conformance(_ check: ConformanceCase) throws {
         let prefix = SharedAzureServer.uniquePrefix("suite")
-        try check.run(on: SharedAzureServer.store(prefix: prefix), under: "az://\(SharedAzureServer.container)/\(prefix)")
+        try check.run(
+            on: SharedAzureServer.store(prefix: prefix),
+            under: "az://\(SharedAzureServer.container)/\(prefix)"
+        )
     }
 }

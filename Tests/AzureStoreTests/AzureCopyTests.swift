@@ -2,8 +2,8 @@ import AzureStore
 import FileIO
 import Foundation
 import ObjectStore
-import Testing
 import TestServers
+import Testing
 
 /// Copies and moves between two containers of one account run as Copy Blob on the service: the
 /// bytes never pass through this process, and the destination blobs record their source.
@@ -32,7 +32,8 @@ struct AzureCopyTests {
         _ body: (_ left: String, _ right: String, _ server: AzureTestServer) throws -> Void
     ) throws {
         let server = try SharedAzureServer.get()
-        let left = SharedAzureServer.uniquePrefix("left"), right = SharedAzureServer.uniquePrefix("right")
+        let left = SharedAzureServer.uniquePrefix("left")
+        let right = SharedAzureServer.uniquePrefix("right")
         try server.createContainer(left)
         try server.createContainer(right)
         let stores = try [left, right].map { try AzureArtifactStore(configuration: credentials($0)) }
@@ -43,7 +44,9 @@ struct AzureCopyTests {
         try body(left, right, server)
     }
 
-    static func write(_ path: String, _ bytes: [UInt8]) throws { try fileio.registry.store(for: path).write(path, contents: bytes) }
+    static func write(_ path: String, _ bytes: [UInt8]) throws {
+        try fileio.registry.store(for: path).write(path, contents: bytes)
+    }
     static func read(_ path: String) throws -> [UInt8] { try fileio.registry.store(for: path).read(path) }
 
     static func exercise(left: String, right: String, server: AzureTestServer) throws {
@@ -61,18 +64,26 @@ struct AzureCopyTests {
         #expect(try !fileio.exists("az://\(left)/run/model.bin"))
         #expect(try !fileio.exists("az://\(left)/tree"))
         let records = try copyRecords(
-            server, container: right, names: ["in/model.bin", "moved.bin", "tree-moved/a.txt", "tree-moved/données é.txt"])
+            server,
+            container: right,
+            names: ["in/model.bin", "moved.bin", "tree-moved/a.txt", "tree-moved/données é.txt"]
+        )
         let base = server.endpoint + "/" + left + "/"
         #expect(records["in/model.bin"] == "success \(base)run/model.bin")
         #expect(records["moved.bin"] == "success \(base)run/model.bin")
         #expect(records["tree-moved/a.txt"] == "success \(base)tree/a.txt")
         #expect(records["tree-moved/données é.txt"] == "success \(base)tree/donn%C3%A9es%20%C3%A9.txt")
-        let error = #expect(throws: ArtifactStoreError.self) { try fileio.copy("az://\(right)/moved.bin", "az://\(right)/in/model.bin") }
+        let error = #expect(throws: ArtifactStoreError.self) {
+            try fileio.copy("az://\(right)/moved.bin", "az://\(right)/in/model.bin")
+        }
         #expect(error?.code == .alreadyExists)
     }
 
     @Test func copyAndRenameBetweenContainersWithTheAccountKey() throws {
-        try Self.withTwoContainers(credentials: { try SharedAzureServer.configuration(root: "az://\($0)") }, Self.exercise)
+        try Self.withTwoContainers(
+            credentials: { try SharedAzureServer.configuration(root: "az://\($0)") },
+            Self.exercise
+        )
     }
 
     @Test func copyAndRenameBetweenContainersEachWithItsOwnSAS() throws {
@@ -80,9 +91,15 @@ struct AzureCopyTests {
         try Self.withTwoContainers(
             credentials: { container in
                 let token = signer.containerSAS(
-                    container: container, permissions: "racwdl", expiry: Date() + 7200, protocols: "https,http",
-                    version: AzureConfiguration.apiVersion)
+                    container: container,
+                    permissions: "racwdl",
+                    expiry: Date() + 7200,
+                    protocols: "https,http",
+                    version: AzureConfiguration.apiVersion
+                )
                 return try SharedAzureServer.configuration(root: "az://\(container)", sas: token)
-            }, Self.exercise)
+            },
+            Self.exercise
+        )
     }
 }

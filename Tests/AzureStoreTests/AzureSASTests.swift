@@ -4,8 +4,8 @@ import FileIO
 import Foundation
 import ObjectStore
 import StackModel
-import Testing
 import TestServers
+import Testing
 
 /// The `azure` flavor authenticated by shared access signatures, which the test server verifies as
 /// Azure does (signature, validity window, permissions, scope).
@@ -14,18 +14,35 @@ struct AzureSASTests {
     static let container = SharedAzureServer.container
 
     /// A container SAS on the conformance container from our signer, usable over http.
-    static func containerSAS(permissions: String = "racwdl", start: Date? = nil, expiry: Date = Date() + 7200, container: String = container)
+    static func containerSAS(
+        permissions: String = "racwdl",
+        start: Date? = nil,
+        expiry: Date = Date() + 7200,
+        container: String = container
+    )
         throws -> String
     {
         try SharedAzureServer.signer().containerSAS(
-            container: container, permissions: permissions, start: start, expiry: expiry, protocols: "https,http",
-            version: AzureConfiguration.apiVersion)
+            container: container,
+            permissions: permissions,
+            start: start,
+            expiry: expiry,
+            protocols: "https,http",
+            version: AzureConfiguration.apiVersion
+        )
     }
 
-    static func store(root: String, sas token: String, source: String = "the test harness", partSize: Int = AzureConfiguration.defaultPartSize)
+    static func store(
+        root: String,
+        sas token: String,
+        source: String = "the test harness",
+        partSize: Int = AzureConfiguration.defaultPartSize
+    )
         throws -> AzureArtifactStore
     {
-        try AzureArtifactStore(configuration: SharedAzureServer.configuration(root: root, sas: token, source: source, partSize: partSize))
+        try AzureArtifactStore(
+            configuration: SharedAzureServer.configuration(root: root, sas: token, source: source, partSize: partSize)
+        )
     }
 
     /// The signature of a token, which must never appear in an error.
@@ -61,7 +78,8 @@ struct AzureSASTests {
                     "path": .string(root), "account_name": .string(server.account), "sas_token": .string("?" + token),
                     "endpoint_url": .string(server.endpoint), "part_size": .integer(1 << 20),
                 ],
-                environment: [:])
+                environment: [:]
+            )
             #expect(configuration.credentialSource.contains("'sas_token'"))
             let store = try AzureArtifactStore(configuration: configuration)
             defer { try? store.rmtree(root + "/run") }
@@ -81,8 +99,14 @@ struct AzureSASTests {
     @Test func anExpiredSASIsRefusedNamingAccountContainerAndSourceNeverTheToken() throws {
         let token = try Self.containerSAS(start: Date() - 7200, expiry: Date() - 3600)
         let root = "az://\(Self.container)/\(SharedAzureServer.uniquePrefix("expired"))"
-        let store = try Self.store(root: root, sas: token, source: "the component config (field 'sas_token', account 'devstoreaccount1')")
-        let error = #expect(throws: ArtifactStoreError.self) { try store.write(root + "/model.bin", contents: [1, 2, 3]) }
+        let store = try Self.store(
+            root: root,
+            sas: token,
+            source: "the component config (field 'sas_token', account 'devstoreaccount1')"
+        )
+        let error = #expect(throws: ArtifactStoreError.self) {
+            try store.write(root + "/model.bin", contents: [1, 2, 3])
+        }
         #expect(error?.code == .permissionDenied)
         let message = error?.message ?? ""
         #expect(message.contains("container '\(Self.container)'"))
@@ -100,7 +124,11 @@ struct AzureSASTests {
         defer { try? writer.rmtree(root + "/run") }
         try writer.write(root + "/run/model.bin", contents: Array("weights".utf8))
         let token = try Self.containerSAS(permissions: "rl")
-        let reader = try Self.store(root: root, sas: token, source: "the environment (AZURE_STORAGE_SAS_TOKEN, account 'devstoreaccount1')")
+        let reader = try Self.store(
+            root: root,
+            sas: token,
+            source: "the environment (AZURE_STORAGE_SAS_TOKEN, account 'devstoreaccount1')"
+        )
         #expect(try reader.read(root + "/run/model.bin") == Array("weights".utf8))
         #expect(try reader.listdir(root + "/run") == ["model.bin"])
         for (what, attempt) in [
@@ -110,7 +138,10 @@ struct AzureSASTests {
             let error = #expect(throws: ArtifactStoreError.self, "\(what)") { try attempt() }
             #expect(error?.code == .permissionDenied)
             let message = error?.message ?? ""
-            #expect(message.contains("permissions 'rl'") && message.contains("does not grant the permission"), "\(message)")
+            #expect(
+                message.contains("permissions 'rl'") && message.contains("does not grant the permission"),
+                "\(message)"
+            )
             #expect(message.contains("container '\(Self.container)'") && message.contains("'devstoreaccount1'"))
             #expect(message.contains("AZURE_STORAGE_SAS_TOKEN"))
             #expect(!message.contains(Self.signature(token)))
@@ -163,14 +194,23 @@ struct AzureSASTests {
             out['service SAS creating a container'] = refusal(full, lambda client: client.create_container())
             print(json.dumps(out))
             """
-        let output = try server.runPython(script, arguments: [server.account, server.key, server.endpoint, Self.container, prefix, made])
+        let output = try server.runPython(
+            script,
+            arguments: [server.account, server.key, server.endpoint, Self.container, prefix, made]
+        )
         let result = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]
         #expect(result["ours"] as? String == "from artifactfs")
         #expect(result["listed"] as? [String] == ["\(prefix)/ours.bin", "\(prefix)/theirs.bin"])
         #expect(result["made"] as? String == "account sas")
-        #expect(result["expired"] as? String == "AUTHENTICATION_FAILED" || result["expired"] as? String == "AuthenticationFailed")
+        #expect(
+            result["expired"] as? String == "AUTHENTICATION_FAILED"
+                || result["expired"] as? String == "AuthenticationFailed"
+        )
         #expect(result["read-only"] as? String == "AuthorizationPermissionMismatch")
-        #expect(result["tampered"] as? String == "AUTHENTICATION_FAILED" || result["tampered"] as? String == "AuthenticationFailed")
+        #expect(
+            result["tampered"] as? String == "AUTHENTICATION_FAILED"
+                || result["tampered"] as? String == "AuthenticationFailed"
+        )
         #expect(result["service SAS creating a container"] as? String == "AuthorizationResourceTypeMismatch")
         let theirs = try store.read(root + "/theirs.bin")
         #expect(theirs.count == 12 << 18 && theirs[(1 << 20) + 3] == 3)

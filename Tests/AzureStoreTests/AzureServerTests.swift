@@ -5,11 +5,13 @@ import FileIO
 import Foundation
 import ObjectStore
 import StackModel
-import Testing
 import TestServers
+import Testing
 
 /// Names that must round-trip byte for byte: spaces, `+`, `%`, `~`, `=`, `&`, non-ASCII.
-let specialNames = ["with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "données ünï 模型.bin", "emoji 🚀.bin"]
+let specialNames = [
+    "with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "données ünï 模型.bin", "emoji 🚀.bin",
+]
 
 @Suite("azure flavor against the project's Blob test server")
 struct AzureServerTests {
@@ -43,7 +45,10 @@ struct AzureServerTests {
         #expect(hashes["large.bin"] == sha256Hex(large))
         for name in specialNames {
             #expect(hashes[name] == sha256Hex(Array(name.utf8)), "azure-storage-blob read '\(name)'")
-            #expect(try store.read(root + "/theirs/" + name) == Array("azure:\(name)".utf8), "we read the client's '\(name)'")
+            #expect(
+                try store.read(root + "/theirs/" + name) == Array("azure:\(name)".utf8),
+                "we read the client's '\(name)'"
+            )
         }
         let big = try store.read(root + "/theirs/big.bin")
         #expect(big.count == 12 << 20)
@@ -66,7 +71,9 @@ struct AzureServerTests {
     }
 
     @Test func missingContainerAndMissingBlobAreToldApart() throws {
-        let store = try AzureArtifactStore(configuration: SharedAzureServer.configuration(root: "az://no-such-container"))
+        let store = try AzureArtifactStore(
+            configuration: SharedAzureServer.configuration(root: "az://no-such-container")
+        )
         let containerError = #expect(throws: ArtifactStoreError.self) { try store.stat("az://no-such-container/key") }
         #expect(containerError?.code == .notFound)
         #expect(containerError?.message.contains("container 'no-such-container' does not exist") == true)
@@ -79,7 +86,9 @@ struct AzureServerTests {
 
     @Test func everyOperationTellsAMissingContainerFromAMissingBlob() throws {
         let missing = "az://no-such-container-\(UUID().uuidString.prefix(8).lowercased())"
-        let store = try AzureArtifactStore(configuration: SharedAzureServer.configuration(root: missing, partSize: 1 << 20))
+        let store = try AzureArtifactStore(
+            configuration: SharedAzureServer.configuration(root: missing, partSize: 1 << 20)
+        )
         let prefix = SharedAzureServer.uniquePrefix("missing")
         let root = "az://\(SharedAzureServer.container)/\(prefix)"
         let existing = try SharedAzureServer.store(prefix: prefix)
@@ -89,7 +98,10 @@ struct AzureServerTests {
             ("stat", { _ = try store.stat($0 + "/a/b.bin") }),
             ("open", { _ = try store.open($0 + "/a/b.bin", mode: .read) }),
             ("write", { try store.write($0 + "/a/b.bin", contents: [1]) }),
-            ("write in blocks", { try store.write($0 + "/a/b.bin", contents: [UInt8](repeating: 1, count: (2 << 20) + 1)) }),
+            (
+                "write in blocks",
+                { try store.write($0 + "/a/b.bin", contents: [UInt8](repeating: 1, count: (2 << 20) + 1)) }
+            ),
             ("remove", { try store.remove($0 + "/a/b.bin") }),
             ("listdir", { _ = try store.listdir($0 + "/a") }),
             ("listdir of the root", { _ = try store.listdir($0) }),
@@ -97,12 +109,28 @@ struct AzureServerTests {
             ("rmtree", { try store.rmtree($0 + "/a") }),
             ("copyfile", { try store.copyfile($0 + "/a/b.bin", $0 + "/a/c.bin", overwrite: true) }),
             ("rename", { try store.rename($0 + "/a/b.bin", $0 + "/a/c.bin", overwrite: true) }),
-            ("copy in from another container", { try Transfer.copyFile(from: existing, root + "/kept.bin", to: store, $0 + "/a/c.bin", overwrite: true) }),
+            (
+                "copy in from another container",
+                {
+                    try Transfer.copyFile(
+                        from: existing,
+                        root + "/kept.bin",
+                        to: store,
+                        $0 + "/a/c.bin",
+                        overwrite: true
+                    )
+                }
+            ),
         ]
         for (name, operation) in operations {
             let error = #expect(throws: ArtifactStoreError.self, "\(name)") { try operation(missing) }
             #expect(error?.code == .notFound, "\(name)")
-            #expect(error?.message.contains("container '\(missing.dropFirst(5))' does not exist in storage account 'devstoreaccount1'") == true, "\(name): \(error?.message ?? "")")
+            #expect(
+                error?.message.contains(
+                    "container '\(missing.dropFirst(5))' does not exist in storage account 'devstoreaccount1'"
+                ) == true,
+                "\(name): \(error?.message ?? "")"
+            )
         }
         let missingBlob: [(String, (String) throws -> Void)] = [
             ("stat", { _ = try existing.stat($0 + "/a/b.bin") }),
@@ -124,7 +152,9 @@ struct AzureServerTests {
         var configuration = try SharedAzureServer.configuration(root: "az://\(SharedAzureServer.container)", key: wrong)
         configuration.credentialSource = "the component config (field 'account_key')"
         let store = try AzureArtifactStore(configuration: configuration)
-        let error = #expect(throws: ArtifactStoreError.self) { try store.write("az://\(SharedAzureServer.container)/x", contents: [1]) }
+        let error = #expect(throws: ArtifactStoreError.self) {
+            try store.write("az://\(SharedAzureServer.container)/x", contents: [1])
+        }
         #expect(error?.code == .permissionDenied)
         #expect(error?.message.contains("container '\(SharedAzureServer.container)'") == true)
         #expect(error?.message.contains("devstoreaccount1") == true)
@@ -135,19 +165,24 @@ struct AzureServerTests {
     @Test func connectionStringAndAbfsRootsResolve() throws {
         let server = try SharedAzureServer.get()
         let configuration = try AzureConfiguration(
-            config: ["path": .string("abfs://\(SharedAzureServer.container)@devstoreaccount1.dfs.core.windows.net/run")],
-            environment: ["AZURE_STORAGE_CONNECTION_STRING": server.connectionString])
+            config: [
+                "path": .string("abfs://\(SharedAzureServer.container)@devstoreaccount1.dfs.core.windows.net/run")
+            ],
+            environment: ["AZURE_STORAGE_CONNECTION_STRING": server.connectionString]
+        )
         #expect(configuration.account == "devstoreaccount1")
         #expect(configuration.endpoint == server.endpoint)
         #expect(configuration.credentialSource.contains("AZURE_STORAGE_CONNECTION_STRING"))
         let store = try AzureArtifactStore(configuration: configuration)
-        let path = "abfs://\(SharedAzureServer.container)@devstoreaccount1.dfs.core.windows.net/run/\(UUID().uuidString).txt"
+        let path =
+            "abfs://\(SharedAzureServer.container)@devstoreaccount1.dfs.core.windows.net/run/\(UUID().uuidString).txt"
         try store.write(path, contents: Array("abfs".utf8))
         #expect(try store.read(path) == Array("abfs".utf8))
         try store.remove(path)
         let fromVariables = try AzureConfiguration(
             config: ["path": .string("az://c")],
-            environment: ["AZURE_STORAGE_ACCOUNT_NAME": "acct", "AZURE_STORAGE_ACCOUNT_KEY": server.key])
+            environment: ["AZURE_STORAGE_ACCOUNT_NAME": "acct", "AZURE_STORAGE_ACCOUNT_KEY": server.key]
+        )
         #expect(fromVariables.endpoint == "https://acct.blob.core.windows.net")
         #expect(fromVariables.credentialSource.contains("AZURE_STORAGE_ACCOUNT_KEY"))
     }

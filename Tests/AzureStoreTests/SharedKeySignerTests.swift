@@ -1,8 +1,8 @@
 import AzureStore
 import CurlHTTP
 import Foundation
-import Testing
 import TestServers
+import Testing
 
 /// The Shared Key signer checked against the official `azure-storage-blob` package's own signer
 /// (`SharedKeyCredentialPolicy`) on fixed requests.
@@ -21,25 +21,45 @@ struct SharedKeySignerTests {
 
     static let requests: [Request] = [
         Request(
-            method: "GET", path: "/container/runs/42/model.bin", query: [],
-            headers: [["x-ms-date", "Tue, 24 Nov 2026 10:00:00 GMT"], ["x-ms-version", "2021-08-06"], ["x-ms-range", "bytes=0-1048575"]]),
+            method: "GET",
+            path: "/container/runs/42/model.bin",
+            query: [],
+            headers: [
+                ["x-ms-date", "Tue, 24 Nov 2026 10:00:00 GMT"], ["x-ms-version", "2021-08-06"],
+                ["x-ms-range", "bytes=0-1048575"],
+            ]
+        ),
         Request(
-            method: "PUT", path: "/container/" + URIEncoding.path("données ünï/plus+sign & per%cent.bin"),
+            method: "PUT",
+            path: "/container/" + URIEncoding.path("données ünï/plus+sign & per%cent.bin"),
             query: [["comp", "block"], ["blockid", "MDAwMDAx"]],
             headers: [
-                ["Content-Length", "8388608"], ["Content-MD5", "XUFAKrxLKna5cZ2REBfFkg=="], ["x-ms-version", "2021-08-06"],
+                ["Content-Length", "8388608"], ["Content-MD5", "XUFAKrxLKna5cZ2REBfFkg=="],
+                ["x-ms-version", "2021-08-06"],
                 ["x-ms-date", "Tue, 24 Nov 2026 10:00:01 GMT"],
-            ]),
+            ]
+        ),
         Request(
-            method: "GET", path: "/container", query: [["restype", "container"], ["comp", "list"], ["prefix", "a b/ü+&="], ["delimiter", "/"], ["marker", "2!96!MDAwMDE2"]],
-            headers: [["x-ms-date", "Tue, 24 Nov 2026 10:00:02 GMT"], ["x-ms-version", "2021-08-06"]]),
+            method: "GET",
+            path: "/container",
+            query: [
+                ["restype", "container"], ["comp", "list"], ["prefix", "a b/ü+&="], ["delimiter", "/"],
+                ["marker", "2!96!MDAwMDE2"],
+            ],
+            headers: [["x-ms-date", "Tue, 24 Nov 2026 10:00:02 GMT"], ["x-ms-version", "2021-08-06"]]
+        ),
         Request(
-            method: "PUT", path: "/container/copy%20target.bin", query: [],
+            method: "PUT",
+            path: "/container/copy%20target.bin",
+            query: [],
             headers: [
-                ["Content-Length", "0"], ["x-ms-copy-source", "http://127.0.0.1:10000/devstoreaccount1/container/source.bin"],
-                ["x-ms-date", "Tue, 24 Nov 2026 10:00:03 GMT"], ["x-ms-version", "2021-08-06"], ["If-Match", "\"0x8DC\""],
+                ["Content-Length", "0"],
+                ["x-ms-copy-source", "http://127.0.0.1:10000/devstoreaccount1/container/source.bin"],
+                ["x-ms-date", "Tue, 24 Nov 2026 10:00:03 GMT"], ["x-ms-version", "2021-08-06"],
+                ["If-Match", "\"0x8DC\""],
                 ["x-ms-blob-type", "BlockBlob"], ["Content-Type", "application/octet-stream"],
-            ]),
+            ]
+        ),
     ]
 
     @Test func signaturesMatchTheOfficialPythonSigner() throws {
@@ -61,13 +81,20 @@ struct SharedKeySignerTests {
             print(json.dumps(out))
             """
         let input = String(decoding: try JSONEncoder().encode(Self.requests), as: UTF8.self)
-        let output = try ServerProcess.run("/usr/bin/env", ["python3", "-c", script, Self.account, Self.key, input], environment: [:])
+        let output = try ServerProcess.run(
+            "/usr/bin/env",
+            ["python3", "-c", script, Self.account, Self.key, input],
+            environment: [:]
+        )
         let expected = try JSONDecoder().decode([String].self, from: Data(output.utf8))
         #expect(expected.count == Self.requests.count)
         for (request, theirs) in zip(Self.requests, expected) {
             let ours = signer.authorization(
-                method: request.method, path: request.path, query: request.query.map { ($0[0], $0[1]) },
-                headers: request.headers.map { ($0[0], $0[1]) })
+                method: request.method,
+                path: request.path,
+                query: request.query.map { ($0[0], $0[1]) },
+                headers: request.headers.map { ($0[0], $0[1]) }
+            )
             #expect(ours == theirs, "\(request.method) \(request.path)")
         }
     }
@@ -87,16 +114,27 @@ struct SharedKeySignerTests {
                 out.append(dict(parse_qsl(token)))
             print(json.dumps(out))
             """
-        let output = try ServerProcess.run("/usr/bin/env", ["python3", "-c", script, Self.account, Self.key], environment: [:])
+        let output = try ServerProcess.run(
+            "/usr/bin/env",
+            ["python3", "-c", script, Self.account, Self.key],
+            environment: [:]
+        )
         let expected = try JSONDecoder().decode([[String: String]].self, from: Data(output.utf8))
         let cases: [(blob: String, permissions: String, start: Date?)] = [
-            ("runs/42/model.bin", "r", nil), ("données ünï/a+b c.bin", "rw", Date(timeIntervalSince1970: 1_800_000_000)),
+            ("runs/42/model.bin", "r", nil),
+            ("données ünï/a+b c.bin", "rw", Date(timeIntervalSince1970: 1_800_000_000)),
         ]
         #expect(expected.count == cases.count)
         for (item, theirs) in zip(cases, expected) {
             let token = signer.blobSAS(
-                container: "container", blob: item.blob, permissions: item.permissions, start: item.start,
-                expiry: Date(timeIntervalSince1970: 1_800_003_600), protocols: "https,http", version: theirs["sv"] ?? "")
+                container: "container",
+                blob: item.blob,
+                permissions: item.permissions,
+                start: item.start,
+                expiry: Date(timeIntervalSince1970: 1_800_003_600),
+                protocols: "https,http",
+                version: theirs["sv"] ?? ""
+            )
             var ours: [String: String] = [:]
             for pair in token.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
@@ -123,18 +161,47 @@ struct SharedKeySignerTests {
                     protocol='https,http'))))
             print(json.dumps(out))
             """
-        let output = try ServerProcess.run("/usr/bin/env", ["python3", "-c", script, Self.account, Self.key], environment: [:])
+        let output = try ServerProcess.run(
+            "/usr/bin/env",
+            ["python3", "-c", script, Self.account, Self.key],
+            environment: [:]
+        )
         let expected = try JSONDecoder().decode([[String: String]].self, from: Data(output.utf8))
         #expect(expected.count == 4)
         guard expected.count == 4 else { return }
-        let expiry = Date(timeIntervalSince1970: 1_800_003_600), start = Date(timeIntervalSince1970: 1_800_000_000)
+        let expiry = Date(timeIntervalSince1970: 1_800_003_600)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
         let ours = [
-            signer.containerSAS(container: "container", permissions: "rl", expiry: expiry, protocols: "https,http", version: expected[0]["sv"] ?? ""),
             signer.containerSAS(
-                container: "runs-2026", permissions: "racwdl", start: start, expiry: expiry, protocols: "https,http", version: expected[1]["sv"] ?? ""),
-            signer.accountSAS(resourceTypes: "co", permissions: "rwdlac", expiry: expiry, protocols: "https,http", version: expected[2]["sv"] ?? ""),
+                container: "container",
+                permissions: "rl",
+                expiry: expiry,
+                protocols: "https,http",
+                version: expected[0]["sv"] ?? ""
+            ),
+            signer.containerSAS(
+                container: "runs-2026",
+                permissions: "racwdl",
+                start: start,
+                expiry: expiry,
+                protocols: "https,http",
+                version: expected[1]["sv"] ?? ""
+            ),
             signer.accountSAS(
-                resourceTypes: "sco", permissions: "rl", start: start, expiry: expiry, protocols: "https,http", version: expected[3]["sv"] ?? ""),
+                resourceTypes: "co",
+                permissions: "rwdlac",
+                expiry: expiry,
+                protocols: "https,http",
+                version: expected[2]["sv"] ?? ""
+            ),
+            signer.accountSAS(
+                resourceTypes: "sco",
+                permissions: "rl",
+                start: start,
+                expiry: expiry,
+                protocols: "https,http",
+                version: expected[3]["sv"] ?? ""
+            ),
         ]
         for (index, (token, theirs)) in zip(ours, expected).enumerated() {
             #expect(Self.fields(token) == theirs, "token \(index)")
@@ -152,7 +219,9 @@ struct SharedKeySignerTests {
     }
 
     @Test func aKeyThatIsNotBase64IsRefusedWithoutEchoingIt() {
-        let error = #expect(throws: AzureCredentialError.self) { try SharedKeySigner(account: "acct", base64Key: "not base64 !!") }
+        let error = #expect(throws: AzureCredentialError.self) {
+            try SharedKeySigner(account: "acct", base64Key: "not base64 !!")
+        }
         #expect(error?.message.contains("acct") == true)
         #expect(error?.message.contains("not base64 !!") == false)
     }

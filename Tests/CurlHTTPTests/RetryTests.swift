@@ -62,7 +62,12 @@ final class FlakyServer {
 
     /// How many requests (other than this one) the server answered.
     func requestCount(_ client: HTTPClient) throws -> Int {
-        Int(String(decoding: try client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/count")).body, as: UTF8.self)) ?? -1
+        Int(
+            String(
+                decoding: try client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/count")).body,
+                as: UTF8.self
+            )
+        ) ?? -1
     }
 }
 
@@ -83,7 +88,10 @@ struct RetryTests {
     @Test func retriesAreBounded() throws {
         let server = try FlakyServer(failures: 10, status: 503)
         let client = HTTPClient(configuration: HTTPClientConfiguration(retry: quick))
-        let response = try client.send(HTTPRequest(method: "PUT", url: server.url), body: UnsafeRawBufferPointer(start: nil, count: 0))
+        let response = try client.send(
+            HTTPRequest(method: "PUT", url: server.url),
+            body: UnsafeRawBufferPointer(start: nil, count: 0)
+        )
         #expect(response.status == 503)
         #expect(try server.requestCount(client) == 4)
     }

@@ -54,7 +54,10 @@ struct LocalSpecificTests {
         let store = try LocalArtifactStore(root: scratch.path)
         try store.write(scratch.path + "/keep/precious.bin", contents: [1, 2, 3])
         try store.makedirs(scratch.path + "/tree")
-        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/tree/link", withDestinationPath: scratch.path + "/keep")
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.path + "/tree/link",
+            withDestinationPath: scratch.path + "/keep"
+        )
         try store.rmtree(scratch.path + "/tree")
         #expect(try store.read(scratch.path + "/keep/precious.bin") == [1, 2, 3])
         #expect(try !store.exists(scratch.path + "/tree"))

@@ -54,7 +54,9 @@ struct FileIORoutingTests {
         }
         try fileio.makedirs("\(source)/empty")
         try fileio.copyTree(source, scratch.path + "/copy")
-        #expect(try String(contentsOfFile: scratch.path + "/copy/sub/deeper/c.txt", encoding: .utf8) == "sub/deeper/c.txt")
+        #expect(
+            try String(contentsOfFile: scratch.path + "/copy/sub/deeper/c.txt", encoding: .utf8) == "sub/deeper/c.txt"
+        )
         #expect(try fileio.isdir(scratch.path + "/copy/empty"))
 
         try fileio.rename(scratch.path + "/copy", "\(source)-moved")

@@ -1,7 +1,7 @@
 import Foundation
 import GCSStore
-import Testing
 import TestServers
+import Testing
 
 @Suite("CRC32C (Castagnoli)")
 struct CRC32CTests {
@@ -47,11 +47,16 @@ struct CRC32CTests {
         }
         #expect(piecewise.value == CRC32C.checksum(data))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("crc-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: file, contents: Data(data))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(data)))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let output = try ServerProcess.run(
-            "/usr/bin/env", ["python3", "-c", "import google_crc32c, sys; print(google_crc32c.value(open(sys.argv[1], 'rb').read()))", file],
-            environment: [:])
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import google_crc32c, sys; print(google_crc32c.value(open(sys.argv[1], 'rb').read()))", file,
+            ],
+            environment: [:]
+        )
         #expect(UInt32(output.trimmingCharacters(in: .whitespacesAndNewlines)) == piecewise.value)
     }
 }

@@ -1,8 +1,8 @@
 import ArtifactStoreConformance
 import FileIO
 import GCSStore
-import Testing
 import TestServers
+import Testing
 
 @Suite("gcp flavor conformance on fake-gcs-server")
 struct GCSConformanceTests {

@@ -5,8 +5,8 @@ import Foundation
 import GCSStore
 import ObjectStore
 import Synchronization
-import Testing
 import TestServers
+import Testing
 
 @Suite("gcp preconditions, checksums and deletes on fake-gcs-server")
 struct GCSProtocolTests {
@@ -19,7 +19,9 @@ struct GCSProtocolTests {
         defer { try? store.rmtree("gs://\(bucket)/\(prefix)") }
         try Array("first".utf8).withUnsafeBytes { try store.backend.create("\(prefix)/once.bin", body: $0, path: path) }
         let error = #expect(throws: ArtifactStoreError.self) {
-            try Array("second".utf8).withUnsafeBytes { try store.backend.create("\(prefix)/once.bin", body: $0, path: path) }
+            try Array("second".utf8).withUnsafeBytes {
+                try store.backend.create("\(prefix)/once.bin", body: $0, path: path)
+            }
         }
         #expect(error?.code == .alreadyExists)
         #expect(error?.path == path)
@@ -49,14 +51,21 @@ struct GCSProtocolTests {
     @Test func aCopyPinnedToAReplacedGenerationFailsAndWritesNothing() throws {
         let prefix = SharedGCSServer.uniquePrefix("pincopy")
         let store = try SharedGCSServer.store(prefix: prefix)
-        let source = "gs://\(bucket)/\(prefix)/model.bin", destination = "gs://\(bucket)/\(prefix)/copy.bin"
+        let source = "gs://\(bucket)/\(prefix)/model.bin"
+        let destination = "gs://\(bucket)/\(prefix)/copy.bin"
         defer { try? store.rmtree("gs://\(bucket)/\(prefix)") }
         try store.write(source, contents: Array("v1".utf8))
         let generation = try #require(try store.stat(source).etag)
         try store.write(source, contents: Array("v2".utf8))
         let error = #expect(throws: ArtifactStoreError.self) {
             try store.backend.copy(
-                from: "\(prefix)/model.bin", version: generation, to: "\(prefix)/copy.bin", size: 2, exclusive: false, path: destination)
+                from: "\(prefix)/model.bin",
+                version: generation,
+                to: "\(prefix)/copy.bin",
+                size: 2,
+                exclusive: false,
+                path: destination
+            )
         }
         #expect(error?.code == .notFound)
         #expect(error?.message.contains("replaced or deleted") == true)
@@ -75,7 +84,9 @@ struct GCSProtocolTests {
         defer { try? store.rmtree("gs://\(bucket)/\(prefix)") }
         let contents = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
         try store.write(path, contents: contents)
-        let url = try SharedGCSServer.get().endpoint + "/storage/v1/b/\(bucket)/o/" + URIEncoding.component("\(prefix)/data.bin")
+        let url =
+            try SharedGCSServer.get().endpoint + "/storage/v1/b/\(bucket)/o/"
+            + URIEncoding.component("\(prefix)/data.bin")
         let response = try HTTPClient().send(HTTPRequest(method: "GET", url: url))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
         var crc = CRC32C()
@@ -88,7 +99,11 @@ struct GCSProtocolTests {
     /// is stored; the comparison with what the server reports catches it, and the object is deleted.
     @Test(arguments: [false, true])
     func aBodyCorruptedInTransitIsCaughtAndTheObjectDeleted(resumable: Bool) throws {
-        let proxy = try GCSResponder.corrupting(upstream: try SharedGCSServer.get().endpoint, marker: "PRISTINE", replacement: "CORRUPT!")
+        let proxy = try GCSResponder.corrupting(
+            upstream: try SharedGCSServer.get().endpoint,
+            marker: "PRISTINE",
+            replacement: "CORRUPT!"
+        )
         defer { withExtendedLifetime(proxy) {} }
         let prefix = SharedGCSServer.uniquePrefix("corrupt")
         var configuration = try SharedGCSServer.configuration(root: "gs://\(bucket)/\(prefix)", partSize: 256 << 10)
@@ -129,9 +144,13 @@ struct GCSProtocolTests {
         defer { withExtendedLifetime(responder) {} }
         let store = try GCSArtifactStore(
             configuration: GCSConfiguration(
-                root: "gs://private-models", credentials: .bearer("ya29.top-secret-token"),
-                credentialSource: "the environment (GOOGLE_OAUTH_ACCESS_TOKEN)", endpoint: responder.endpoint,
-                http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.05))))
+                root: "gs://private-models",
+                credentials: .bearer("ya29.top-secret-token"),
+                credentialSource: "the environment (GOOGLE_OAUTH_ACCESS_TOKEN)",
+                endpoint: responder.endpoint,
+                http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.05))
+            )
+        )
         let error = #expect(throws: ArtifactStoreError.self) { _ = try store.stat("gs://private-models/run/model.bin") }
         #expect(error?.code == .permissionDenied)
         #expect(error?.path == "gs://private-models/run/model.bin")
@@ -139,7 +158,9 @@ struct GCSProtocolTests {
         #expect(error?.message.contains("GOOGLE_OAUTH_ACCESS_TOKEN") == true)
         #expect(error?.message.contains("HTTP \(status)") == true)
         #expect(error.map { String(reflecting: $0).contains("top-secret") } == false)
-        let bulk = #expect(throws: ArtifactStoreError.self) { try store.backend.deleteAll(["run/a", "run/b", "run/c"], path: "gs://private-models/run") }
+        let bulk = #expect(throws: ArtifactStoreError.self) {
+            try store.backend.deleteAll(["run/a", "run/b", "run/c"], path: "gs://private-models/run")
+        }
         #expect(bulk?.code == .permissionDenied)
         #expect(bulk?.message.contains("could not delete 3 of 3 objects; the first: gs://private-models/run/a") == true)
         #expect(bulk.map { String(reflecting: $0).contains("top-secret") } == false)

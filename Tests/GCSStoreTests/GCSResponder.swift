@@ -50,9 +50,13 @@ final class GCSResponder {
         let port = try FreePorts.take(1)[0]
         endpoint = "http://127.0.0.1:\(port)"
         server = ServerProcess(
-            name: "GCS test responder", program: "/usr/bin/env",
+            name: "GCS test responder",
+            program: "/usr/bin/env",
             arguments: ["python3", "-c", Self.script, arguments[0], String(port)] + arguments.dropFirst(),
-            environment: [:], log: directory + "/server.log", scratch: directory)
+            environment: [:],
+            log: directory + "/server.log",
+            scratch: directory
+        )
         try server.start()
         try server.waitUntil(seconds: 30, endpoint) { FreePorts.isListening(port) }
     }

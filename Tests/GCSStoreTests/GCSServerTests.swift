@@ -4,11 +4,14 @@ import FileIO
 import Foundation
 import GCSStore
 import ObjectStore
-import Testing
 import TestServers
+import Testing
 
 /// Names that must round-trip byte for byte: spaces, `+`, `%`, `~`, `=`, `&`, `#`, `?`, non-ASCII.
-let specialNames = ["with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "hash#q?.bin", "données ünï 模型.bin", "emoji 🚀.bin"]
+let specialNames = [
+    "with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "hash#q?.bin", "données ünï 模型.bin",
+    "emoji 🚀.bin",
+]
 
 @Suite("gcp flavor against fake-gcs-server")
 struct GCSServerTests {
@@ -65,7 +68,10 @@ struct GCSServerTests {
         #expect(hashes["large.bin"] == sha256Hex(large))
         for name in specialNames {
             #expect(hashes[name] == sha256Hex(Array(name.utf8)), "google-cloud-storage read '\(name)'")
-            #expect(try store.read(root + "/theirs/" + name) == Array("google:\(name)".utf8), "we read the client's '\(name)'")
+            #expect(
+                try store.read(root + "/theirs/" + name) == Array("google:\(name)".utf8),
+                "we read the client's '\(name)'"
+            )
         }
         let big = try store.read(root + "/theirs/big.bin")
         #expect(big.count == 20 << 20)
@@ -97,11 +103,15 @@ struct GCSServerTests {
         let path = "gs://\(SharedGCSServer.bucket)/\(prefix)/model.bin"
         defer { try? store.rmtree("gs://\(SharedGCSServer.bucket)/\(prefix)") }
         // Larger than what opening fetches, so later reads go to the server, pinned to the generation.
-        let first = [UInt8](repeating: 1, count: 600 << 10), second = [UInt8](repeating: 2, count: 600 << 10)
+        let first = [UInt8](repeating: 1, count: 600 << 10)
+        let second = [UInt8](repeating: 2, count: 600 << 10)
         try store.write(path, contents: first)
         let reader = try store.open(path, mode: .read)
         try store.write(path, contents: second)
-        #expect(try reader.read(at: 0, count: 5) == [1, 1, 1, 1, 1], "the bytes fetched at open are the version opened")
+        #expect(
+            try reader.read(at: 0, count: 5) == [1, 1, 1, 1, 1],
+            "the bytes fetched at open are the version opened"
+        )
         let error = #expect(throws: ArtifactStoreError.self) { _ = try reader.read(at: 500 << 10, count: 5) }
         #expect(error?.message.contains("replaced") == true)
         try reader.close()
@@ -136,8 +146,12 @@ struct GCSServerTests {
         let port = try FreePorts.take(1)[0]
         let store = try GCSArtifactStore(
             configuration: GCSConfiguration(
-                root: "gs://bucket", credentials: .anonymous, endpoint: "http://127.0.0.1:\(port)",
-                http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.05))))
+                root: "gs://bucket",
+                credentials: .anonymous,
+                endpoint: "http://127.0.0.1:\(port)",
+                http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.05))
+            )
+        )
         let error = #expect(throws: ArtifactStoreError.self) { _ = try store.stat("gs://bucket/key") }
         #expect(error?.code == .io)
         #expect(error?.message.contains("cannot reach the Cloud Storage endpoint http://127.0.0.1:\(port)") == true)

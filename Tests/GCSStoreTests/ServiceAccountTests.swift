@@ -1,8 +1,8 @@
 import Foundation
 import GCSStore
 import StackModel
-import Testing
 import TestServers
+import Testing
 import _CryptoExtras
 
 @Suite("gcp credentials")
@@ -11,7 +11,8 @@ struct ServiceAccountTests {
     static func keyJSON(_ key: _RSA.Signing.PrivateKey) throws -> [UInt8] {
         let object: [String: String] = [
             "type": "service_account", "client_email": "trainer@project.iam.gserviceaccount.com",
-            "private_key": key.pemRepresentation, "private_key_id": "key-1", "token_uri": "https://oauth2.example/token",
+            "private_key": key.pemRepresentation, "private_key_id": "key-1",
+            "token_uri": "https://oauth2.example/token",
         ]
         return Array(try JSONSerialization.data(withJSONObject: object))
     }
@@ -33,8 +34,10 @@ struct ServiceAccountTests {
             print(json.dumps({'claims': claims, 'header': header, 'verified': verified, 'same': ours == signature}))
             """
         let output = try ServerProcess.run(
-            "/usr/bin/env", ["python3", "-c", script, assertion, key.publicKey.pemRepresentation, key.pemRepresentation],
-            environment: [:])
+            "/usr/bin/env",
+            ["python3", "-c", script, assertion, key.publicKey.pemRepresentation, key.pemRepresentation],
+            environment: [:]
+        )
         let result = try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
         let claims = try #require(result["claims"] as? [String: Any])
         let header = try #require(result["header"] as? [String: Any])
@@ -52,11 +55,12 @@ struct ServiceAccountTests {
     @Test func credentialsAndEndpointResolveAsGoogleClientsDo() throws {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sa-\(UUID().uuidString).json").path
-        FileManager.default.createFile(atPath: file, contents: Data(try Self.keyJSON(key)))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(try Self.keyJSON(key))))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let fromEnvironment = try GCSConfiguration(
             config: ["path": .string("gs://bucket/run")],
-            environment: ["GOOGLE_APPLICATION_CREDENTIALS": file, "STORAGE_EMULATOR_HOST": "127.0.0.1:4443"])
+            environment: ["GOOGLE_APPLICATION_CREDENTIALS": file, "STORAGE_EMULATOR_HOST": "127.0.0.1:4443"]
+        )
         #expect(fromEnvironment.endpoint == "http://127.0.0.1:4443")
         #expect(fromEnvironment.credentialSource.contains("GOOGLE_APPLICATION_CREDENTIALS"))
         guard case .serviceAccount(let account) = fromEnvironment.credentials else {
@@ -66,10 +70,12 @@ struct ServiceAccountTests {
         #expect(account.clientEmail == "trainer@project.iam.gserviceaccount.com")
         let fromSecret = try GCSConfiguration(
             config: [
-                "path": .string("gs://bucket"), "authentication_secret": .string(String(decoding: try Self.keyJSON(key), as: UTF8.self)),
+                "path": .string("gs://bucket"),
+                "authentication_secret": .string(String(decoding: try Self.keyJSON(key), as: UTF8.self)),
                 "endpoint_url": .string("https://storage.example/"),
             ],
-            environment: ["GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent"])
+            environment: ["GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent"]
+        )
         #expect(fromSecret.endpoint == "https://storage.example")
         #expect(fromSecret.credentialSource == "the component config (field 'authentication_secret')")
         let anonymous = try GCSConfiguration(config: ["path": .string("gs://public")], environment: [:])
@@ -79,7 +85,10 @@ struct ServiceAccountTests {
         }
         #expect(anonymous.endpoint == "https://storage.googleapis.com")
         let badPart = #expect(throws: StackError.self) {
-            try GCSConfiguration(config: ["path": .string("gs://b"), "part_size": .integer(1_000_000)], environment: [:])
+            try GCSConfiguration(
+                config: ["path": .string("gs://b"), "part_size": .integer(1_000_000)],
+                environment: [:]
+            )
         }
         #expect(badPart?.message.contains("part_size") == true)
     }

@@ -16,15 +16,22 @@ enum SharedGCSServer {
     static func get() throws -> GCSTestServer { try server.get() }
 
     /// A store on the server, rooted at `gs://conformance/<prefix>`.
-    static func store(prefix: String = "", partSize: Int = GCSConfiguration.defaultPartSize) throws -> GCSArtifactStore {
+    static func store(prefix: String = "", partSize: Int = GCSConfiguration.defaultPartSize) throws -> GCSArtifactStore
+    {
         try GCSArtifactStore(configuration: configuration(root: "gs://\(bucket)/\(prefix)", partSize: partSize))
     }
 
     /// The configuration that reaches the server anonymously, as Google's clients do with an emulator.
-    static func configuration(root: String, partSize: Int = GCSConfiguration.defaultPartSize) throws -> GCSConfiguration {
+    static func configuration(root: String, partSize: Int = GCSConfiguration.defaultPartSize) throws -> GCSConfiguration
+    {
         GCSConfiguration(
-            root: root, credentials: .anonymous, credentialSource: "the test harness", endpoint: try get().endpoint,
-            partSize: partSize, http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.5)))
+            root: root,
+            credentials: .anonymous,
+            credentialSource: "the test harness",
+            endpoint: try get().endpoint,
+            partSize: partSize,
+            http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.5))
+        )
     }
 
     /// A fresh prefix for one test.

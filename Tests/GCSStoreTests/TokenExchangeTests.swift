@@ -1,11 +1,11 @@
-import _CryptoExtras
 import CurlHTTP
 import FileIO
 import Foundation
 import GCSStore
 import ObjectStore
-import Testing
 import TestServers
+import Testing
+import _CryptoExtras
 
 /// A token endpoint of our own that checks each JWT assertion with `google-auth` (the account's
 /// public key, the audience) and grants tokens living `lifetime` seconds; it counts the grants.
@@ -45,8 +45,13 @@ final class TokenEndpoint {
             HTTPServer(('127.0.0.1', port), Handler).serve_forever()
             """
         server = ServerProcess(
-            name: "token endpoint", program: "/usr/bin/env", arguments: ["python3", "-c", script, String(port), directory, String(lifetime)],
-            environment: [:], log: directory + "/server.log", scratch: directory)
+            name: "token endpoint",
+            program: "/usr/bin/env",
+            arguments: ["python3", "-c", script, String(port), directory, String(lifetime)],
+            environment: [:],
+            log: directory + "/server.log",
+            scratch: directory
+        )
         try server.start()
         try server.waitUntil(seconds: 30, url) { FreePorts.isListening(port) }
     }
@@ -69,7 +74,10 @@ struct TokenExchangeTests {
             "type": "service_account", "client_email": "trainer@project.iam.gserviceaccount.com",
             "private_key": signingKey.pemRepresentation, "token_uri": endpoint.url,
         ]
-        let account = try ServiceAccountKey(json: Array(try JSONSerialization.data(withJSONObject: object)), source: "the test")
+        let account = try ServiceAccountKey(
+            json: Array(try JSONSerialization.data(withJSONObject: object)),
+            source: "the test"
+        )
         var configuration = try SharedGCSServer.configuration(root: "gs://\(SharedGCSServer.bucket)")
         configuration.credentials = .serviceAccount(account)
         configuration.credentialSource = "the key file sa.json (GOOGLE_APPLICATION_CREDENTIALS)"
@@ -98,7 +106,9 @@ struct TokenExchangeTests {
         let other = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let endpoint = try TokenEndpoint(publicKey: other.publicKey.pemRepresentation, lifetime: 3600)
         let store = try store(signingKey: key, endpoint: endpoint)
-        let error = #expect(throws: ArtifactStoreError.self) { _ = try store.exists("gs://\(SharedGCSServer.bucket)/refused/x") }
+        let error = #expect(throws: ArtifactStoreError.self) {
+            _ = try store.exists("gs://\(SharedGCSServer.bucket)/refused/x")
+        }
         #expect(error?.code == .permissionDenied)
         #expect(error?.message.contains("trainer@project.iam.gserviceaccount.com") == true)
         #expect(error?.message.contains("GOOGLE_APPLICATION_CREDENTIALS") == true)

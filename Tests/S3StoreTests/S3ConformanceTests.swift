@@ -10,7 +10,10 @@ struct SeaweedFSConformanceTests {
     @Test(arguments: ArtifactStoreConformance.cases)
     func conformance(_ check: ConformanceCase) throws {
         let prefix = SharedServers.uniquePrefix("suite")
-        try check.run(on: SharedServers.store(.seaweedfs, prefix: prefix), under: "s3://\(SharedServers.bucket)/\(prefix)")
+        try check.run(
+            on: SharedServers.store(.seaweedfs, prefix: prefix),
+            under: "s3://\(SharedServers.bucket)/\(prefix)"
+        )
     }
 }
 

@@ -4,11 +4,13 @@ import FileIO
 import Foundation
 import ObjectStore
 import S3Store
-import Testing
 import TestServers
+import Testing
 
 /// Keys that must round-trip byte for byte: spaces, `+`, `%`, `~`, `=`, `&`, non-ASCII.
-let specialKeys = ["with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "données ünï 模型.bin", "emoji 🚀.bin"]
+let specialKeys = [
+    "with space.bin", "plus+sign.bin", "per%cent.bin", "tilde~eq=amp&.bin", "données ünï 模型.bin", "emoji 🚀.bin",
+]
 
 @Suite("s3 flavor against real servers")
 struct S3ServerTests {
@@ -39,7 +41,8 @@ struct S3ServerTests {
         #expect(try store.read(path) == Array("double".utf8))
         let listed = try SharedServers.server(.moto).runPython(
             "import boto3,sys\nprint('\\n'.join(o['Key'] for o in boto3.client('s3').list_objects_v2(Bucket=sys.argv[1], Prefix=sys.argv[2])['Contents']))",
-            arguments: [SharedServers.bucket, prefix + "/"])
+            arguments: [SharedServers.bucket, prefix + "/"]
+        )
         #expect(listed.split(separator: "\n").contains { $0 == "\(prefix)/a//b/x y+z%25.bin" })
     }
 
@@ -80,11 +83,15 @@ struct S3ServerTests {
     @Test(arguments: S3TestServer.Kind.allCases)
     func missingBucketAndMissingKeyAreToldApart(_ kind: S3TestServer.Kind) throws {
         let server = try SharedServers.server(kind)
-        let store = try S3ArtifactStore(configuration: SharedServers.configuration(for: server, root: "s3://no-such-bucket-here"))
+        let store = try S3ArtifactStore(
+            configuration: SharedServers.configuration(for: server, root: "s3://no-such-bucket-here")
+        )
         let bucketError = #expect(throws: ArtifactStoreError.self) { try store.stat("s3://no-such-bucket-here/key") }
         #expect(bucketError?.code == .notFound)
         #expect(bucketError?.message.contains("bucket 'no-such-bucket-here' does not exist") == true)
-        let openError = #expect(throws: ArtifactStoreError.self) { _ = try store.open("s3://no-such-bucket-here/key", mode: .read) }
+        let openError = #expect(throws: ArtifactStoreError.self) {
+            _ = try store.open("s3://no-such-bucket-here/key", mode: .read)
+        }
         #expect(openError?.code == .notFound)
         #expect(openError?.message.contains("bucket 'no-such-bucket-here' does not exist") == true)
         let keyError = #expect(throws: ArtifactStoreError.self) {
@@ -100,7 +107,9 @@ struct S3ServerTests {
         configuration.credentials = S3Credentials(accessKeyID: server.accessKey, secretAccessKey: "wrong-secret-value")
         configuration.credentialSource = "the component config (fields 'key' and 'secret')"
         let store = try S3ArtifactStore(configuration: configuration)
-        let error = #expect(throws: ArtifactStoreError.self) { try store.write("s3://\(SharedServers.bucket)/x", contents: [1]) }
+        let error = #expect(throws: ArtifactStoreError.self) {
+            try store.write("s3://\(SharedServers.bucket)/x", contents: [1])
+        }
         #expect(error?.code == .permissionDenied)
         #expect(error?.message.contains("bucket '\(SharedServers.bucket)'") == true)
         #expect(error?.message.contains("component config") == true)
@@ -111,8 +120,12 @@ struct S3ServerTests {
         let port = try FreePorts.take(1)[0]
         let store = try S3ArtifactStore(
             configuration: S3Configuration(
-                root: "s3://bucket", credentials: nil, endpoint: "http://127.0.0.1:\(port)",
-                http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.05))))
+                root: "s3://bucket",
+                credentials: nil,
+                endpoint: "http://127.0.0.1:\(port)",
+                http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.05))
+            )
+        )
         let error = #expect(throws: ArtifactStoreError.self) { _ = try store.stat("s3://bucket/key") }
         #expect(error?.code == .io)
         #expect(error?.message.contains("cannot reach the S3 endpoint http://127.0.0.1:\(port)") == true)

@@ -19,21 +19,35 @@ enum SharedServers {
     }
 
     /// A store on the server of `kind`, rooted at `s3://conformance/<prefix>`.
-    static func store(_ kind: S3TestServer.Kind, prefix: String = "", partSize: Int = S3Configuration.defaultPartSize) throws
+    static func store(
+        _ kind: S3TestServer.Kind,
+        prefix: String = "",
+        partSize: Int = S3Configuration.defaultPartSize
+    ) throws
         -> S3ArtifactStore
     {
         let server = try server(kind)
-        return try S3ArtifactStore(configuration: configuration(for: server, root: "s3://\(bucket)/\(prefix)", partSize: partSize))
+        return try S3ArtifactStore(
+            configuration: configuration(for: server, root: "s3://\(bucket)/\(prefix)", partSize: partSize)
+        )
     }
 
     /// The configuration that reaches `server` with its credentials.
-    static func configuration(for server: S3TestServer, root: String, partSize: Int = S3Configuration.defaultPartSize)
+    static func configuration(
+        for server: S3TestServer,
+        root: String,
+        partSize: Int = S3Configuration.defaultPartSize
+    )
         -> S3Configuration
     {
         S3Configuration(
-            root: root, credentials: S3Credentials(accessKeyID: server.accessKey, secretAccessKey: server.secretKey),
-            credentialSource: "the test harness", endpoint: server.endpoint, partSize: partSize,
-            http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.5)))
+            root: root,
+            credentials: S3Credentials(accessKeyID: server.accessKey, secretAccessKey: server.secretKey),
+            credentialSource: "the test harness",
+            endpoint: server.endpoint,
+            partSize: partSize,
+            http: HTTPClientConfiguration(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.5))
+        )
     }
 
     /// A fresh prefix for one test.

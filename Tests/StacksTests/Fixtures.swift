@@ -7,7 +7,8 @@ struct MetadataFolder {
     let path: String
 
     init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-stacks-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-stacks-\(UUID().uuidString)").path
     }
 
     /// A metadata store in this folder with the built-in flavors and the test `vault` flavor.
@@ -29,16 +30,19 @@ struct VaultArtifactStoreFlavor: ArtifactStoreFlavor {
     var summary: String { "A memory store behind a token, for tests." }
     var supportedSchemes: Set<String> { ["memory://"] }
     var schema: ConfigSchema {
-        ConfigSchema([
-            ConfigField("path", .string, required: true, help: "the memory:// root"),
-            ConfigField("token", .string, required: true, secret: true, help: "the access token"),
-            ConfigField("retries", .integer, default: .integer(3), help: "attempts per call").range(1, 10),
-            ConfigField("verbose", .boolean, help: "log every call"),
-            ConfigField("options", .object, help: "extra options"),
-            ConfigField("mode", .string, help: "how calls are made").oneOf(["fast", "safe"]),
-            ConfigField("endpoint", .string, help: "the vault server").url(schemes: ["http", "https"]),
-            ConfigField("socket", .string, help: "the vault's local socket, instead of an endpoint").nonEmpty(),
-        ], exclusive: [["endpoint", "socket"]])
+        ConfigSchema(
+            [
+                ConfigField("path", .string, required: true, help: "the memory:// root"),
+                ConfigField("token", .string, required: true, secret: true, help: "the access token"),
+                ConfigField("retries", .integer, default: .integer(3), help: "attempts per call").range(1, 10),
+                ConfigField("verbose", .boolean, help: "log every call"),
+                ConfigField("options", .object, help: "extra options"),
+                ConfigField("mode", .string, help: "how calls are made").oneOf(["fast", "safe"]),
+                ConfigField("endpoint", .string, help: "the vault server").url(schemes: ["http", "https"]),
+                ConfigField("socket", .string, help: "the vault's local socket, instead of an endpoint").nonEmpty(),
+            ],
+            exclusive: [["endpoint", "socket"]]
+        )
     }
 
     func defaultRoot(for path: ArtifactPath) -> String { "memory://" }

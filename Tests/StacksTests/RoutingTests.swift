@@ -10,8 +10,17 @@ struct RoutingTests {
         defer { folder.remove() }
         let store = try folder.open()
         try store.registerComponent(
-            name: "v", type: .artifactStore, flavor: "vault", config: ["path": .string("memory://team/vault"), "token": .string("{{vault.token}}")])
-        try store.registerComponent(name: "scratch", type: .artifactStore, flavor: "memory", config: ["path": .string("memory://team")])
+            name: "v",
+            type: .artifactStore,
+            flavor: "vault",
+            config: ["path": .string("memory://team/vault"), "token": .string("{{vault.token}}")]
+        )
+        try store.registerComponent(
+            name: "scratch",
+            type: .artifactStore,
+            flavor: "memory",
+            config: ["path": .string("memory://team")]
+        )
         let registry = FilesystemRegistry.withDefaults()
         try store.configure(registry)
 
@@ -28,7 +37,11 @@ struct RoutingTests {
         let store = try folder.open()
         try store.createSecret("vault", values: ["token": "open-sesame"])
         try store.registerComponent(
-            name: "v", type: .artifactStore, flavor: "vault", config: ["path": .string("memory://team/vault"), "token": .string("{{vault.token}}")])
+            name: "v",
+            type: .artifactStore,
+            flavor: "vault",
+            config: ["path": .string("memory://team/vault"), "token": .string("{{vault.token}}")]
+        )
         try store.registerStack("vaulted", components: [.artifactStore: "v"])
         try store.setActiveStack("vaulted")
         let registry = FilesystemRegistry()
@@ -42,7 +55,8 @@ struct RoutingTests {
 @Suite("config location")
 struct ConfigLocationTests {
     @Test func theEnvironmentWinsThenTheNearestProjectThenTheUserFolder() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-loc-\(UUID().uuidString)").path
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-loc-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: base) }
         try FileManager.default.createDirectory(atPath: base + "/project/src/deep", withIntermediateDirectories: true)
         #expect(try ConfigLocation.initialise(in: base + "/project"))
@@ -54,12 +68,21 @@ struct ConfigLocationTests {
         #expect(found.directory == base + "/project/.artifactfs")
         #expect(found.projectRoot == base + "/project")
 
-        let explicit = ConfigLocation.find(from: base + "/project", environment: ["ARTIFACTFS_CONFIG_DIR": base + "/elsewhere"])
+        let explicit = ConfigLocation.find(
+            from: base + "/project",
+            environment: ["ARTIFACTFS_CONFIG_DIR": base + "/elsewhere"]
+        )
         #expect(explicit.source == .environment)
         #expect(explicit.directory == base + "/elsewhere")
 
-        let user = ConfigLocation.find(from: base, environment: ["XDG_CONFIG_HOME": base + "/xdg", "HOME": base + "/home"])
+        let user = ConfigLocation.find(
+            from: base,
+            environment: ["XDG_CONFIG_HOME": base + "/xdg", "HOME": base + "/home"]
+        )
         #expect(user.directory == base + "/xdg/artifactfs")
-        #expect(ConfigLocation.find(from: base, environment: ["HOME": base + "/home"]).directory == base + "/home/.config/artifactfs")
+        #expect(
+            ConfigLocation.find(from: base, environment: ["HOME": base + "/home"]).directory == base
+                + "/home/.config/artifactfs"
+        )
     }
 }

@@ -13,7 +13,11 @@ struct StackErrorTests {
         #expect(error.description == "component 'data' does not exist")
         #expect((error.cause as? ArtifactStoreError)?.path == "memory://team/x")
         #expect(error.location == FileIO.SourceLocation(file: "StacksTests/StackErrorTests.swift", line: line))
-        #expect(error.debugDescription.contains("(notFound): component 'data' does not exist [cause: ArtifactStoreError(notFound): memory://team/x: no such file"))
+        #expect(
+            error.debugDescription.contains(
+                "(notFound): component 'data' does not exist [cause: ArtifactStoreError(notFound): memory://team/x: no such file"
+            )
+        )
         #expect(error.debugDescription.hasSuffix(" at StacksTests/StackErrorTests.swift:\(line)"))
 
         let folder = MetadataFolder()

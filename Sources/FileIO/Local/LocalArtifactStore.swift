@@ -52,7 +52,11 @@ public final class LocalArtifactStore: ArtifactStore {
             let (fd, temporary) = try createTemporary(beside: target, for: path)
             if let existing { fchmod(fd, existing.st_mode & 0o7777) }
             return LocalFileHandle(
-                path: fsPath, mode: .write, fd: fd, staging: .init(temporary: temporary, destination: fsPath))
+                path: fsPath,
+                mode: .write,
+                fd: fd,
+                staging: .init(temporary: temporary, destination: fsPath)
+            )
         case .append:
             try prepareParent(of: target, for: path)
             let fd = try POSIXCalls.check("open", path: path) {
@@ -69,8 +73,12 @@ public final class LocalArtifactStore: ArtifactStore {
         }
         let kind = POSIXCalls.kind(of: info.st_mode)
         return FileInfo(
-            path: target.description, kind: kind, size: kind == .directory ? 0 : UInt64(info.st_size),
-            modified: POSIXCalls.modified(info), permissions: UInt16(info.st_mode & 0o7777))
+            path: target.description,
+            kind: kind,
+            size: kind == .directory ? 0 : UInt64(info.st_size),
+            modified: POSIXCalls.modified(info),
+            permissions: UInt16(info.st_mode & 0o7777)
+        )
     }
 
     public func lstat(_ path: String) throws -> FileInfo {
@@ -84,8 +92,13 @@ public final class LocalArtifactStore: ArtifactStore {
         let length = Glibc.readlink(target, &buffer, buffer.count - 1)
         guard length >= 0 else { throw POSIXCalls.error(errno, call: "readlink", path: path) }
         return FileInfo(
-            path: target, kind: .symlink, size: UInt64(length), modified: POSIXCalls.modified(info),
-            permissions: UInt16(info.st_mode & 0o7777), linkTarget: String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            path: target,
+            kind: .symlink,
+            size: UInt64(length),
+            modified: POSIXCalls.modified(info),
+            permissions: UInt16(info.st_mode & 0o7777),
+            linkTarget: String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        )
     }
 
     public func scandir(_ path: String) throws -> [DirectoryEntry] {
@@ -122,7 +135,12 @@ public final class LocalArtifactStore: ArtifactStore {
         do {
             try POSIXCalls.check("mkdir", path: path) { Glibc.mkdir(target.description, 0o777) }
         } catch let error as ArtifactStoreError where error.code == .notFound {
-            throw ArtifactStoreError(.notFound, path: path, "parent directory '\(target.parent)' does not exist", cause: error)
+            throw ArtifactStoreError(
+                .notFound,
+                path: path,
+                "parent directory '\(target.parent)' does not exist",
+                cause: error
+            )
         }
     }
 
@@ -134,7 +152,8 @@ public final class LocalArtifactStore: ArtifactStore {
         for component in target.components {
             current = current.appending(component)
             if Glibc.mkdir(current.description, 0o777) == 0 || errno == EEXIST {
-                if let info = try POSIXCalls.stat(current.description), POSIXCalls.kind(of: info.st_mode) != .directory {
+                if let info = try POSIXCalls.stat(current.description), POSIXCalls.kind(of: info.st_mode) != .directory
+                {
                     throw ArtifactStoreError(.notADirectory, path: path, "'\(current)' is a file, not a directory")
                 }
                 continue
@@ -195,14 +214,22 @@ public final class LocalArtifactStore: ArtifactStore {
         var info = Glibc.stat()
         try POSIXCalls.check("fstat", path: source) { fstat(input, &info) }
         if POSIXCalls.kind(of: info.st_mode) == .directory {
-            throw ArtifactStoreError(.isADirectory, path: source, "is a directory (copy a tree with copytree or `cp -r`)")
+            throw ArtifactStoreError(
+                .isADirectory,
+                path: source,
+                "is a directory (copy a tree with copytree or `cp -r`)"
+            )
         }
         if let existing = try POSIXCalls.stat(to.description) {
             if POSIXCalls.kind(of: existing.st_mode) == .directory {
                 throw ArtifactStoreError(.isADirectory, path: destination, "destination is a directory")
             }
             if !overwrite {
-                throw ArtifactStoreError(.alreadyExists, path: destination, "destination exists (overwrite not requested)")
+                throw ArtifactStoreError(
+                    .alreadyExists,
+                    path: destination,
+                    "destination exists (overwrite not requested)"
+                )
             }
             if existing.st_dev == info.st_dev, existing.st_ino == info.st_ino { return }
         }
@@ -215,7 +242,11 @@ public final class LocalArtifactStore: ArtifactStore {
             switch Self.move(temporary, to: to.description, overwrite: overwrite) {
             case 0: break
             case EEXIST:
-                throw ArtifactStoreError(.alreadyExists, path: destination, "destination exists (overwrite not requested)")
+                throw ArtifactStoreError(
+                    .alreadyExists,
+                    path: destination,
+                    "destination exists (overwrite not requested)"
+                )
             case let code: throw POSIXCalls.error(code, call: "rename", path: destination)
             }
         } catch {
@@ -271,7 +302,9 @@ public final class LocalArtifactStore: ArtifactStore {
     private func createTemporary(beside target: ArtifactPath, for path: String) throws -> (Int32, String) {
         let stem = String(target.name.utf8.prefix(200)) ?? "artifact"
         while true {
-            let candidate = target.parent.appending(".\(stem).\(String(UInt64.random(in: 0...UInt64.max), radix: 36)).afs-tmp")
+            let candidate = target.parent.appending(
+                ".\(stem).\(String(UInt64.random(in: 0...UInt64.max), radix: 36)).afs-tmp"
+            )
             let fd = Glibc.open(candidate.description, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if fd >= 0 { return (fd, candidate.description) }
             if errno == EEXIST || errno == EINTR { continue }

@@ -60,7 +60,10 @@ final class LocalFileHandle: ArtifactFileHandle {
         try state.withLock { try checkAccess(closed: $0.closed, reading: true) }
         var filled = 0
         while filled < buffer.count {
-            let got = try pread(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: offset + UInt64(filled))
+            let got = try pread(
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]),
+                at: offset + UInt64(filled)
+            )
             if got == 0 { break }
             filled += got
         }
@@ -116,7 +119,6 @@ final class LocalFileHandle: ArtifactFileHandle {
     }
 
     // MARK: - Helpers
-
 
     private func pread(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
         try POSIXCalls.check("read", path: path) { Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }

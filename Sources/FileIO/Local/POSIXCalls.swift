@@ -70,8 +70,11 @@ enum POSIXCalls {
         while done < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[done...])
             let wrote = try check("write", path: path) {
-                if let offset { pwrite(fd, rest.baseAddress, rest.count, off_t(offset) + off_t(done)) }
-                else { Glibc.write(fd, rest.baseAddress, rest.count) }
+                if let offset {
+                    pwrite(fd, rest.baseAddress, rest.count, off_t(offset) + off_t(done))
+                } else {
+                    Glibc.write(fd, rest.baseAddress, rest.count)
+                }
             }
             done += wrote
         }

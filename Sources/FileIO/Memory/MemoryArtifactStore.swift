@@ -51,7 +51,11 @@ public final class MemoryArtifactStore: ArtifactStore {
     func commit(_ bytes: [UInt8], to target: ArtifactPath) throws {
         try tree.withLock { tree in
             if case .directory = tree.node(target) {
-                throw ArtifactStoreError(.isADirectory, path: target.description, "a directory appeared at this path while writing")
+                throw ArtifactStoreError(
+                    .isADirectory,
+                    path: target.description,
+                    "a directory appeared at this path while writing"
+                )
             }
             try tree.createParents(of: target, for: target.description)
             tree.insertFile(target, .init(bytes: bytes, modified: Date()))
@@ -80,7 +84,12 @@ public final class MemoryArtifactStore: ArtifactStore {
                 return directory.children.map { name, isDirectory in
                     let child = target.appending(name)
                     if !isDirectory, case .file(let file) = tree.node(child) {
-                        return DirectoryEntry(name: name, kind: .file, size: UInt64(file.bytes.count), modified: file.modified)
+                        return DirectoryEntry(
+                            name: name,
+                            kind: .file,
+                            size: UInt64(file.bytes.count),
+                            modified: file.modified
+                        )
                     }
                     return DirectoryEntry(name: name, kind: isDirectory ? .directory : .file)
                 }
@@ -100,8 +109,10 @@ public final class MemoryArtifactStore: ArtifactStore {
             if tree.node(target) != nil { throw ArtifactStoreError(.alreadyExists, path: path, "already exists") }
             switch tree.node(target.parent) {
             case .directory: tree.insertDirectory(target)
-            case .file: throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
-            case nil: throw ArtifactStoreError(.notFound, path: path, "parent directory '\(target.parent)' does not exist")
+            case .file:
+                throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
+            case nil:
+                throw ArtifactStoreError(.notFound, path: path, "parent directory '\(target.parent)' does not exist")
             }
         }
     }
@@ -145,7 +156,11 @@ public final class MemoryArtifactStore: ArtifactStore {
             }
             if let existing = tree.node(to) {
                 guard overwrite else {
-                    throw ArtifactStoreError(.alreadyExists, path: destination, "destination exists (overwrite not requested)")
+                    throw ArtifactStoreError(
+                        .alreadyExists,
+                        path: destination,
+                        "destination exists (overwrite not requested)"
+                    )
                 }
                 switch (moving, existing) {
                 case (.file, .directory):
@@ -168,13 +183,23 @@ public final class MemoryArtifactStore: ArtifactStore {
         let to = try resolve(destination)
         try tree.withLock { tree in
             guard case .file(let file) = tree.node(from) else {
-                if tree.node(from) == nil { throw ArtifactStoreError(.notFound, path: source, "no such file or directory") }
-                throw ArtifactStoreError(.isADirectory, path: source, "is a directory (copy a tree with copyTree or `cp -r`)")
+                if tree.node(from) == nil {
+                    throw ArtifactStoreError(.notFound, path: source, "no such file or directory")
+                }
+                throw ArtifactStoreError(
+                    .isADirectory,
+                    path: source,
+                    "is a directory (copy a tree with copyTree or `cp -r`)"
+                )
             }
             switch tree.node(to) {
             case .directory: throw ArtifactStoreError(.isADirectory, path: destination, "destination is a directory")
             case .file where !overwrite:
-                throw ArtifactStoreError(.alreadyExists, path: destination, "destination exists (overwrite not requested)")
+                throw ArtifactStoreError(
+                    .alreadyExists,
+                    path: destination,
+                    "destination exists (overwrite not requested)"
+                )
             default: break
             }
             try tree.createParents(of: to, for: destination)

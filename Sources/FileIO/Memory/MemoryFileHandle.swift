@@ -65,7 +65,12 @@ final class MemoryFileHandle: ArtifactFileHandle {
     func seek(to offset: Int64, from origin: SeekOrigin) throws -> UInt64 {
         try state.withLock { state in
             guard !state.closed else { throw closedFileError() }
-            state.position = try seekTarget(offset, from: origin, position: state.position, end: { UInt64(state.bytes.count) })
+            state.position = try seekTarget(
+                offset,
+                from: origin,
+                position: state.position,
+                end: { UInt64(state.bytes.count) }
+            )
             return state.position
         }
     }

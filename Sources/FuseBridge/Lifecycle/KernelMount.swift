@@ -31,10 +31,16 @@ public struct KernelMount: Sendable, Hashable {
     /// One line: `ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER-OPTIONS`.
     static func parse(_ line: Substring) -> KernelMount? {
         let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard fields.count >= 10, let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count else { return nil }
+        guard fields.count >= 10, let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count else {
+            return nil
+        }
         return KernelMount(
-            source: unescape(fields[dash + 2]), mountpoint: unescape(fields[4]), type: String(fields[dash + 1]),
-            options: String(fields[5]), device: String(fields[2]))
+            source: unescape(fields[dash + 2]),
+            mountpoint: unescape(fields[4]),
+            type: String(fields[dash + 1]),
+            options: String(fields[5]),
+            device: String(fields[2])
+        )
     }
 
     /// The kernel writes space, tab, newline and backslash as `\ooo` octal escapes.

@@ -23,12 +23,17 @@ public enum MountDaemon {
         let deadline = Date().addingTimeInterval(startTimeout)
         while true {
             // Mounted, and the daemon has recorded itself (so `artifactfs mounts` shows it at once).
-            if KernelMount.artifactfs().contains(where: { $0.mountpoint == mountpoint }), MountTable.read(mountpoint)?.pid == pid {
+            if KernelMount.artifactfs().contains(where: { $0.mountpoint == mountpoint }),
+                MountTable.read(mountpoint)?.pid == pid
+            {
                 return
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                throw MountError(.failed, failureMessage(log: log) ?? "the mount process exited before mounting (log: \(log))")
+                throw MountError(
+                    .failed,
+                    failureMessage(log: log) ?? "the mount process exited before mounting (log: \(log))"
+                )
             }
             if Date() > deadline {
                 kill(pid, SIGTERM)
@@ -44,7 +49,9 @@ public enum MountDaemon {
     /// for ``start(mountpoint:arguments:)`` to report.
     /// - Throws: what ``FuseMount/serve(store:options:ready:)`` throws.
     public static func serve(
-        _ store: any ArtifactStore, options: MountOptions, record: (_ pid: Int32, _ log: String) -> MountTable.State,
+        _ store: any ArtifactStore,
+        options: MountOptions,
+        record: (_ pid: Int32, _ log: String) -> MountTable.State,
         ready: () -> Void = {}
     ) throws {
         let log = MountTable.logFile(for: options.mountpoint)
@@ -117,7 +124,8 @@ public enum MountDaemon {
     }
 
     private static func spawn(arguments: [String], log: String) throws -> pid_t {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         // The daemon outlives this process: it must not hold the caller's pipes and sockets open.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
             if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -137,7 +145,13 @@ public enum MountDaemon {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw MountError(.failed, "cannot start the mount process: \(String(cString: strerror(result)))", cause: SystemCallError(call: "posix_spawn", errno: result)) }
+        guard result == 0 else {
+            throw MountError(
+                .failed,
+                "cannot start the mount process: \(String(cString: strerror(result)))",
+                cause: SystemCallError(call: "posix_spawn", errno: result)
+            )
+        }
         return pid
     }
 }

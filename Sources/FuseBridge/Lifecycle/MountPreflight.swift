@@ -14,21 +14,39 @@ public enum MountPreflight {
         var info = stat()
         guard stat(mountpoint, &info) == 0 else {
             if errno == ENOTCONN {
-                throw MountError(.invalidMountpoint, "\(mountpoint): a dead mount is still there: run `artifactfs unmount \(mountpoint)` first")
+                throw MountError(
+                    .invalidMountpoint,
+                    "\(mountpoint): a dead mount is still there: run `artifactfs unmount \(mountpoint)` first"
+                )
             }
             throw MountError(.invalidMountpoint, "\(mountpoint): mountpoint does not exist (create it with mkdir)")
         }
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw MountError(.invalidMountpoint, "\(mountpoint): mountpoint is a file, not a folder") }
-        guard let resolved = realpath(mountpoint, nil) else { throw MountError(.invalidMountpoint, "\(mountpoint): cannot resolve the mountpoint") }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw MountError(.invalidMountpoint, "\(mountpoint): mountpoint is a file, not a folder")
+        }
+        guard let resolved = realpath(mountpoint, nil) else {
+            throw MountError(.invalidMountpoint, "\(mountpoint): cannot resolve the mountpoint")
+        }
         let path = String(cString: resolved)
         free(resolved)
         if KernelMount.all().contains(where: { $0.mountpoint == path }) {
-            throw MountError(.invalidMountpoint, "\(path): already a mountpoint (see `artifactfs mounts`; `artifactfs unmount \(path)`)")
+            throw MountError(
+                .invalidMountpoint,
+                "\(path): already a mountpoint (see `artifactfs mounts`; `artifactfs unmount \(path)`)"
+            )
         }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        guard entries.isEmpty else { throw MountError(.invalidMountpoint, "\(path): mountpoint is not empty (\(entries.count) entries): mount onto an empty folder") }
+        guard entries.isEmpty else {
+            throw MountError(
+                .invalidMountpoint,
+                "\(path): mountpoint is not empty (\(entries.count) entries): mount onto an empty folder"
+            )
+        }
         guard access("/dev/fuse", R_OK | W_OK) == 0 else {
-            throw MountError(.unavailable, "/dev/fuse is missing or not accessible: load the fuse module (modprobe fuse), or give the container --device /dev/fuse")
+            throw MountError(
+                .unavailable,
+                "/dev/fuse is missing or not accessible: load the fuse module (modprobe fuse), or give the container --device /dev/fuse"
+            )
         }
         return path
     }
@@ -39,7 +57,9 @@ public enum MountPreflight {
     public static func checkRoot(_ root: String, of store: any ArtifactStore, readOnly: Bool) throws {
         do {
             let info = try store.stat(root)
-            guard info.kind == .directory else { throw MountError(.invalidRoot, "\(root): is a file, not a folder: mount a folder of the store") }
+            guard info.kind == .directory else {
+                throw MountError(.invalidRoot, "\(root): is a file, not a folder: mount a folder of the store")
+            }
         } catch let error as ArtifactStoreError where error.code == .notFound && !readOnly {
             do {
                 try store.makedirs(root)

@@ -29,7 +29,13 @@ public enum MountTable {
 
         /// A state record.
         public init(
-            mountpoint: String, source: String, component: String?, flavor: String?, root: String, pid: Int32, log: String,
+            mountpoint: String,
+            source: String,
+            component: String?,
+            flavor: String?,
+            root: String,
+            pid: Int32,
+            log: String,
             readOnly: Bool
         ) {
             self.mountpoint = mountpoint
@@ -65,7 +71,11 @@ public enum MountTable {
         } else {
             directory = "/tmp/artifactfs-\(getuid())"
         }
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.createDirectory(
+            atPath: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         return directory
     }
 
@@ -81,7 +91,8 @@ public enum MountTable {
 
     private static func key(_ mountpoint: String) -> String {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-        return "mnt" + (mountpoint.addingPercentEncoding(withAllowedCharacters: allowed) ?? mountpoint)
+        return "mnt"
+            + (mountpoint.addingPercentEncoding(withAllowedCharacters: allowed) ?? mountpoint)
             .replacingOccurrences(of: "%", with: "_")
     }
 

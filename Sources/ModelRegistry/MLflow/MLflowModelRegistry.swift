@@ -57,17 +57,37 @@ public final class MLflowModelRegistry: ModelRegistry {
         for record in records { removeCopy(of: record) }
     }
 
-    public func updateModel(_ name: String, description: String?, tags: [String: String], removeTags: [String]) throws -> RegisteredModel {
+    public func updateModel(
+        _ name: String,
+        description: String?,
+        tags: [String: String],
+        removeTags: [String]
+    ) throws -> RegisteredModel {
         let subject = "model '\(name)'"
         _ = try model(name)
         if let description {
-            try client.call("PATCH", "registered-models/update", body: ["name": name, "description": description], subject: subject)
+            try client.call(
+                "PATCH",
+                "registered-models/update",
+                body: ["name": name, "description": description],
+                subject: subject
+            )
         }
         for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
-            try client.call("POST", "registered-models/set-tag", body: ["name": name, "key": key, "value": value], subject: subject)
+            try client.call(
+                "POST",
+                "registered-models/set-tag",
+                body: ["name": name, "key": key, "value": value],
+                subject: subject
+            )
         }
         for key in removeTags {
-            try client.call("DELETE", "registered-models/delete-tag", body: ["name": name, "key": key], subject: subject)
+            try client.call(
+                "DELETE",
+                "registered-models/delete-tag",
+                body: ["name": name, "key": key],
+                subject: subject
+            )
         }
         return try model(name)
     }
@@ -94,7 +114,10 @@ public final class MLflowModelRegistry: ModelRegistry {
     public func registerModelVersion(_ request: ModelVersionRequest) throws -> ModelVersion {
         let model = request.model
         if let version = request.version, Int(version) == nil {
-            throw ModelRegistryError(.invalidValue, "version '\(version)' of model '\(model)': MLflow numbers versions; omit the version or give the next number")
+            throw ModelRegistryError(
+                .invalidValue,
+                "version '\(version)' of model '\(model)': MLflow numbers versions; omit the version or give the next number"
+            )
         }
         let source = try DefaultModelRegistry.canonical(request.sourceURI)
         guard try fileio.exists(source) else {
@@ -104,7 +127,12 @@ public final class MLflowModelRegistry: ModelRegistry {
         if let version = request.version, (try? modelVersion(model, version: version)) != nil {
             throw ModelRegistryError(.alreadyExists, "version \(version) of model '\(model)' already exists")
         }
-        var tags = Self.versionTags(metadata: request.metadata, tags: request.tags, format: request.format, library: request.library)
+        var tags = Self.versionTags(
+            metadata: request.metadata,
+            tags: request.tags,
+            format: request.format,
+            library: request.library
+        )
         var body: MLflowRESTClient.Object = ["name": model, "source": source]
         var run: (id: String, copy: String)?
         if try ArtifactPath(parsing: source).schemePrefix.isEmpty {
@@ -117,7 +145,12 @@ public final class MLflowModelRegistry: ModelRegistry {
         if let description = request.description { body["description"] = description }
         let created: ModelVersion
         do {
-            let answer = try client.call("POST", "model-versions/create", body: body, subject: "a new version of model '\(model)'")
+            let answer = try client.call(
+                "POST",
+                "model-versions/create",
+                body: body,
+                subject: "a new version of model '\(model)'"
+            )
             created = try Self.record(answer["model_version"], subject: "a new version of model '\(model)'").version
         } catch {
             if let run { discardRun(run.id, copy: run.copy) }
@@ -126,7 +159,9 @@ public final class MLflowModelRegistry: ModelRegistry {
         if let requested = request.version, requested != created.version {
             try? deleteModelVersion(model, version: created.version)
             throw ModelRegistryError(
-                .invalidValue, "version \(requested) of model '\(model)': MLflow assigns the next number, \(created.version); nothing was registered")
+                .invalidValue,
+                "version \(requested) of model '\(model)': MLflow assigns the next number, \(created.version); nothing was registered"
+            )
         }
         return created
     }
@@ -134,39 +169,72 @@ public final class MLflowModelRegistry: ModelRegistry {
     public func deleteModelVersion(_ model: String, version: String) throws {
         let found = try record(model, version: version)
         try client.call(
-            "DELETE", "model-versions/delete", body: ["name": model, "version": version], subject: Self.subject(model, version))
+            "DELETE",
+            "model-versions/delete",
+            body: ["name": model, "version": version],
+            subject: Self.subject(model, version)
+        )
         removeCopy(of: found)
     }
 
     public func updateModelVersion(
-        _ model: String, version: String, description: String?, metadata changes: [String: String], removeMetadata: [String],
-        stage: ModelVersionStage?, archiveExisting: Bool
+        _ model: String,
+        version: String,
+        description: String?,
+        metadata changes: [String: String],
+        removeMetadata: [String],
+        stage: ModelVersionStage?,
+        archiveExisting: Bool
     ) throws -> ModelVersion {
         let subject = Self.subject(model, version)
         let found = try modelVersion(model, version: version)
         if stage == .production, found.stage != .production, !archiveExisting {
-            let current = try allVersions(of: model).filter { $0.stage == .production && $0.version != version }.map(\.version)
+            let current = try allVersions(of: model).filter { $0.stage == .production && $0.version != version }.map(
+                \.version
+            )
             if !current.isEmpty {
                 throw ModelRegistryError(
                     .invalidValue,
-                    "version \(current.joined(separator: ", ")) of model '\(model)' is in Production: archive it explicitly (archive existing versions) to promote version \(version)")
+                    "version \(current.joined(separator: ", ")) of model '\(model)' is in Production: archive it explicitly (archive existing versions) to promote version \(version)"
+                )
             }
         }
         if let description {
-            try client.call("PATCH", "model-versions/update", body: ["name": model, "version": version, "description": description], subject: subject)
+            try client.call(
+                "PATCH",
+                "model-versions/update",
+                body: ["name": model, "version": version, "description": description],
+                subject: subject
+            )
         }
-        for (key, value) in Self.versionTags(metadata: changes, tags: [:], format: nil, library: nil).sorted(by: { $0.key < $1.key }) {
-            try client.call("POST", "model-versions/set-tag", body: ["name": model, "version": version, "key": key, "value": value], subject: subject)
+        for (key, value) in Self.versionTags(metadata: changes, tags: [:], format: nil, library: nil).sorted(by: {
+            $0.key < $1.key
+        }) {
+            try client.call(
+                "POST",
+                "model-versions/set-tag",
+                body: ["name": model, "version": version, "key": key, "value": value],
+                subject: subject
+            )
         }
         for key in removeMetadata {
             try client.call(
-                "DELETE", "model-versions/delete-tag", body: ["name": model, "version": version, "key": Self.metadataTag(key)], subject: subject)
+                "DELETE",
+                "model-versions/delete-tag",
+                body: ["name": model, "version": version, "key": Self.metadataTag(key)],
+                subject: subject
+            )
         }
         if let stage, stage != found.stage {
             try client.call(
-                "POST", "model-versions/transition-stage",
-                body: ["name": model, "version": version, "stage": stage.rawValue, "archive_existing_versions": stage == .production && archiveExisting],
-                subject: subject)
+                "POST",
+                "model-versions/transition-stage",
+                body: [
+                    "name": model, "version": version, "stage": stage.rawValue,
+                    "archive_existing_versions": stage == .production && archiveExisting,
+                ],
+                subject: subject
+            )
         }
         return try modelVersion(model, version: version)
     }
@@ -206,7 +274,12 @@ public final class MLflowModelRegistry: ModelRegistry {
     private func record(_ model: String, version: String) throws -> VersionRecord {
         let subject = Self.subject(model, version)
         guard Int(version) != nil else { throw ModelRegistryError(.notFound, "\(subject) does not exist") }
-        let answer = try client.call("GET", "model-versions/get", query: [("name", model), ("version", version)], subject: subject)
+        let answer = try client.call(
+            "GET",
+            "model-versions/get",
+            query: [("name", model), ("version", version)],
+            subject: subject
+        )
         return try Self.record(answer["model_version"], subject: subject)
     }
 
@@ -220,19 +293,32 @@ public final class MLflowModelRegistry: ModelRegistry {
         try DefaultModelRegistry.checkName(alias, what: "alias")
         _ = try modelVersion(model, version: version)
         try client.call(
-            "POST", "registered-models/alias", body: ["name": model, "alias": alias, "version": version], subject: Self.subject(model, version))
+            "POST",
+            "registered-models/alias",
+            body: ["name": model, "alias": alias, "version": version],
+            subject: Self.subject(model, version)
+        )
     }
 
     public func deleteAlias(_ model: String, alias: String) throws {
         _ = try modelVersion(model, alias: alias)
-        try client.call("DELETE", "registered-models/alias", body: ["name": model, "alias": alias], subject: "alias '\(alias)' of model '\(model)'")
+        try client.call(
+            "DELETE",
+            "registered-models/alias",
+            body: ["name": model, "alias": alias],
+            subject: "alias '\(alias)' of model '\(model)'"
+        )
     }
 
     public func modelVersion(_ model: String, alias: String) throws -> ModelVersion {
         _ = try self.model(model)
         do {
             let answer = try client.call(
-                "GET", "registered-models/alias", query: [("name", model), ("alias", alias)], subject: "alias '\(alias)' of model '\(model)'")
+                "GET",
+                "registered-models/alias",
+                query: [("name", model), ("alias", alias)],
+                subject: "alias '\(alias)' of model '\(model)'"
+            )
             return try Self.record(answer["model_version"], subject: "alias '\(alias)' of model '\(model)'").version
         } catch let error as ModelRegistryError where error.code == .notFound || error.code == .invalidValue {
             throw ModelRegistryError(.notFound, "model '\(model)' has no alias '\(alias)'")
@@ -249,7 +335,8 @@ public final class MLflowModelRegistry: ModelRegistry {
         var query: [(String, String)] = [("max_results", String(Self.pageSize))]
         if let filter { query.append(("filter", filter)) }
         var versions: [VersionRecord] = []
-        try paginate("model-versions/search", query: query, key: "model_versions", subject: "model versions") { object in
+        try paginate("model-versions/search", query: query, key: "model_versions", subject: "model versions") {
+            object in
             versions.append(try Self.record(object, subject: "model versions"))
         }
         return versions
@@ -257,11 +344,20 @@ public final class MLflowModelRegistry: ModelRegistry {
 
     /// Calls a search endpoint page after page until it gives no `next_page_token`.
     private func paginate(
-        _ endpoint: String, query: [(String, String)], key: String, subject: String, _ each: (Any?) throws -> Void
+        _ endpoint: String,
+        query: [(String, String)],
+        key: String,
+        subject: String,
+        _ each: (Any?) throws -> Void
     ) throws {
         var token: String?
         repeat {
-            let answer = try client.call("GET", endpoint, query: query + (token.map { [("page_token", $0)] } ?? []), subject: subject)
+            let answer = try client.call(
+                "GET",
+                endpoint,
+                query: query + (token.map { [("page_token", $0)] } ?? []),
+                subject: subject
+            )
             for object in answer[key] as? [Any] ?? [] { try each(object) }
             token = (answer["next_page_token"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         } while token != nil
@@ -273,19 +369,34 @@ public final class MLflowModelRegistry: ModelRegistry {
     private func copyIntoRun(_ source: String, model: String) throws -> (id: String, copy: String) {
         let experiment = try experimentID()
         let answer = try client.call(
-            "POST", "runs/create",
-            body: ["experiment_id": experiment, "run_name": "register \(model)", "start_time": Int(Date().timeIntervalSince1970 * 1000)],
-            subject: "a run for model '\(model)'")
-        guard let info = (answer["run"] as? [String: Any])?["info"] as? [String: Any], let id = info["run_id"] as? String,
+            "POST",
+            "runs/create",
+            body: [
+                "experiment_id": experiment, "run_name": "register \(model)",
+                "start_time": Int(Date().timeIntervalSince1970 * 1000),
+            ],
+            subject: "a run for model '\(model)'"
+        )
+        guard let info = (answer["run"] as? [String: Any])?["info"] as? [String: Any],
+            let id = info["run_id"] as? String,
             let artifacts = info["artifact_uri"] as? String
-        else { throw ModelRegistryError(.backend, "the MLflow server at \(client.trackingURI) answered runs/create without a run") }
+        else {
+            throw ModelRegistryError(
+                .backend,
+                "the MLflow server at \(client.trackingURI) answered runs/create without a run"
+            )
+        }
         let copy = artifacts + "/" + ((try? ArtifactPath(parsing: source).name) ?? "model")
         do {
             if try fileio.isdir(source) { try fileio.copyTree(source, copy) } else { try fileio.copy(source, copy) }
             try client.call("POST", "runs/update", body: ["run_id": id, "status": "FINISHED"], subject: "run \(id)")
         } catch {
             discardRun(id, copy: copy)
-            throw ModelRegistryError(.backend, "cannot copy '\(source)' into MLflow run \(id) at \(copy): \(error)", cause: error)
+            throw ModelRegistryError(
+                .backend,
+                "cannot copy '\(source)' into MLflow run \(id) at \(copy): \(error)",
+                cause: error
+            )
         }
         return (id, copy)
     }
@@ -294,12 +405,21 @@ public final class MLflowModelRegistry: ModelRegistry {
     private func experimentID() throws -> String {
         let subject = "experiment '\(experimentName)'"
         do {
-            let answer = try client.call("GET", "experiments/get-by-name", query: [("experiment_name", experimentName)], subject: subject)
+            let answer = try client.call(
+                "GET",
+                "experiments/get-by-name",
+                query: [("experiment_name", experimentName)],
+                subject: subject
+            )
             if let id = (answer["experiment"] as? [String: Any])?["experiment_id"] as? String { return id }
         } catch let error as ModelRegistryError where error.code == .notFound {}
         do {
             let answer = try client.call(
-                "POST", "experiments/create", body: ["name": experimentName, "artifact_location": copyRoot], subject: subject)
+                "POST",
+                "experiments/create",
+                body: ["name": experimentName, "artifact_location": copyRoot],
+                subject: subject
+            )
             if let id = answer["experiment_id"] as? String { return id }
         } catch let error as ModelRegistryError where error.code == .alreadyExists {
             return try experimentID()
@@ -336,7 +456,12 @@ public final class MLflowModelRegistry: ModelRegistry {
         tags.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value] }
     }
 
-    static func versionTags(metadata: [String: String], tags: [String: String], format: String?, library: String?) -> [String: String] {
+    static func versionTags(
+        metadata: [String: String],
+        tags: [String: String],
+        format: String?,
+        library: String?
+    ) -> [String: String] {
         var result = tags
         for (key, value) in metadata { result[metadataTag(key)] = value }
         if let format { result[formatTag] = format }
@@ -361,8 +486,12 @@ public final class MLflowModelRegistry: ModelRegistry {
         }
         let description = (object["description"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         return RegisteredModel(
-            name: name, description: description, tags: tags(object), created: date(object["creation_timestamp"]),
-            updated: date(object["last_updated_timestamp"]))
+            name: name,
+            description: description,
+            tags: tags(object),
+            created: date(object["creation_timestamp"]),
+            updated: date(object["last_updated_timestamp"])
+        )
     }
 
     /// A version as MLflow holds it, with the run that holds the registry's copy of its files, if any.
@@ -372,7 +501,9 @@ public final class MLflowModelRegistry: ModelRegistry {
     }
 
     static func record(_ value: Any?, subject: String) throws -> VersionRecord {
-        guard let object = value as? [String: Any], let model = object["name"] as? String, let number = object["version"] as? String else {
+        guard let object = value as? [String: Any], let model = object["name"] as? String,
+            let number = object["version"] as? String
+        else {
             throw ModelRegistryError(.backend, "the MLflow server answered without a model version for \(subject)")
         }
         var all = tags(object)
@@ -389,10 +520,19 @@ public final class MLflowModelRegistry: ModelRegistry {
         let original = all.removeValue(forKey: sourceTag)
         let stored = object["source"] as? String ?? ""
         let version = ModelVersion(
-            model: model, version: number, sourceURI: original ?? stored, storedURI: stored, format: format, library: library,
+            model: model,
+            version: number,
+            sourceURI: original ?? stored,
+            storedURI: stored,
+            format: format,
+            library: library,
             description: (object["description"] as? String).flatMap { $0.isEmpty ? nil : $0 },
-            stage: ModelVersionStage(rawValue: object["current_stage"] as? String ?? "None") ?? .none, metadata: metadata, tags: all,
-            created: date(object["creation_timestamp"]), updated: date(object["last_updated_timestamp"]))
+            stage: ModelVersionStage(rawValue: object["current_stage"] as? String ?? "None") ?? .none,
+            metadata: metadata,
+            tags: all,
+            created: date(object["creation_timestamp"]),
+            updated: date(object["last_updated_timestamp"])
+        )
         let run = (object["run_id"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         return VersionRecord(version: version, copyRun: original == nil ? nil : run)
     }

@@ -1,6 +1,6 @@
+import CurlHTTP
 import FileIO
 import Foundation
-import CurlHTTP
 import Stacks
 
 /// The built-in `mlflow` model-registry flavor: models and versions on an MLflow tracking server;
@@ -15,16 +15,28 @@ public struct MLflowModelRegistryFlavor: ModelRegistryFlavor {
             ConfigField("tracking_token", .string, secret: true, help: "a bearer token for the server"),
             ConfigField("tracking_username", .string, secret: true, help: "user for HTTP basic authentication"),
             ConfigField("tracking_password", .string, secret: true, help: "password for HTTP basic authentication"),
-            ConfigField("tracking_insecure_tls", .boolean, default: .boolean(false), help: "skip TLS certificate checks"),
             ConfigField(
-                "artifact_path", .string,
-                help: "where files of local model sources are copied (MLflow refuses local sources); the active stack's artifact store + /mlflow when omitted"),
+                "tracking_insecure_tls",
+                .boolean,
+                default: .boolean(false),
+                help: "skip TLS certificate checks"
+            ),
+            ConfigField(
+                "artifact_path",
+                .string,
+                help:
+                    "where files of local model sources are copied (MLflow refuses local sources); the active stack's artifact store + /mlflow when omitted"
+            ),
         ])
     }
 
     public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
-        guard let uri = config["tracking_uri"]?.stringValue, uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
-            throw StackError(.invalidConfig, "field 'tracking_uri' must be an http:// or https:// URL, got '\(config["tracking_uri"]?.description ?? "")'")
+        guard let uri = config["tracking_uri"]?.stringValue, uri.hasPrefix("http://") || uri.hasPrefix("https://")
+        else {
+            throw StackError(
+                .invalidConfig,
+                "field 'tracking_uri' must be an http:// or https:// URL, got '\(config["tracking_uri"]?.description ?? "")'"
+            )
         }
         return config
     }
@@ -44,11 +56,16 @@ public struct MLflowModelRegistryFlavor: ModelRegistryFlavor {
         } else if let store = try metadata.activeStack().artifactStore?.config["path"]?.stringValue {
             copyRoot = try ArtifactPath(parsing: store).appending("mlflow").description
         } else {
-            throw ModelRegistryError(.invalidValue, "the active stack's artifact store has no path: set artifact_path on the mlflow registry")
+            throw ModelRegistryError(
+                .invalidValue,
+                "the active stack's artifact store has no path: set artifact_path on the mlflow registry"
+            )
         }
         let client = MLflowRESTClient(
-            trackingURI: config["tracking_uri"]?.stringValue ?? "", http: HTTPClient(configuration: HTTPClientConfiguration(verifyTLS: !insecure)),
-            authorization: headers)
+            trackingURI: config["tracking_uri"]?.stringValue ?? "",
+            http: HTTPClient(configuration: HTTPClientConfiguration(verifyTLS: !insecure)),
+            authorization: headers
+        )
         return MLflowModelRegistry(client: client, copyRoot: copyRoot)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import CurlHTTP
+import Foundation
 
 /// JSON calls to an MLflow tracking server's REST API 2.0 (`/api/2.0/mlflow/...`), with its
 /// error codes turned into ``ModelRegistryError``s that name the model and version at fault.
@@ -28,7 +28,11 @@ struct MLflowRESTClient: Sendable {
     ///   error codes; `.backend` when the server cannot be reached or answers otherwise.
     @discardableResult
     func call(
-        _ method: String, _ endpoint: String, query: [(String, String)] = [], body: Object? = nil, subject: String
+        _ method: String,
+        _ endpoint: String,
+        query: [(String, String)] = [],
+        body: Object? = nil,
+        subject: String
     ) throws -> Object {
         var url = "\(trackingURI)/api/2.0/mlflow/\(endpoint)"
         var query = query
@@ -48,16 +52,25 @@ struct MLflowRESTClient: Sendable {
             payload = try JSONSerialization.data(withJSONObject: body)
         }
         // Creating things is not safe to repeat; reading, updating to a value and deleting are.
-        let request = HTTPRequest(method: method, url: url, headers: headers, idempotent: !endpoint.hasSuffix("/create"))
+        let request = HTTPRequest(
+            method: method,
+            url: url,
+            headers: headers,
+            idempotent: !endpoint.hasSuffix("/create")
+        )
         let response: HTTPResponse
         do {
             response = try payload.withBytes { try http.send(request, body: $0) }
         } catch let error as HTTPTransportError {
-            let reach = error.isUnreachable ? "cannot reach the MLflow server at \(trackingURI)" : "the MLflow server at \(trackingURI) failed"
+            let reach =
+                error.isUnreachable
+                ? "cannot reach the MLflow server at \(trackingURI)" : "the MLflow server at \(trackingURI) failed"
             throw ModelRegistryError(.backend, "\(reach) (\(subject)): \(error)", cause: error)
         }
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-        guard response.isSuccess else { throw Self.error(status: response.status, object, subject: subject, server: trackingURI) }
+        guard response.isSuccess else {
+            throw Self.error(status: response.status, object, subject: subject, server: trackingURI)
+        }
         return object
     }
 
@@ -67,16 +80,25 @@ struct MLflowRESTClient: Sendable {
         switch object["error_code"] as? String {
         case "RESOURCE_ALREADY_EXISTS": return ModelRegistryError(.alreadyExists, "\(subject) already exists")
         case "RESOURCE_DOES_NOT_EXIST": return ModelRegistryError(.notFound, "\(subject) does not exist")
-        case "INVALID_PARAMETER_VALUE", "BAD_REQUEST": return ModelRegistryError(.invalidValue, "\(subject): \(message)")
+        case "INVALID_PARAMETER_VALUE", "BAD_REQUEST":
+            return ModelRegistryError(.invalidValue, "\(subject): \(message)")
         default:
             if status == 401 || status == 403 {
-                return ModelRegistryError(.backend, "the MLflow server at \(server) refused the credentials (HTTP \(status)) for \(subject)")
+                return ModelRegistryError(
+                    .backend,
+                    "the MLflow server at \(server) refused the credentials (HTTP \(status)) for \(subject)"
+                )
             }
-            return ModelRegistryError(.backend, "the MLflow server at \(server) answered HTTP \(status) for \(subject): \(message)")
+            return ModelRegistryError(
+                .backend,
+                "the MLflow server at \(server) answered HTTP \(status) for \(subject): \(message)"
+            )
         }
     }
 
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    )
 
     /// Percent-encodes a query component (everything but unreserved characters).
     static func encode(_ text: String) -> String {

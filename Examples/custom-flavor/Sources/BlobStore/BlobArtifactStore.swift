@@ -14,7 +14,13 @@ public final class BlobArtifactStore: ArtifactStore {
     public let root: ArtifactPath
     public var supportedSchemes: Set<String> { ["blob://"] }
     public var capabilities: ArtifactStoreCapabilities {
-        ArtifactStoreCapabilities(append: true, randomWrite: false, atomicRename: true, serverSideCopy: true, emptyDirectories: true)
+        ArtifactStoreCapabilities(
+            append: true,
+            randomWrite: false,
+            atomicRename: true,
+            serverSideCopy: true,
+            emptyDirectories: true
+        )
     }
 
     /// The folder holding `blobs/`, `tree/` and `incoming/`.
@@ -33,7 +39,11 @@ public final class BlobArtifactStore: ArtifactStore {
             do {
                 try FileManager.default.createDirectory(atPath: folder + "/" + part, withIntermediateDirectories: true)
             } catch {
-                throw ArtifactStoreError(.io, path: folder, "cannot create the blob folder: \(error.localizedDescription)")
+                throw ArtifactStoreError(
+                    .io,
+                    path: folder,
+                    "cannot create the blob folder: \(error.localizedDescription)"
+                )
             }
         }
         tree = try LocalArtifactStore(root: folder + "/tree")
@@ -54,7 +64,12 @@ public final class BlobArtifactStore: ArtifactStore {
         do {
             return try body()
         } catch let error as ArtifactStoreError {
-            throw ArtifactStoreError(error.code, path: blobPath(ofLocal: error.path), error.message.replacingOccurrences(of: tree.root.description + "/", with: "blob://"), cause: error)
+            throw ArtifactStoreError(
+                error.code,
+                path: blobPath(ofLocal: error.path),
+                error.message.replacingOccurrences(of: tree.root.description + "/", with: "blob://"),
+                cause: error
+            )
         }
     }
 
@@ -105,13 +120,21 @@ public final class BlobArtifactStore: ArtifactStore {
             return FileInfo(path: try resolve(path).description, kind: info.kind, size: 0, modified: info.modified)
         }
         let (hash, size) = try pointer(path)
-        return FileInfo(path: try resolve(path).description, kind: .file, size: size, modified: info.modified, etag: "sha256:" + hash)
+        return FileInfo(
+            path: try resolve(path).description,
+            kind: .file,
+            size: size,
+            modified: info.modified,
+            etag: "sha256:" + hash
+        )
     }
 
     public func scandir(_ path: String) throws -> [DirectoryEntry] {
         let directory = try resolve(path)
         return try inTree { try tree.scandir(local(directory)) }.map { entry in
-            guard entry.kind == .file else { return DirectoryEntry(name: entry.name, kind: entry.kind, modified: entry.modified) }
+            guard entry.kind == .file else {
+                return DirectoryEntry(name: entry.name, kind: entry.kind, modified: entry.modified)
+            }
             let size = try? pointer(directory.appending(entry.name).description).size
             return DirectoryEntry(name: entry.name, kind: .file, size: size, modified: entry.modified)
         }
@@ -133,13 +156,15 @@ public final class BlobArtifactStore: ArtifactStore {
     }
 
     public func rename(_ source: String, _ destination: String, overwrite: Bool) throws {
-        let from = local(try resolve(source)), to = local(try resolve(destination))
+        let from = local(try resolve(source))
+        let to = local(try resolve(destination))
         try inTree { try tree.rename(from, to, overwrite: overwrite) }
     }
 
     /// Copies only the pointer: both names share one blob.
     public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
-        let from = local(try resolve(source)), to = local(try resolve(destination))
+        let from = local(try resolve(source))
+        let to = local(try resolve(destination))
         try inTree { try tree.copyfile(from, to, overwrite: overwrite) }
     }
 }

@@ -32,12 +32,22 @@ final class BlobReadHandle: ArtifactFileHandle {
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try reading { try inner.read(at: offset, into: buffer) }
     }
-    func write(_ bytes: UnsafeRawBufferPointer) throws { try checkAccess(closed: closed.withLock { $0 }, reading: false) }
-    func seek(to offset: Int64, from origin: SeekOrigin) throws -> UInt64 { try reading { try inner.seek(to: offset, from: origin) } }
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try checkAccess(closed: closed.withLock { $0 }, reading: false)
+    }
+    func seek(to offset: Int64, from origin: SeekOrigin) throws -> UInt64 {
+        try reading { try inner.seek(to: offset, from: origin) }
+    }
     func tell() throws -> UInt64 { try reading { try inner.tell() } }
 
     func close() throws {
-        guard closed.withLock({ let was = $0; $0 = true; return !was }) else { return }
+        guard
+            closed.withLock({
+                let was = $0
+                $0 = true
+                return !was
+            })
+        else { return }
         try inner.close()
     }
 }
@@ -101,10 +111,16 @@ final class BlobWriteHandle: ArtifactFileHandle {
     /// A blob is written front to back: a write handle reports its position but cannot move it.
     func seek(to offset: Int64, from origin: SeekOrigin) throws -> UInt64 {
         let size = try tell()
-        if origin == .current && offset == 0 || origin == .end && offset == 0 || origin == .start && offset == Int64(size) {
+        if origin == .current && offset == 0 || origin == .end && offset == 0
+            || origin == .start && offset == Int64(size)
+        {
             return size
         }
-        throw ArtifactStoreError(.unsupportedOperation, path: path, "the blob flavor writes files front to back: seeking a write is not supported")
+        throw ArtifactStoreError(
+            .unsupportedOperation,
+            path: path,
+            "the blob flavor writes files front to back: seeking a write is not supported"
+        )
     }
 
     func tell() throws -> UInt64 {
@@ -124,7 +140,11 @@ final class BlobWriteHandle: ArtifactFileHandle {
         try staging.close()
         // Same content, same name: a blob already there holds these very bytes, so keep it.
         if Glibc.rename(stagingPath, store.blobPath(digest)) != 0 {
-            throw ArtifactStoreError(.io, path: path, "cannot file the blob \(digest): \(String(cString: strerror(errno)))")
+            throw ArtifactStoreError(
+                .io,
+                path: path,
+                "cannot file the blob \(digest): \(String(cString: strerror(errno)))"
+            )
         }
         try store.inTree {
             try pointer.write("\(digest) \(size)\n")

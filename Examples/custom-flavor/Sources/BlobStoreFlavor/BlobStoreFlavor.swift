@@ -8,14 +8,26 @@ public struct BlobStoreFlavor: ArtifactStoreFlavor {
     public init() {}
 
     public var name: String { "blob" }
-    public var summary: String { "Content-addressed blobs in a local folder, under blob:// (identical files are stored once)." }
+    public var summary: String {
+        "Content-addressed blobs in a local folder, under blob:// (identical files are stored once)."
+    }
     public var supportedSchemes: Set<String> { ["blob://"] }
 
     /// The config: `path` (the blob:// root the component serves) and `folder` (where blobs live).
     public var schema: ConfigSchema {
         ConfigSchema([
-            ConfigField("path", .string, required: true, help: "the blob:// root this component serves, e.g. blob://models"),
-            ConfigField("folder", .string, required: true, help: "the local folder that holds the blobs and the name tree"),
+            ConfigField(
+                "path",
+                .string,
+                required: true,
+                help: "the blob:// root this component serves, e.g. blob://models"
+            ),
+            ConfigField(
+                "folder",
+                .string,
+                required: true,
+                help: "the local folder that holds the blobs and the name tree"
+            ),
         ])
     }
 
@@ -27,13 +39,19 @@ public struct BlobStoreFlavor: ArtifactStoreFlavor {
         // First the checks every artifact-store flavor gets: `path` in canonical form.
         let config = try preparePath(config)
         guard let folder = config["folder"]?.stringValue, folder.hasPrefix("/") else {
-            throw StackError(.invalidConfig, "field 'folder' of flavor 'blob' must be an absolute path, got '\(config["folder"]?.description ?? "")'")
+            throw StackError(
+                .invalidConfig,
+                "field 'folder' of flavor 'blob' must be an absolute path, got '\(config["folder"]?.description ?? "")'"
+            )
         }
         return config
     }
 
     public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {
-        try BlobArtifactStore(root: config["path"]?.stringValue ?? "blob://", folder: config["folder"]?.stringValue ?? "")
+        try BlobArtifactStore(
+            root: config["path"]?.stringValue ?? "blob://",
+            folder: config["folder"]?.stringValue ?? ""
+        )
     }
 }
 

@@ -22,7 +22,10 @@ public final class FolderModelRegistry: ModelRegistry {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw ModelRegistryError(.backend, "cannot create the registry folder '\(folder)': \(error.localizedDescription)")
+            throw ModelRegistryError(
+                .backend,
+                "cannot create the registry folder '\(folder)': \(error.localizedDescription)"
+            )
         }
     }
 
@@ -56,7 +59,12 @@ public final class FolderModelRegistry: ModelRegistry {
     }
 
     @discardableResult
-    public func updateModel(_ name: String, description: String?, tags: [String: String], removeTags: [String]) throws -> RegisteredModel {
+    public func updateModel(
+        _ name: String,
+        description: String?,
+        tags: [String: String],
+        removeTags: [String]
+    ) throws -> RegisteredModel {
         try lock.withLock { _ in
             var record = try record(name)
             if let description { record.model.description = description }
@@ -93,8 +101,19 @@ public final class FolderModelRegistry: ModelRegistry {
             }
             let now = Date()
             let version = ModelVersion(
-                model: request.model, version: name, sourceURI: source, storedURI: source, format: request.format, library: request.library,
-                description: request.description, stage: .none, metadata: request.metadata, tags: request.tags, created: now, updated: now)
+                model: request.model,
+                version: name,
+                sourceURI: source,
+                storedURI: source,
+                format: request.format,
+                library: request.library,
+                description: request.description,
+                stage: .none,
+                metadata: request.metadata,
+                tags: request.tags,
+                created: now,
+                updated: now
+            )
             try save(version, to: versionFile(request.model, name))
             return version
         }
@@ -113,8 +132,13 @@ public final class FolderModelRegistry: ModelRegistry {
 
     @discardableResult
     public func updateModelVersion(
-        _ model: String, version: String, description: String?, metadata: [String: String], removeMetadata: [String],
-        stage: ModelVersionStage?, archiveExisting: Bool
+        _ model: String,
+        version: String,
+        description: String?,
+        metadata: [String: String],
+        removeMetadata: [String],
+        stage: ModelVersionStage?,
+        archiveExisting: Bool
     ) throws -> ModelVersion {
         try lock.withLock { _ in
             var found = try load(model, version)
@@ -124,7 +148,8 @@ public final class FolderModelRegistry: ModelRegistry {
                 if !others.isEmpty && !archiveExisting {
                     throw ModelRegistryError(
                         .invalidValue,
-                        "version \(others[0].version) of model '\(model)' is in Production: archive it explicitly (archive existing versions) to promote version \(version)")
+                        "version \(others[0].version) of model '\(model)' is in Production: archive it explicitly (archive existing versions) to promote version \(version)"
+                    )
                 }
                 for var other in others {
                     other.stage = .archived
@@ -143,7 +168,9 @@ public final class FolderModelRegistry: ModelRegistry {
     }
 
     public func modelVersions(_ filter: ModelVersionFilter) throws -> [ModelVersion] {
-        if let count = filter.count, count < 0 { throw ModelRegistryError(.invalidValue, "count must not be negative (got \(count))") }
+        if let count = filter.count, count < 0 {
+            throw ModelRegistryError(.invalidValue, "count must not be negative (got \(count))")
+        }
         let models = try filter.model.map { [try record($0).model.name] } ?? modelNames()
         var found = try models.flatMap { try versions(of: $0) }.filter { Self.matches($0, filter) }
         switch filter.orderByDate {
@@ -208,10 +235,14 @@ public final class FolderModelRegistry: ModelRegistry {
     // MARK: - Records
 
     private func modelFile(_ name: String) -> String { "\(folder)/\(name)/model.json" }
-    private func versionFile(_ model: String, _ version: String) -> String { "\(folder)/\(model)/versions/\(version).json" }
+    private func versionFile(_ model: String, _ version: String) -> String {
+        "\(folder)/\(model)/versions/\(version).json"
+    }
 
     private func record(_ name: String) throws -> ModelRecord {
-        guard FileManager.default.fileExists(atPath: modelFile(name)) else { throw ModelRegistryError(.notFound, "model '\(name)' does not exist") }
+        guard FileManager.default.fileExists(atPath: modelFile(name)) else {
+            throw ModelRegistryError(.notFound, "model '\(name)' does not exist")
+        }
         return try read(ModelRecord.self, from: modelFile(name))
     }
 
@@ -226,8 +257,10 @@ public final class FolderModelRegistry: ModelRegistry {
     /// The model's versions, by version number (names that are not numbers after, by name).
     private func versions(of model: String) throws -> [ModelVersion] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(model)/versions")) ?? []
-        return try files.filter { $0.hasSuffix(".json") }.map { try read(ModelVersion.self, from: "\(folder)/\(model)/versions/\($0)") }
-            .sorted { (Int($0.version) ?? .max, $0.version) < (Int($1.version) ?? .max, $1.version) }
+        return try files.filter { $0.hasSuffix(".json") }.map {
+            try read(ModelVersion.self, from: "\(folder)/\(model)/versions/\($0)")
+        }
+        .sorted { (Int($0.version) ?? .max, $0.version) < (Int($1.version) ?? .max, $1.version) }
     }
 
     private func modelNames() throws -> [String] {
@@ -251,7 +284,10 @@ public final class FolderModelRegistry: ModelRegistry {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .secondsSince1970
             let url = URL(fileURLWithPath: path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try encoder.encode(value).write(to: url, options: .atomic)
         } catch {
             throw ModelRegistryError(.backend, "cannot write the registry record '\(path)': \(error)")
@@ -270,7 +306,10 @@ public final class FolderModelRegistry: ModelRegistry {
     static func checkName(_ name: String, _ what: String) throws {
         let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
         guard allowed, !name.isEmpty, name != ".", name != ".." else {
-            throw ModelRegistryError(.invalidValue, "invalid \(what) name '\(name)': use letters, digits, '_', '-' and '.'")
+            throw ModelRegistryError(
+                .invalidValue,
+                "invalid \(what) name '\(name)': use letters, digits, '_', '-' and '.'"
+            )
         }
     }
 
@@ -279,8 +318,11 @@ public final class FolderModelRegistry: ModelRegistry {
     static func absoluteSource(_ uri: String) throws -> String {
         guard !uri.contains("://") || uri.hasPrefix("file://") else { return uri }
         let path = uri.hasPrefix("file://") ? String(uri.dropFirst("file://".count)) : uri
-        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
-            .standardizedFileURL.path
+        let absolute = URL(
+            fileURLWithPath: path,
+            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        )
+        .standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: absolute) else {
             throw ModelRegistryError(.invalidValue, "model source '\(uri)' does not exist")
         }

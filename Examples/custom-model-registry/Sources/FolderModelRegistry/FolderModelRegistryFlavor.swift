@@ -7,17 +7,24 @@ public struct FolderModelRegistryFlavor: StandaloneModelRegistryFlavor {
     public init() {}
 
     public var name: String { "folder" }
-    public var summary: String { "Models and versions as JSON files in a folder; versions' files stay where they were registered from." }
+    public var summary: String {
+        "Models and versions as JSON files in a folder; versions' files stay where they were registered from."
+    }
 
     /// The config: `folder`, where the records live.
     public var schema: ConfigSchema {
-        ConfigSchema([ConfigField("folder", .string, required: true, help: "the local folder that holds the models' JSON records")])
+        ConfigSchema([
+            ConfigField("folder", .string, required: true, help: "the local folder that holds the models' JSON records")
+        ])
     }
 
     /// The schema's checks ran already; add the flavor's own: `folder` must be absolute.
     public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
         guard let folder = config["folder"]?.stringValue, folder.hasPrefix("/") else {
-            throw StackError(.invalidConfig, "field 'folder' of flavor 'folder' must be an absolute path, got '\(config["folder"]?.description ?? "")'")
+            throw StackError(
+                .invalidConfig,
+                "field 'folder' of flavor 'folder' must be an absolute path, got '\(config["folder"]?.description ?? "")'"
+            )
         }
         return config
     }
