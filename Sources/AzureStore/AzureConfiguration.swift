@@ -41,6 +41,12 @@ public struct AzureConfiguration: Sendable {
     public static let schemes: Set<String> = ["az://", "abfs://"]
     /// The default block size: 8 MiB.
     public static let defaultPartSize = 8 << 20
+    /// Blocks Azure takes: 1 byte to 4000 MiB, 8 MiB by default.
+    public static let partSizeRule = TransferSettings.PartSize(
+        default: defaultPartSize,
+        minimum: 1,
+        maximum: 4000 << 20
+    )
     /// The Blob service version requests ask for.
     public static let apiVersion = "2021-08-06"
 
@@ -68,6 +74,8 @@ public struct AzureConfiguration: Sendable {
     /// Resolves a validated `azure` component config (secrets already resolved) against `environment`.
     /// - Throws: ``StackModel/StackError`` naming the field at fault, never a secret's value.
     public init(config: ComponentConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        // The rules registration checked, again: a config handed over directly gets the same verdict.
+        try AzureArtifactStoreFlavor().schema.checkRules(config, flavor: "azure")
         // The secret `authentication_secret` names stands in for the credential fields left unset.
         let secret = config.secretValues("authentication_secret", referenceKey: "connection_string") ?? [:]
         func text(_ name: String) -> String? {
@@ -138,15 +146,8 @@ public struct AzureConfiguration: Sendable {
         let suffix = connection["endpointsuffix"] ?? "core.windows.net"
         endpoint = text("endpoint_url") ?? connection["blobendpoint"] ?? "\(scheme)://\(account).blob.\(suffix)"
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        let transfer = try TransferSettings(config: config, defaultPartSize: Self.defaultPartSize) {
-            $0 > 0 && $0 <= 4000 << 20 ? nil : "between 1 byte and 4000 MiB (Azure's block limit)"
-        }
+        let transfer = TransferSettings(config: config, partSize: Self.partSizeRule)
         (partSize, concurrency, http) = (transfer.partSize, transfer.concurrency, transfer.http)
-    }
-
-    /// The container of a root's first component (`container` or `container@account.dfs...`).
-    static func containerName(_ component: String) -> String {
-        String(component.prefix { $0 != "@" })
     }
 
     /// The account named in an `abfs://container@account.dfs.core.windows.net` root.
@@ -228,10 +229,11 @@ public struct AzureArtifactStoreFlavor: ArtifactStoreFlavor {
                     .string,
                     help:
                         "Blob endpoint (else the connection string's BlobEndpoint, else https://ACCOUNT.blob.core.windows.net)"
-                ),
+                )
+                .url(schemes: ["http", "https"]),
             ]
                 + TransferSettings.fields(
-                    defaultPartSize: AzureConfiguration.defaultPartSize,
+                    partSize: AzureConfiguration.partSizeRule,
                     partSizeHelp: "bytes per staged block and read-ahead block"
                 )
         )
@@ -240,6 +242,12 @@ public struct AzureArtifactStoreFlavor: ArtifactStoreFlavor {
     /// A path outside every component gets a store rooted at its container.
     public func defaultRoot(for path: ArtifactPath) -> String {
         path.schemePrefix + (path.components.first ?? "")
+    }
+
+    /// Checks `path` and that it names a container, as making the store does.
+    /// - Throws: ``StackError`` naming the `path` field.
+    public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
+        try AzureConfiguration.checkRoot(of: preparePath(config), flavor: name)
     }
 
     public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {

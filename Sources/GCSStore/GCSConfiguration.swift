@@ -30,6 +30,12 @@ public struct GCSConfiguration: Sendable {
     public static let chunkGranularity = 256 << 10
     /// The default chunk size: 8 MiB, as Google's clients use.
     public static let defaultPartSize = 8 << 20
+    /// Chunks Cloud Storage takes: positive multiples of 256 KiB, 8 MiB by default.
+    public static let partSizeRule = TransferSettings.PartSize(
+        default: defaultPartSize,
+        minimum: chunkGranularity,
+        multiple: chunkGranularity
+    )
 
     /// Describes a store directly (tests, library callers).
     public init(
@@ -53,6 +59,8 @@ public struct GCSConfiguration: Sendable {
     /// Resolves a validated `gcp` component config (secrets already resolved) against `environment`.
     /// - Throws: ``StackModel/StackError`` naming the field at fault; ``FileIO/ArtifactStoreError`` for an unreadable key file.
     public init(config: ComponentConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        // The rules registration checked, again: a config handed over directly gets the same verdict.
+        try GCSArtifactStoreFlavor().schema.checkRules(config, flavor: "gcp")
         let text = config.text
         let variable = environment.variable
         root = text("path") ?? "gs://"
@@ -92,10 +100,7 @@ public struct GCSConfiguration: Sendable {
             endpoint = "https://storage.googleapis.com"
         }
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        let transfer = try TransferSettings(config: config, defaultPartSize: Self.defaultPartSize) {
-            $0 > 0 && $0 % Self.chunkGranularity == 0
-                ? nil : "a positive multiple of 262144 bytes (256 KiB, as Cloud Storage requires)"
-        }
+        let transfer = TransferSettings(config: config, partSize: Self.partSizeRule)
         (partSize, concurrency, http) = (transfer.partSize, transfer.concurrency, transfer.http)
     }
 
@@ -141,10 +146,11 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
                     "endpoint_url",
                     .string,
                     help: "endpoint (else STORAGE_EMULATOR_HOST, else https://storage.googleapis.com)"
-                ),
+                )
+                .url(schemes: ["http", "https"]),
             ]
                 + TransferSettings.fields(
-                    defaultPartSize: GCSConfiguration.defaultPartSize,
+                    partSize: GCSConfiguration.partSizeRule,
                     partSizeHelp:
                         "bytes per read-ahead block and first upload chunk; later chunks double up to 8× (a multiple of 256 KiB)"
                 )
@@ -154,6 +160,12 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
     /// A path outside every component gets a store rooted at its bucket.
     public func defaultRoot(for path: ArtifactPath) -> String {
         "gs://" + (path.components.first ?? "")
+    }
+
+    /// Checks `path` and that it names a bucket, as making the store does.
+    /// - Throws: ``StackError`` naming the `path` field.
+    public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
+        try GCSConfiguration.checkRoot(of: preparePath(config), flavor: name)
     }
 
     public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {

@@ -32,6 +32,12 @@ public struct S3Configuration: Sendable {
     public static let minimumPartSize = 5 << 20
     /// The default part size: 8 MiB, as mountpoint-s3 and the AWS CLI use.
     public static let defaultPartSize = 8 << 20
+    /// Parts S3 takes: 5 MiB to 5 GiB, 8 MiB by default.
+    public static let partSizeRule = TransferSettings.PartSize(
+        default: defaultPartSize,
+        minimum: minimumPartSize,
+        maximum: 5 << 30
+    )
 
     /// Describes a store directly (tests, library callers).
     public init(
@@ -57,8 +63,10 @@ public struct S3Configuration: Sendable {
     }
 
     /// Resolves a validated `s3` component config (secrets already resolved) against the environment.
-    /// - Throws: ``StackError`` naming the field at fault (a bad addressing style, a part size below 5 MiB).
+    /// - Throws: ``StackError`` naming the field whose rule the value breaks (see the flavor's schema).
     public init(config: ComponentConfig, environment: AWSEnvironment = AWSEnvironment()) throws {
+        // The rules registration checked, again: a config handed over directly gets the same verdict.
+        try S3ArtifactStoreFlavor().schema.checkRules(config, flavor: "s3")
         let kwargs: [String: ConfigValue]
         if case .object(let object)? = config["client_kwargs"] { kwargs = object } else { kwargs = [:] }
         let text = config.text
@@ -81,17 +89,14 @@ public struct S3Configuration: Sendable {
         let customEndpoint = text("endpoint_url") ?? kwargs["endpoint_url"]?.stringValue ?? environment.endpoint?.url
         endpoint = (customEndpoint ?? "https://s3.\(region).amazonaws.com").trimmingSuffix("/")
         switch text("addressing_style") ?? "auto" {
-        case "path": pathStyle = true
         case "virtual": pathStyle = false
         case "auto":
             let bucket = root.dropFirst("s3://".count).split(separator: "/").first.map(String.init) ?? ""
             pathStyle = customEndpoint != nil || bucket.contains(".")
-        case let other:
-            throw StackError(.invalidConfig, "field 'addressing_style' must be auto, path or virtual, got '\(other)'")
+        default:  // "path", the one other value the field's rule lets through
+            pathStyle = true
         }
-        let transfer = try TransferSettings(config: config, defaultPartSize: Self.defaultPartSize) {
-            $0 >= Self.minimumPartSize ? nil : "at least \(Self.minimumPartSize) bytes (5 MiB, S3's minimum)"
-        }
+        let transfer = TransferSettings(config: config, partSize: Self.partSizeRule)
         (partSize, concurrency, http) = (transfer.partSize, transfer.concurrency, transfer.http)
     }
 }
@@ -132,12 +137,14 @@ public struct S3ArtifactStoreFlavor: ArtifactStoreFlavor {
                     "region",
                     .string,
                     help: "region to sign for (else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config, us-east-1)"
-                ),
+                )
+                .nonEmpty(),
                 ConfigField(
                     "endpoint_url",
                     .string,
                     help: "S3-compatible endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS)"
-                ),
+                )
+                .url(schemes: ["http", "https"]),
                 ConfigField(
                     "client_kwargs",
                     .object,
@@ -148,11 +155,12 @@ public struct S3ArtifactStoreFlavor: ArtifactStoreFlavor {
                     .string,
                     default: .string("auto"),
                     help: "auto, path or virtual (auto: path for a custom endpoint)"
-                ),
+                )
+                .oneOf(["auto", "path", "virtual"]),
             ]
                 + TransferSettings.fields(
-                    defaultPartSize: S3Configuration.defaultPartSize,
-                    partSizeHelp: "bytes per multipart part and read-ahead block (at least 5 MiB)",
+                    partSize: S3Configuration.partSizeRule,
+                    partSizeHelp: "bytes per multipart part and read-ahead block (5 MiB to 5 GiB)",
                     concurrencyHelp: "parallel transfers per file (parts, read-ahead blocks)"
                 )
         )
@@ -161,6 +169,12 @@ public struct S3ArtifactStoreFlavor: ArtifactStoreFlavor {
     /// A path outside every component gets a store rooted at its bucket.
     public func defaultRoot(for path: ArtifactPath) -> String {
         "s3://" + (path.components.first ?? "")
+    }
+
+    /// Checks `path` and that it names a bucket, as making the store does.
+    /// - Throws: ``StackError`` naming the `path` field.
+    public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
+        try S3Configuration.checkRoot(of: preparePath(config), flavor: name)
     }
 
     public func makeStore(_ config: ComponentConfig) throws -> any ArtifactStore {

@@ -8,6 +8,8 @@ public struct ConfigRule: Sendable, Hashable, Codable {
     public var minimum: Double?
     /// The largest value of an integer or number field.
     public var maximum: Double?
+    /// An integer field's value must be a multiple of this (Cloud Storage's 256 KiB chunks).
+    public var multiple: Int?
     /// The words a string field takes (`auto`, `path`, `virtual`).
     public var allowed: [String]?
     /// A string field is a URL with one of these schemes (`http`, `https`) and a host.
@@ -18,11 +20,15 @@ public struct ConfigRule: Sendable, Hashable, Codable {
     /// No rule.
     public init() {}
 
-    /// The problem with `value`, as the end of "field 'F' ...", or nil when it passes.
-    func problem(with value: ConfigValue) -> String? {
+    /// The problem with `value`, as the end of "field 'F' ...", or nil when it passes; a store
+    /// checks values it was handed without registration with it too.
+    public func problem(with value: ConfigValue) -> String? {
         if let number = value.numberValue {
             if let minimum, number < minimum { return "must be at least \(Self.format(minimum)), got \(value)" }
             if let maximum, number > maximum { return "must be at most \(Self.format(maximum)), got \(value)" }
+            if let multiple, let whole = value.integerValue, whole % multiple != 0 {
+                return "must be a multiple of \(multiple), got \(value)"
+            }
         }
         guard let text = value.stringValue else { return nil }
         if nonEmpty == true, text.trimmingCharacters(in: .whitespaces).isEmpty { return "must not be empty" }
@@ -45,6 +51,7 @@ public struct ConfigRule: Sendable, Hashable, Codable {
         case (nil, let high?): parts.append("<= \(Self.format(high))")
         case (nil, nil): break
         }
+        if let multiple { parts.append("multiple of \(multiple)") }
         if let allowed { parts.append(allowed.joined(separator: "|")) }
         if let urlSchemes { parts.append(urlSchemes.joined(separator: "/") + " URL") }
         if nonEmpty == true { parts.append("not empty") }
@@ -72,6 +79,11 @@ extension ConfigField {
             $0.minimum = minimum
             $0.maximum = maximum
         }
+    }
+
+    /// This integer field taking only multiples of `multiple`.
+    public func multiple(of multiple: Int) -> ConfigField {
+        with { $0.multiple = multiple }
     }
 
     /// This field taking only these words.

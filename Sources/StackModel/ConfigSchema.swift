@@ -128,9 +128,22 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
                     "field '\(field.name)' expects \(Self.article(field.type)), got '\(value)'"
                 )
             }
-            if let problem = field.rule?.problem(with: value) {
-                throw StackError(.invalidConfig, "field '\(field.name)' of flavor '\(flavor)' \(problem)")
-            }
+        }
+        try checkRules(config, flavor: flavor)
+        return result
+    }
+
+    /// Checks each field's rule and the groups of fields that exclude each other, skipping secret
+    /// fields and references: the part of ``validate(_:flavor:)`` a store checks again when it is
+    /// made from a resolved config (secrets filled in), so a config that skipped registration
+    /// gets the same verdict.
+    /// - Throws: ``StackError`` naming the first field at fault and its rule.
+    public func checkRules(_ config: ComponentConfig, flavor: String) throws {
+        for field in fields where !field.secret {
+            guard let value = config[field.name], SecretReference(value.stringValue ?? "") == nil,
+                let problem = field.rule?.problem(with: value)
+            else { continue }
+            throw StackError(.invalidConfig, "field '\(field.name)' of flavor '\(flavor)' \(problem)")
         }
         for group in exclusive {
             let given = group.filter { config[$0] != nil }
@@ -141,7 +154,6 @@ public struct ConfigSchema: Sendable, Hashable, Codable {
                 )
             }
         }
-        return result
     }
 
     private func unknownField(_ key: String, flavor: String) -> StackError {

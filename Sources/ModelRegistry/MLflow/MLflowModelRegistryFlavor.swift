@@ -10,38 +10,37 @@ public struct MLflowModelRegistryFlavor: ModelRegistryFlavor {
     public var name: String { "mlflow" }
     public var summary: String { "Models and versions on an MLflow tracking server (its Model Registry REST API)." }
     public var schema: ConfigSchema {
-        ConfigSchema([
-            ConfigField("tracking_uri", .string, required: true, help: "the MLflow server, e.g. http://127.0.0.1:5000"),
-            ConfigField("tracking_token", .string, secret: true, help: "a bearer token for the server"),
-            ConfigField("tracking_username", .string, secret: true, help: "user for HTTP basic authentication"),
-            ConfigField("tracking_password", .string, secret: true, help: "password for HTTP basic authentication"),
-            ConfigField(
-                "tracking_insecure_tls",
-                .boolean,
-                default: .boolean(false),
-                help: "skip TLS certificate checks"
-            ),
-            ConfigField(
-                "artifact_path",
-                .string,
-                help:
-                    "where files of local model sources are copied (MLflow refuses local sources); the active stack's artifact store + /mlflow when omitted"
-            ),
-        ])
-    }
-
-    public func prepare(_ config: ComponentConfig) throws -> ComponentConfig {
-        guard let uri = config["tracking_uri"]?.stringValue, uri.hasPrefix("http://") || uri.hasPrefix("https://")
-        else {
-            throw StackError(
-                .invalidConfig,
-                "field 'tracking_uri' must be an http:// or https:// URL, got '\(config["tracking_uri"]?.description ?? "")'"
-            )
-        }
-        return config
+        ConfigSchema(
+            [
+                ConfigField(
+                    "tracking_uri",
+                    .string,
+                    required: true,
+                    help: "the MLflow server, e.g. http://127.0.0.1:5000"
+                )
+                .url(schemes: ["http", "https"]),
+                ConfigField("tracking_token", .string, secret: true, help: "a bearer token for the server"),
+                ConfigField("tracking_username", .string, secret: true, help: "user for HTTP basic authentication"),
+                ConfigField("tracking_password", .string, secret: true, help: "password for HTTP basic authentication"),
+                ConfigField(
+                    "tracking_insecure_tls",
+                    .boolean,
+                    default: .boolean(false),
+                    help: "skip TLS certificate checks"
+                ),
+                ConfigField(
+                    "artifact_path",
+                    .string,
+                    help:
+                        "where files of local model sources are copied (MLflow refuses local sources); the active stack's artifact store + /mlflow when omitted"
+                ),
+            ],
+            exclusive: [["tracking_token", "tracking_username"]]
+        )
     }
 
     public func makeRegistry(_ config: ComponentConfig, metadata: MetadataStore) throws -> any ModelRegistry {
+        try schema.checkRules(config, flavor: name)
         let insecure = config["tracking_insecure_tls"] == .boolean(true)
         var headers: [(name: String, value: String)] = []
         if let token = config["tracking_token"]?.stringValue {
