@@ -135,6 +135,52 @@ struct PluginFlavorCLITests {
         #expect(missing.stderr.contains("missing required field 'channel'"))
         #expect(try cli.run("alerter", "register", "ops", "--flavor", "notify", "--channel=ml-ops").status == 0)
     }
+
+    @Test func theRulesAPluginDeclaresAreEnforcedAtRegistrationWithoutLoadingIt() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let fields = [
+            #"{"name":"channel","type":"string","required":true,"secret":false,"help":"where alerts go","rule":{"allowed":["ops","ml"]}}"#,
+            #"{"name":"retries","type":"integer","required":false,"secret":false,"help":"attempts","rule":{"minimum":1,"maximum":5}}"#,
+            #"{"name":"webhook","type":"string","required":false,"secret":false,"help":"a URL","rule":{"urlSchemes":["https"]}}"#,
+            #"{"name":"email","type":"string","required":false,"secret":false,"help":"an address"}"#,
+        ]
+        .joined(separator: ",")
+        let library = try PluginFixtures.cPlugin(
+            in: workspace.path,
+            name: "ruled",
+            flavors:
+                #"[{"name":"ruled","type":"alerter","summary":"Alerts.","schemes":[],"fields":[\#(fields)],"exclusive":[["webhook","email"]]}]"#
+        )
+        let cli = workspace.cli
+        #expect(try cli.run("alerter", "flavor", "register", library).status == 0)
+        let describe = try cli.run("alerter", "flavor", "describe", "ruled").stdout
+        #expect(
+            describe.contains("ops|ml") && describe.contains("1..5") && describe.contains("https URL"),
+            "\(describe)"
+        )
+        #expect(describe.contains("at most one of: webhook, email"))
+        for (arguments, message) in [
+            (["--channel=sales"], "field 'channel' of flavor 'ruled' must be one of ops, ml, got 'sales'"),
+            (["--channel=ops", "--retries=9"], "field 'retries' of flavor 'ruled' must be at most 5, got 9"),
+            (
+                ["--channel=ops", "--webhook=http://hooks"],
+                "field 'webhook' of flavor 'ruled' must be a URL of the form https://"
+            ),
+            (
+                ["--channel=ops", "--webhook=https://hooks", "--email=a@b"],
+                "fields 'webhook' and 'email' of flavor 'ruled' exclude each other"
+            ),
+        ] {
+            let refused = try cli.run(["alerter", "register", "ops", "--flavor", "ruled"] + arguments)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains(message), "\(refused.stderr)")
+        }
+        #expect(try cli.run("alerter", "list").stdout.contains("ops") == false)
+        #expect(
+            try cli.run("alerter", "register", "ops", "--flavor", "ruled", "--channel=ml", "--retries=5").status == 0
+        )
+    }
 }
 
 /// Every refusal of `flavor register` and `flavor delete`, each with a message naming what is wrong,
