@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The pipeline-step example end to end: a Swift step that only does `import ArtifactFS` and
 # `ArtifactFS.activate()` reads its input from and writes its output to an s3 component of the
-# active stack (endpoint and keys only in the project's metadata store), and reads a model file by
-# its `models://NAME/production/...` path. Starts (and stops) its own SeaweedFS on free ports.
+# active stack (endpoint and keys only in the project's metadata store), reads a model file by its
+# `models://NAME/production/...` path, and writes through a plugin flavor (Examples/custom-flavor). Starts (and stops) its own SeaweedFS on free ports.
 # CI runs it (scripts/test).
 #
 #   bash Examples/pipeline-step/run.sh          # uses the artifactfs that `swift build` made
@@ -64,6 +64,8 @@ mkdir project && cd project
   --endpoint_url="$endpoint" --key='{{seaweed.key}}' --secret='{{seaweed.secret}}' >/dev/null
 "$artifactfs" model-registry register models --flavor default >/dev/null
 "$artifactfs" stack register training --artifact-store bucket --model-registry models --set >/dev/null
+"$artifactfs" artifact-store flavor register "$here/../custom-flavor" >/dev/null
+"$artifactfs" artifact-store register reports --flavor blob --path=blob://reports --folder="$work/blobs" >/dev/null
 printf '1,2\n3,4\n5,6\n' > input.csv
 "$artifactfs" cp input.csv s3://pipeline/runs/1/input.csv
 mkdir resnet && head -c 4096 /dev/urandom > resnet/model.bin
@@ -81,6 +83,10 @@ echo "$output"
 [ "$output" = '{"rows": 3, "sums": [9.0, 12.0], "model_bytes": 4096}' ] || fail "unexpected output: $output"
 s3 "$endpoint/pipeline/runs/1/output.json" | grep -q '"rows": 3' \
   || fail "the bucket itself does not hold the output"
+
+step "the same step writes through the plugin flavor's component"
+"$train_step" s3://pipeline/runs/1/input.csv blob://reports/run-1.json
+[ "$("$artifactfs" cat blob://reports/run-1.json)" = '{"rows": 3, "sums": [9.0, 12.0]}' ] || fail "the blob:// output differs"
 
 step "a missing input fails the step, naming the path, and writes nothing"
 if "$train_step" s3://pipeline/runs/2/input.csv s3://pipeline/runs/2/output.json 2>"$work/err" >"$work/out"; then
