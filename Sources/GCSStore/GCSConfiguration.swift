@@ -134,7 +134,8 @@ public struct GCSArtifactStoreFlavor: ArtifactStoreFlavor {
                 ConfigField(
                     "service_account_file",
                     .string,
-                    help: "path of a service-account key file (else GOOGLE_APPLICATION_CREDENTIALS)"
+                    help:
+                        "path of a service-account key file, read when the store is used (else GOOGLE_APPLICATION_CREDENTIALS)"
                 ),
                 ConfigField(
                     "token",

@@ -15,7 +15,7 @@ extension MetadataStore {
     ) throws -> StackComponent {
         try Self.checkName(name, what: "component")
         let flavor = try flavors.flavor(flavorName, of: type)
-        let validated = try flavor.validate(config)
+        let validated = try Self.validate(config, with: flavor, of: "\(type.displayName) '\(name)'")
         return try write { db in
             try checkNamedSecrets(db, validated, schema: flavor.schema, of: "\(type.displayName) '\(name)'")
             return try insertComponent(
@@ -66,7 +66,7 @@ extension MetadataStore {
             var merged = component.config
             for (key, value) in changes { merged[key] = value }
             let flavor = try flavors.flavor(component.flavor, of: type)
-            component.config = try flavor.validate(merged)
+            component.config = try Self.validate(merged, with: flavor, of: "\(type.displayName) '\(name)'")
             try checkRootFree(db, type, component.config, of: name)
             try checkNamedSecrets(db, component.config, schema: flavor.schema, of: "\(type.displayName) '\(name)'")
             if let labels { component.labels = labels }
@@ -114,6 +114,19 @@ extension MetadataStore {
                 )
             }
             try db.execute(sql: "DELETE FROM component WHERE id = ?", arguments: [component.id.uuidString])
+        }
+    }
+
+    /// Runs the flavor's checks, naming the component in a refusal (`artifact store 'w': field ...`).
+    private static func validate(
+        _ config: ComponentConfig,
+        with flavor: any Flavor,
+        of owner: String
+    ) throws -> ComponentConfig {
+        do {
+            return try flavor.validate(config)
+        } catch let error as StackError {
+            throw StackError(error.code, "\(owner): \(error.message)", cause: error)
         }
     }
 

@@ -111,7 +111,7 @@ struct StackCommandTests {
             ),
             (
                 ["--flavor", "local"],
-                "artifactfs: missing required field 'path' for flavor 'local' (the folder that holds the artifacts)\n"
+                "artifactfs: artifact store 'bad': missing required field 'path' for flavor 'local' (the folder that holds the artifacts)\n"
             ),
             (
                 ["--flavor", "local", "--path=/x", "--colour=red"],
@@ -119,11 +119,11 @@ struct StackCommandTests {
             ),
             (
                 ["--flavor", "local", "--path=memory://x"],
-                "artifactfs: field 'path' of flavor 'local': 'memory://x' root path does not start with a supported scheme (supported: file://, plain paths)\n"
+                "artifactfs: artifact store 'bad': field 'path' of flavor 'local': 'memory://x' root path does not start with a supported scheme (supported: file://, plain paths)\n"
             ),
             (
                 ["--flavor", "memory", "--path", "/tmp/x"],
-                "artifactfs: field 'path' of flavor 'memory': '/tmp/x' root path does not start with a supported scheme (supported: memory://)\n"
+                "artifactfs: artifact store 'bad': field 'path' of flavor 'memory': '/tmp/x' root path does not start with a supported scheme (supported: memory://)\n"
             ),
         ]
         for (arguments, message) in cases {
