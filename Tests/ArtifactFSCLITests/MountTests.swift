@@ -310,7 +310,14 @@ struct MountTests {
         let second = try #require(try fixture.daemonPID())
         kill(second, SIGKILL)
         #expect(fixture.wait { !MountTestsSupport.isAlive(second) })
-        #expect(try fixture.shell("ls mnt").stderr.contains("Transport endpoint is not connected"))
+        // A process reads as gone a moment before the kernel has closed its /dev/fuse (a request
+        // sent in between fails with ECONNABORTED): wait for the dead mount's own answer.
+        var dead: CLIRunner.Result?
+        let notConnected = fixture.wait {
+            dead = try? fixture.shell("ls mnt")
+            return dead?.stderr.contains("Transport endpoint is not connected") == true
+        }
+        #expect(notConnected, "ls: \(String(describing: dead))")
         #expect(try fixture.cli.run("mounts").stdout.contains("dead"))
         let recovered = try fixture.cli.run("unmount", fixture.mountpoint)
         #expect(recovered.status == 0, "\(recovered.stderr)")
