@@ -147,6 +147,10 @@ class Target:
     note: str = ""  # why some of its figures are missing, when it ran out of time
 
 
+class UsageError(Exception):
+    """A bad option found once the targets are known (an unknown --only name): no round runs."""
+
+
 class Stopped(Exception):
     """A target ran out of its time budget; `results` holds the workloads it finished."""
 
@@ -478,7 +482,7 @@ class Bench:
             wanted = {name.strip() for name in self.args.only.split(",")}
             unknown = wanted - {t.name for t in targets}
             if unknown:
-                raise SystemExit(f"bench: --only: no target named {', '.join(sorted(unknown))} "
+                raise UsageError(f"--only: no target named {', '.join(sorted(unknown))} "
                                  f"(known: {', '.join(t.name for t in targets)})")
             targets = self.made = [t for t in targets if t.name in wanted]
         for repeat in range(self.args.repeat):
@@ -715,6 +719,9 @@ def main():
     interrupted = None
     try:
         targets = bench.run()
+    except UsageError as error:  # nothing measured: no report, a usage exit status
+        log(str(error))
+        return 64
     except (SystemExit, KeyboardInterrupt) as stop:
         interrupted = stop
         targets = bench.made
