@@ -136,6 +136,10 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             }
             throw ArtifactStoreError(.notFound, path: path, "no such directory")
         }
+        remember(directoriesAbove: target, including: true)
+        knownDirectories.withLock { known in
+            for entry in entries where entry.kind == .directory { known.insert(prefix + entry.name) }
+        }
         return entries
     }
 
@@ -199,7 +203,12 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             if try backend.head(key, path: path) != nil {
                 throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
             }
-            throw ArtifactStoreError(.notFound, path: path, "no such directory")
+            // A directory this process saw, emptied since: a server that keeps implied folders
+            // (SeaweedFS) drops one with its last key, so it is already gone, as asked.
+            let wasSeen = knownDirectories.withLock { $0.contains(key) }
+            forget(prefix: key)
+            guard wasSeen else { throw ArtifactStoreError(.notFound, path: path, "no such directory") }
+            return
         }
         forget(prefix: key)
         try backend.delete(key + "/", path: path)

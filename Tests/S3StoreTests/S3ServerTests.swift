@@ -101,6 +101,24 @@ struct S3ServerTests {
         #expect(keyError?.message.contains("bucket") == false)
     }
 
+    /// `rm -r` on a mount: the files of an implied folder go first, then its rmdir. The folder went with
+    /// its last key (moto keeps none; SeaweedFS prunes it), yet the rmdir of a folder seen must succeed.
+    @Test(arguments: S3TestServer.Kind.allCases)
+    func anEmptiedImpliedFolderThatWasListedIsRemovedWithoutError(_ kind: S3TestServer.Kind) throws {
+        let prefix = SharedServers.uniquePrefix("implied")
+        let store = try SharedServers.store(kind, prefix: prefix)
+        let root = "s3://\(SharedServers.bucket)/\(prefix)"
+        try store.write(root + "/d/sub/f", contents: Array("x".utf8))
+        #expect(try store.scandir(root + "/d").map(\.name) == ["sub"])
+        try store.remove(root + "/d/sub/f")
+        try store.rmdir(root + "/d/sub")
+        #expect(try !store.exists(root + "/d/sub"))
+        let missing = #expect(throws: ArtifactStoreError.self) { try store.rmdir(root + "/d/never") }
+        #expect(missing?.code == .notFound)
+        let again = #expect(throws: ArtifactStoreError.self) { try store.rmdir(root + "/d/sub") }
+        #expect(again?.code == .notFound, "a folder removed is forgotten")
+    }
+
     @Test func wrongSecretNamesBucketAndCredentialSourceNotTheSecret() throws {
         let server = try SharedServers.server(.seaweedfs)
         var configuration = SharedServers.configuration(for: server, root: "s3://\(SharedServers.bucket)")
