@@ -5,7 +5,7 @@ import FileIO
 public enum ArtifactStoreConformance {
     /// Every case, in a stable order.
     public static let cases: [ConformanceCase] =
-        fileCases + directoryCases + transferCases + listingCases + streamingCases + pathCases
+        fileCases + directoryCases + transferCases + listingCases + streamingCases + pathCases + metadataCases
 
     /// Runs every case and returns the failures (empty when the store conforms).
     public static func run(on store: any ArtifactStore, under scratch: String) -> [(ConformanceCase, any Error)] {

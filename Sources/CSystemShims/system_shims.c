@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <sys/xattr.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -22,3 +23,23 @@ long afs_copy_file_range(int in_fd, int out_fd, unsigned long length) {
 short afs_posix_spawn_setsid(void) {
     return POSIX_SPAWN_SETSID;
 }
+
+long afs_lgetxattr(const char *path, const char *name, void *value, unsigned long size) {
+    return lgetxattr(path, name, value, size);
+}
+
+int afs_lsetxattr(const char *path, const char *name, const void *value, unsigned long size, int flags) {
+    return lsetxattr(path, name, value, size, flags);
+}
+
+long afs_llistxattr(const char *path, char *list, unsigned long size) {
+    return llistxattr(path, list, size);
+}
+
+int afs_lremovexattr(const char *path, const char *name) {
+    return lremovexattr(path, name);
+}
+
+int afs_xattr_create(void) { return XATTR_CREATE; }
+
+int afs_xattr_replace(void) { return XATTR_REPLACE; }

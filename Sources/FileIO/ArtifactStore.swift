@@ -64,6 +64,41 @@ public protocol ArtifactStore: AnyObject, Sendable {
     /// - Throws: `alreadyExists`, `notFound`, `isADirectory` when the source is a directory.
     func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws
 
+    // MARK: - POSIX metadata (defaults refuse; see ArtifactStore+Metadata.swift)
+
+    /// Sets the permission bits (`chmod`) of a path, not following a final symbolic link.
+    /// - Throws: `unsupportedOperation` when the store keeps no modes, `notFound`.
+    func setPermissions(_ path: String, _ permissions: UInt16) throws
+    /// Sets the owner and/or group (`lchown`); `nil` leaves one as it is.
+    /// - Throws: `unsupportedOperation` when the store keeps no owners, `notPermitted`, `notFound`.
+    func setOwner(_ path: String, owner: UInt32?, group: UInt32?) throws
+    /// Sets the access and modification times (`utimensat` with `AT_SYMLINK_NOFOLLOW`).
+    /// - Throws: `unsupportedOperation` when the store cannot set times, `notFound`.
+    func setTimes(_ path: String, accessed: TimestampChange, modified: TimestampChange) throws
+    /// Creates a symbolic link at `path` holding `target` as given.
+    /// - Throws: `unsupportedOperation`, `alreadyExists`, `notFound` (missing parent).
+    func symlink(_ target: String, at path: String) throws
+    /// Gives the file at `existing` a second name, `path`.
+    /// - Throws: `notPermitted` when the store has no hard links, `alreadyExists`, `notFound`.
+    func link(_ existing: String, at path: String) throws
+    /// Creates a FIFO, socket or device node.
+    /// - Throws: `unsupportedOperation`, `notPermitted` (devices without the right), `alreadyExists`.
+    func makeSpecialFile(_ path: String, _ type: SpecialFile, permissions: UInt16) throws
+    /// The value of an extended attribute.
+    /// - Throws: `noSuchAttribute` when it is not set, `unsupportedOperation`, `notFound`.
+    func extendedAttribute(_ path: String, name: String) throws -> [UInt8]
+    /// Sets an extended attribute; `mode` says whether it must or must not exist already.
+    /// - Throws: `alreadyExists`/`noSuchAttribute` against `mode`, `unsupportedOperation`, `notFound`.
+    func setExtendedAttribute(_ path: String, name: String, value: [UInt8], mode: AttributeWriteMode) throws
+    /// The names of a path's extended attributes.
+    /// - Throws: `unsupportedOperation`, `notFound`.
+    func extendedAttributeNames(_ path: String) throws -> [String]
+    /// Removes an extended attribute.
+    /// - Throws: `noSuchAttribute` when it is not set, `unsupportedOperation`, `notFound`.
+    func removeExtendedAttribute(_ path: String, name: String) throws
+    /// The space the store holds and has free (`statvfs` of a disk); nil when it has no fixed size.
+    func capacity() throws -> StoreCapacity?
+
     // MARK: - Operations with defaults
 
     /// True when something exists at `path`.

@@ -37,8 +37,9 @@ public struct ArtifactStoreError: ArtifactFSError {
         self.location = SourceLocation(file: file, line: line)
     }
 
-    /// The errno the FUSE bridge answers with for this error.
-    public var errno: Int32 { code.errno }
+    /// The errno the FUSE bridge answers with: the failed system call's own when there was one
+    /// (so a mounted local store answers exactly as the disk does), else the code's.
+    public var errno: Int32 { (cause as? SystemCallError)?.errno ?? code.errno }
 }
 
 extension ArtifactStoreError {
@@ -53,7 +54,7 @@ extension ArtifactStoreError {
         private enum Kind: String, CaseIterable, Sendable {
             case notFound, alreadyExists, notADirectory, isADirectory, directoryNotEmpty
             case permissionDenied, readOnly, invalidPath, invalidArgument, unsupportedScheme
-            case unsupportedOperation, io
+            case unsupportedOperation, io, notPermitted, nameTooLong, noSuchAttribute
         }
         private let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
@@ -82,6 +83,13 @@ extension ArtifactStoreError {
         public static let unsupportedOperation = Code(.unsupportedOperation)
         /// The underlying I/O failed; ``ArtifactStoreError/cause`` says how. Maps to `EIO`.
         public static let io = Code(.io)
+        /// The operation is not allowed on this path at all (a hard link on a store without
+        /// them, changing an owner without the right). Maps to `EPERM`.
+        public static let notPermitted = Code(.notPermitted)
+        /// A name or path is longer than the store takes. Maps to `ENAMETOOLONG`.
+        public static let nameTooLong = Code(.nameTooLong)
+        /// The extended attribute asked for is not set. Maps to `ENODATA`.
+        public static let noSuchAttribute = Code(.noSuchAttribute)
 
         /// Every code, for looking one up by its ``description``.
         public static let allCodes = Kind.allCases.map(Code.init)
@@ -100,6 +108,9 @@ extension ArtifactStoreError {
             case .unsupportedScheme: EPROTONOSUPPORT
             case .unsupportedOperation: ENOTSUP
             case .io: EIO
+            case .notPermitted: EPERM
+            case .nameTooLong: ENAMETOOLONG
+            case .noSuchAttribute: ENODATA
             }
         }
 

@@ -8,8 +8,20 @@ public enum FileKind: String, Sendable, Codable {
     case directory
     /// A symbolic link (reported by listings only; `stat` follows links).
     case symlink
-    /// Anything else a local file system can hold: a device, a socket, a FIFO.
+    /// Anything else a local file system can hold: a device, a socket, a FIFO (see ``FileInfo/special``).
     case other
+}
+
+/// Which special file a path of kind ``FileKind/other`` is, as `mknod(2)` makes them.
+public enum SpecialFile: Sendable, Hashable, Codable {
+    /// A named pipe.
+    case fifo
+    /// A UNIX domain socket's name.
+    case socket
+    /// A character device, with its device number.
+    case characterDevice(UInt64)
+    /// A block device, with its device number.
+    case blockDevice(UInt64)
 }
 
 /// The metadata of one path, the same type for every flavor.
@@ -28,6 +40,20 @@ public struct FileInfo: Sendable, Hashable, Codable {
     public var permissions: UInt16?
     /// Where a symbolic link points (``kind`` is `.symlink`), as the link holds it; set by `lstat` only.
     public var linkTarget: String?
+    /// The owning user id, when the store keeps owners.
+    public var owner: UInt32?
+    /// The owning group id, when the store keeps owners.
+    public var group: UInt32?
+    /// Last access time, when the store keeps one.
+    public var accessed: Date?
+    /// Last change of the metadata (POSIX `ctime`), when the store keeps one.
+    public var changed: Date?
+    /// How many names the file has (hard links), when the store knows.
+    public var links: UInt32?
+    /// A number that stays the same for the file's life and differs between files, when the store has one.
+    public var inode: UInt64?
+    /// What a path of kind ``FileKind/other`` is.
+    public var special: SpecialFile?
 
     /// Creates file metadata.
     public init(
@@ -63,12 +89,15 @@ public struct DirectoryEntry: Sendable, Hashable, Codable {
     public var size: UInt64?
     /// Modification time when the listing carries it.
     public var modified: Date?
+    /// The entry's inode number when the listing carries it (a local directory's `d_ino`).
+    public var inode: UInt64?
 
     /// Creates a listing entry.
-    public init(name: String, kind: FileKind, size: UInt64? = nil, modified: Date? = nil) {
+    public init(name: String, kind: FileKind, size: UInt64? = nil, modified: Date? = nil, inode: UInt64? = nil) {
         self.name = name
         self.kind = kind
         self.size = size
         self.modified = modified
+        self.inode = inode
     }
 }

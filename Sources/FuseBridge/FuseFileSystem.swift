@@ -14,7 +14,11 @@ final class FuseFileSystem: Sendable {
     let stats = MountStats()
     let cache: AttributeCache
     let handles = HandleTable()
+    let kernel = KernelCache()
+    let hardLinks = HardLinkNames()
     let control: ControlFolder
+    /// The store, when its files are local files the mount opens in place.
+    let inPlace: (any InPlaceFileStore)?
     private let owner: (uid: uid_t, gid: gid_t)
     private let mountTime = Date()
 
@@ -22,12 +26,17 @@ final class FuseFileSystem: Sendable {
         self.store = store
         self.options = options
         root = try store.resolve(options.root)
-        cache = AttributeCache(ttl: options.attributeTTL)
+        inPlace = store as? any InPlaceFileStore
+        // A local file's metadata costs one lstat and changes with every write through a
+        // descriptor: it is not worth caching here (the kernel still caches it for the TTL).
+        cache = AttributeCache(ttl: inPlace == nil ? options.attributeTTL : 0)
         control = ControlFolder(files: options.controlFiles, stats: stats)
         owner = (getuid(), getgid())
     }
 
     var readOnly: Bool { options.readOnly || store.capabilities.readOnly }
+    /// True for a store whose listings say all there is to know (no modes, owners or links).
+    var keepsNoMetadata: Bool { store.capabilities.metadata.isEmpty }
 
     /// The store path of a mount-relative path.
     func storePath(_ path: String) -> String {
@@ -63,27 +72,78 @@ final class FuseFileSystem: Sendable {
         run(.getattr) {
             if control.contains(path) {
                 if control.isFolder(path) {
-                    fill(out, kind: .directory, size: 0, modified: mountTime, permissions: 0o555)
+                    fill(out, FileInfo(path: path, kind: .directory, size: 0, modified: mountTime, permissions: 0o555))
                 } else if let content = control.content(of: path) {
-                    fill(out, kind: .file, size: UInt64(content.count), modified: Date(), permissions: 0o444)
+                    fill(
+                        out,
+                        FileInfo(
+                            path: path,
+                            kind: .file,
+                            size: UInt64(content.count),
+                            modified: Date(),
+                            permissions: 0o444
+                        )
+                    )
                 } else {
                     return -ENOENT
                 }
                 return 0
             }
+            // Linux file systems refuse a name longer than 255 bytes at lookup, so create, mkdir,
+            // rename and link all fail the same way.
+            if path.split(separator: "/").contains(where: { $0.utf8.count > 255 }) { return -ENAMETOOLONG }
             let target = storePath(path)
-            if let handle, case .writer(let writer) = handles.get(handle) {
-                fill(out, kind: .file, size: writer.size, modified: Date(), permissions: nil)
+            if let inPlace, let handle, let fd = descriptor(of: handle) {
+                // Right even once the file was renamed or unlinked (fstat of an open file).
+                fill(out, try inPlace.info(ofDescriptor: fd, path: target))
                 return 0
             }
-            if let writer = handles.writer(for: target) {
-                fill(out, kind: .file, size: writer.size, modified: Date(), permissions: nil)
+            let writer: WriterFile? =
+                if let handle, case .writer(let writer) = handles.get(handle) { writer } else {
+                    handles.writer(for: target)
+                }
+            if let writer {
+                fill(out, try attributes(of: writer))
                 return 0
             }
             guard let info = try lookup(target, isRoot: path == "/") else { return -ENOENT }
-            fill(out, kind: info.kind, size: info.size, modified: info.modified, permissions: info.permissions)
+            if inPlace != nil { hardLinks.saw(path, info) }
+            fill(out, info)
             return 0
         }
+    }
+
+    /// The descriptor of an open file of an in-place store: its own, or its reader's.
+    func descriptor(of handle: UInt64) -> Int32? {
+        switch handles.get(handle) {
+        case .direct(let file): file.fd
+        case .reader(let reader): reader.handle.readableFileDescriptor
+        default: nil
+        }
+    }
+
+    /// Pushes a change made through one name of a file to the kernel's cache of its other names.
+    func changedLinks(of path: String) {
+        for other in hardLinks.others(of: path) { kernel.invalidateNow(other) }
+    }
+
+    /// What a file open for writing looks like: its size so far, the store's other metadata and
+    /// what was set while it is open.
+    func attributes(of writer: WriterFile) throws -> FileInfo {
+        // Asked of the store unchached: the file may not be there yet, and will be soon.
+        var info =
+            keepsNoMetadata
+            ? FileInfo(path: writer.path, kind: .file, size: 0)
+            : (try? store.lstat(writer.path)) ?? FileInfo(path: writer.path, kind: .file, size: 0)
+        let pending = writer.attributes
+        info.kind = .file
+        info.size = writer.size
+        info.modified = pending.modified.resolved ?? Date()
+        info.accessed = pending.accessed.resolved ?? info.accessed
+        info.permissions = pending.permissions ?? info.permissions
+        info.owner = pending.owner ?? info.owner
+        info.group = pending.group ?? info.group
+        return info
     }
 
     /// The target of a symbolic link, cut to the kernel's buffer and terminated.
@@ -117,36 +177,51 @@ final class FuseFileSystem: Sendable {
         }
     }
 
-    func fill(_ out: UnsafeMutablePointer<stat>, kind: FileKind, size: UInt64, modified: Date?, permissions: UInt16?) {
+    /// A `stat` from the store's metadata; what the store does not keep comes from the mount
+    /// (its owner, 0644 for files, 0755 for directories, the modification time for the others).
+    func fill(_ out: UnsafeMutablePointer<stat>, _ file: FileInfo) {
         var info = stat()
-        let isDirectory = kind == .directory
-        var mode = mode_t(permissions.map { $0 & 0o7777 } ?? (isDirectory ? 0o755 : 0o644))
-        if readOnly, kind != .symlink { mode &= ~mode_t(0o222) }
-        info.st_mode = Self.fileType(kind) | mode
-        info.st_nlink = isDirectory ? 2 : 1
-        info.st_size = off_t(size)
-        info.st_blocks = blkcnt_t((size + 511) / 512)
+        let isDirectory = file.kind == .directory
+        let fallback: UInt16 = isDirectory ? 0o755 : file.kind == .symlink ? 0o777 : 0o644
+        var mode = mode_t((file.permissions ?? fallback) & 0o7777)
+        if readOnly, file.kind != .symlink { mode &= ~mode_t(0o222) }
+        info.st_mode = Self.fileType(file.kind, special: file.special) | mode
+        info.st_nlink = nlink_t(file.links ?? (isDirectory ? 2 : 1))
+        info.st_ino = ino_t(file.inode ?? 0)
+        switch file.special {
+        case .characterDevice(let device), .blockDevice(let device): info.st_rdev = dev_t(device)
+        default: break
+        }
+        info.st_size = off_t(file.size)
+        info.st_blocks = blkcnt_t((file.size + 511) / 512)
         info.st_blksize = 1 << 20
-        info.st_uid = owner.uid
-        info.st_gid = owner.gid
-        let time = modified ?? mountTime
-        let seconds = time.timeIntervalSince1970
-        let stamp = timespec(
-            tv_sec: Int(seconds.rounded(.down)),
-            tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9)
-        )
-        info.st_mtim = stamp
-        info.st_ctim = stamp
-        info.st_atim = stamp
+        info.st_uid = file.owner ?? owner.uid
+        info.st_gid = file.group ?? owner.gid
+        let modified = file.modified ?? mountTime
+        info.st_mtim = Self.timespec(modified)
+        info.st_atim = Self.timespec(file.accessed ?? modified)
+        info.st_ctim = Self.timespec(file.changed ?? modified)
         out.pointee = info
     }
 
+    /// A date as a `timespec`, to the microsecond: a `Date` holds no finer, and rounding keeps a
+    /// time set to a whole number of microseconds exact on the way back.
+    static func timespec(_ date: Date) -> Glibc.timespec {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let micros = min(((date.timeIntervalSince1970 - seconds) * 1e6).rounded(), 999_999)
+        return Glibc.timespec(tv_sec: Int(seconds), tv_nsec: Int(micros) * 1000)
+    }
+
     /// The `st_mode` file type bits of a kind.
-    static func fileType(_ kind: FileKind) -> mode_t {
-        switch kind {
-        case .directory: S_IFDIR
-        case .symlink: S_IFLNK
-        case .file, .other: S_IFREG
+    static func fileType(_ kind: FileKind, special: SpecialFile? = nil) -> mode_t {
+        switch (kind, special) {
+        case (.directory, _): S_IFDIR
+        case (.symlink, _): S_IFLNK
+        case (.other, .fifo): S_IFIFO
+        case (.other, .socket): S_IFSOCK
+        case (.other, .characterDevice): S_IFCHR
+        case (.other, .blockDevice): S_IFBLK
+        case (.file, _), (.other, _): S_IFREG
         }
     }
 
@@ -170,7 +245,8 @@ final class FuseFileSystem: Sendable {
                 }
             }
             let parent = try store.resolve(target)
-            for entry in entries where entry.kind == .directory || entry.size != nil {
+            // A listing carries no modes or owners: a store that keeps them is asked per name.
+            for entry in entries where keepsNoMetadata && (entry.kind == .directory || entry.size != nil) {
                 cache.store(
                     parent.appending(entry.name).description,
                     FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified)
@@ -199,19 +275,19 @@ final class FuseFileSystem: Sendable {
                 full = fill(index == 0 ? "." : "..", nil, index + 1, false)
             } else {
                 let entry = entries[index - 2]
-                let complete = plus && (entry.kind == .directory || entry.size != nil)
+                let complete = plus && keepsNoMetadata && (entry.kind == .directory || entry.size != nil)
                 if complete {
                     self.fill(
                         &attributes,
-                        kind: entry.kind,
-                        size: entry.size ?? 0,
-                        modified: entry.modified,
-                        permissions: nil
+                        FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified)
                     )
                 } else {
                     attributes = stat()
                     attributes.st_mode = Self.fileType(entry.kind)
                 }
+                // With the store's inode numbers (use_ino) this is the entry's d_ino, and readdir(3)
+                // skips an entry whose d_ino is 0.
+                attributes.st_ino = ino_t(entry.inode ?? UInt64(index))
                 full = fill(entry.name, &attributes, index + 1, complete)
             }
             if full { break }
@@ -225,13 +301,14 @@ final class FuseFileSystem: Sendable {
         return 0
     }
 
-    func mkdir(_ path: String) -> Int32 {
+    func mkdir(_ path: String, permissions: UInt16) -> Int32 {
         run(.mkdir) {
             guard !control.contains(path) else { return -EEXIST }
             guard !readOnly else { return -EROFS }
             let target = storePath(path)
+            defer { cache.invalidate(target) }
             try store.mkdir(target)
-            cache.invalidate(target)
+            try giveToCaller(target, permissions: permissions)
             return 0
         }
     }
@@ -266,6 +343,15 @@ final class FuseFileSystem: Sendable {
                 return 0
             }
             guard !readOnly else { return -EROFS }
+            if let inPlace {
+                let fd = try inPlace.openDescriptor(
+                    target,
+                    flags: flags & (O_ACCMODE | O_TRUNC | O_APPEND),
+                    permissions: 0
+                )
+                handle = handles.add(.direct(DirectFile(fd: fd, path: target)))
+                return 0
+            }
             let existing = try lookup(target)
             if existing?.kind == .directory { return -EISDIR }
             let writer: WriterFile
@@ -300,12 +386,22 @@ final class FuseFileSystem: Sendable {
         return (result, handle, directIO)
     }
 
-    func create(_ path: String, flags: Int32) -> (Int32, UInt64) {
+    func create(_ path: String, permissions: UInt16, flags: Int32) -> (Int32, UInt64) {
         var handle: UInt64 = 0
         let result = run(.create) {
             guard !control.contains(path) else { return -EACCES }
             guard !readOnly else { return -EROFS }
             let target = storePath(path)
+            if let inPlace {
+                let fd = try inPlace.openDescriptor(
+                    target,
+                    flags: flags & (O_ACCMODE | O_TRUNC | O_APPEND | O_EXCL) | O_CREAT,
+                    permissions: permissions
+                )
+                handle = handles.add(.direct(DirectFile(fd: fd, path: target)))
+                try giveToCaller(target, permissions: permissions)
+                return 0
+            }
             let writer: WriterFile =
                 if flags & O_ACCMODE == O_RDWR {
                     try .staged(
@@ -318,6 +414,13 @@ final class FuseFileSystem: Sendable {
                 } else {
                     try .streaming(store: store, path: target, stagingDirectory: options.stagingDirectory, stats: stats)
                 }
+            let (owner, group) = callerOwnership(of: target)
+            let metadata = store.capabilities.metadata
+            writer.updateAttributes {
+                if metadata.contains(.permissions) { $0.permissions = permissions }
+                $0.owner = owner
+                $0.group = group
+            }
             cache.invalidate(target)
             handle = handles.add(.writer(writer))
             return 0
@@ -333,7 +436,7 @@ final class FuseFileSystem: Sendable {
         at offset: UInt64,
         _ out: UnsafeMutablePointer<UnsafeMutablePointer<fuse_bufvec>?>
     ) -> Int32 {
-        if case .reader(let reader) = handles.get(handle), let fd = reader.handle.readableFileDescriptor {
+        if let fd = descriptor(of: handle) {
             return run(.read) {
                 var info = Glibc.stat()
                 guard fstat(fd, &info) == 0 else { return -errno }
@@ -365,6 +468,7 @@ final class FuseFileSystem: Sendable {
             switch handles.get(handle) {
             case .reader(let reader): got = try reader.read(at: offset, into: buffer)
             case .writer(let writer): got = try writer.read(at: offset, into: buffer)
+            case .direct(let file): got = try file.read(at: offset, into: buffer)
             case .control(let content):
                 let start = Int(min(offset, UInt64(content.count)))
                 got = min(buffer.count, content.count - start)
@@ -380,8 +484,12 @@ final class FuseFileSystem: Sendable {
 
     func write(_ handle: UInt64, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) -> Int32 {
         run(.write) {
-            guard case .writer(let writer) = handles.get(handle) else { return -EBADF }
-            try writer.write(bytes, at: offset)
+            switch handles.get(handle) {
+            case .writer(let writer): try writer.write(bytes, at: offset)
+            case .direct(let file): try file.write(bytes, at: offset)
+            default: return -EBADF
+            }
+            stats.addBytesWritten(bytes.count)
             return Int32(bytes.count)
         }
     }
@@ -394,10 +502,13 @@ final class FuseFileSystem: Sendable {
         }
     }
 
-    func fsync(_ handle: UInt64) -> Int32 {
+    func fsync(_ handle: UInt64, dataOnly: Bool) -> Int32 {
         run(.fsync) {
-            guard case .writer(let writer) = handles.get(handle) else { return 0 }
-            try publish(writer)
+            switch handles.get(handle) {
+            case .writer(let writer): try publish(writer)
+            case .direct(let file): try file.sync(dataOnly: dataOnly)
+            default: break
+            }
             return 0
         }
     }
@@ -406,6 +517,7 @@ final class FuseFileSystem: Sendable {
         run(.release) {
             switch handles.remove(handle) {
             case .reader(let reader): reader.close()
+            case .direct(let file): try file.close()
             case .writer(let writer):
                 // Normally flushed already by close(2); this publishes what a crash of the caller left.
                 do { try publish(writer) } catch { log("release: upload of '\(writer.path)' failed: \(error)") }
@@ -422,13 +534,18 @@ final class FuseFileSystem: Sendable {
         }
     }
 
-    private func publish(_ writer: WriterFile) throws {
+    func publish(_ writer: WriterFile) throws {
         do {
             try writer.flush()
         } catch {
             cache.invalidate(writer.path)
             log("upload of '\(writer.path)' failed: \(error)")
             throw error
+        }
+        guard keepsNoMetadata else {
+            if writer.isLinked { try apply(writer.takeAttributes(), to: writer.path) }
+            cache.invalidate(writer.path)
+            return
         }
         // What was just published is known: the stat that follows a close (cp, tar and editors all
         // make one) needs no request to the store.
@@ -443,8 +560,22 @@ final class FuseFileSystem: Sendable {
                 handle.flatMap { if case .writer(let writer) = handles.get($0) { writer.path } else { nil } }
                 ?? storePath(path)
             defer { cache.invalidate(target) }
+            if let handle, case .direct(let file) = handles.get(handle) {
+                try file.truncate(to: size)
+                return 0
+            }
             if let handle, case .writer(let writer) = handles.get(handle) {
                 try writer.truncate(to: size)
+                return 0
+            }
+            if let inPlace {
+                let file = DirectFile(
+                    fd: try inPlace.openDescriptor(target, flags: O_WRONLY, permissions: 0),
+                    path: target
+                )
+                defer { try? file.close() }
+                try file.truncate(to: size)
+                changedLinks(of: path)
                 return 0
             }
             if let writer = handles.writer(for: target) {
@@ -480,11 +611,14 @@ final class FuseFileSystem: Sendable {
             defer { cache.invalidate(target) }
             let writer = handles.writer(for: target)
             writer?.markUnlinked()
+            let others = hardLinks.others(of: path)
+            hardLinks.forget(path)
             do {
                 try store.remove(target)
             } catch let error as ArtifactStoreError where error.code == .notFound && writer != nil {
                 return 0
             }
+            for other in others { kernel.invalidateNow(other) }
             return 0
         }
     }
@@ -494,7 +628,7 @@ final class FuseFileSystem: Sendable {
             guard !control.contains(source), !control.contains(destination) else { return -EACCES }
             guard !readOnly else { return -EROFS }
             // RENAME_EXCHANGE swaps two paths, which no artifact store can do atomically.
-            guard flags & 2 == 0 else { return -ENOTSUP }
+            guard flags & 2 == 0 else { return -EINVAL }
             let from = storePath(source)
             let to = storePath(destination)
             defer {
@@ -508,37 +642,9 @@ final class FuseFileSystem: Sendable {
                 // Still being written: it will be published under the new name.
             }
             handles.rename(from, to: to)
-            return 0
-        }
-    }
-
-    func utimens(_ path: String) -> Int32 {
-        run(.utimens) {
-            guard !control.contains(path) else { return -EACCES }
-            guard !readOnly else { return -EROFS }
-            let target = storePath(path)
-            // Stores keep their own modification times; setting one is accepted when the path
-            // exists (so `touch` and `cp -p` work) and changes nothing.
-            if handles.writer(for: target) != nil { return 0 }
-            return try lookup(target, isRoot: path == "/") == nil ? -ENOENT : 0
-        }
-    }
-
-    func statfs(_ out: UnsafeMutablePointer<statvfs>) -> Int32 {
-        run(.statfs) {
-            var info = statvfs()
-            // Artifact stores have no fixed capacity: report a large, steady one, as object-store mounts do.
-            info.f_bsize = 1 << 20
-            info.f_frsize = 4096
-            info.f_blocks = 1 << 40
-            info.f_bfree = 1 << 40
-            info.f_bavail = 1 << 40
-            info.f_files = 1 << 32
-            info.f_ffree = 1 << 32
-            info.f_favail = 1 << 32
-            info.f_namemax = 255
-            if readOnly { info.f_flag = UInt(ST_RDONLY) }
-            out.pointee = info
+            changedLinks(of: destination)
+            hardLinks.forget(source)
+            hardLinks.forget(destination)
             return 0
         }
     }

@@ -40,6 +40,8 @@ public enum FuseMount {
             throw MountError(.failed, "libfuse refused the mount options \(mountOptions.joined(separator: ","))")
         }
         defer { fuse_destroy(fuse) }
+        fileSystem.kernel.attach(fuse)
+        defer { fileSystem.kernel.attach(nil) }
         guard fuse_mount(fuse, options.mountpoint) == 0 else {
             throw MountError(
                 .failed,

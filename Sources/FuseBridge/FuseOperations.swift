@@ -24,6 +24,8 @@ enum FuseOperations {
                 config.pointee.negative_timeout = ttl
                 // Unlinking an open file removes it at once instead of renaming it to .fuse_hidden*.
                 config.pointee.hard_remove = 1
+                // The store's inode numbers, where it has them: two names of one file show one inode.
+                if fileSystem.store.capabilities.metadata.contains(.hardLinks) { config.pointee.use_ino = 1 }
             }
             if let connection {
                 connection.pointee.max_write = 1 << 20
@@ -59,7 +61,9 @@ enum FuseOperations {
         operations.releasedir = { _, info in
             FuseOperations.fileSystem.releasedir(info!.pointee.fh)
         }
-        operations.mkdir = { path, _ in FuseOperations.fileSystem.mkdir(FuseOperations.path(path)) }
+        operations.mkdir = { path, mode in
+            FuseOperations.fileSystem.mkdir(FuseOperations.path(path), permissions: UInt16(mode & 0o7777))
+        }
         operations.rmdir = { path in FuseOperations.fileSystem.rmdir(FuseOperations.path(path)) }
         operations.unlink = { path in FuseOperations.fileSystem.unlink(FuseOperations.path(path)) }
         operations.rename = { source, destination, flags in
@@ -78,9 +82,10 @@ enum FuseOperations {
             if directIO { cfuse_set_direct_io(info, 1) }
             return result
         }
-        operations.create = { path, _, info in
+        operations.create = { path, mode, info in
             let (result, handle) = FuseOperations.fileSystem.create(
                 FuseOperations.path(path),
+                permissions: UInt16(mode & 0o7777),
                 flags: info!.pointee.flags
             )
             info!.pointee.fh = handle
@@ -97,7 +102,9 @@ enum FuseOperations {
             )
         }
         operations.flush = { _, info in FuseOperations.fileSystem.flush(info!.pointee.fh) }
-        operations.fsync = { _, _, info in FuseOperations.fileSystem.fsync(info!.pointee.fh) }
+        operations.fsync = { _, dataOnly, info in
+            FuseOperations.fileSystem.fsync(info!.pointee.fh, dataOnly: dataOnly != 0)
+        }
         operations.release = { _, info in FuseOperations.fileSystem.release(info!.pointee.fh) }
         operations.truncate = { path, size, info in
             FuseOperations.fileSystem.truncate(
@@ -106,8 +113,42 @@ enum FuseOperations {
                 handle: info.map { $0.pointee.fh }
             )
         }
-        operations.utimens = { path, _, _ in FuseOperations.fileSystem.utimens(FuseOperations.path(path)) }
+        operations.utimens = { path, times, info in
+            FuseOperations.fileSystem.utimens(FuseOperations.path(path), times, handle: info.map { $0.pointee.fh })
+        }
         operations.statfs = { _, out in FuseOperations.fileSystem.statfs(out!) }
+        operations.chmod = { path, mode, info in
+            FuseOperations.fileSystem.chmod(FuseOperations.path(path), mode, handle: info.map { $0.pointee.fh })
+        }
+        operations.chown = { path, uid, gid, info in
+            FuseOperations.fileSystem.chown(FuseOperations.path(path), uid, gid, handle: info.map { $0.pointee.fh })
+        }
+        operations.symlink = { target, path in
+            FuseOperations.fileSystem.symlink(FuseOperations.path(target), at: FuseOperations.path(path))
+        }
+        operations.link = { existing, path in
+            FuseOperations.fileSystem.link(FuseOperations.path(existing), at: FuseOperations.path(path))
+        }
+        operations.mknod = { path, mode, device in
+            FuseOperations.fileSystem.mknod(FuseOperations.path(path), mode, device)
+        }
+        operations.getxattr = { path, name, buffer, size in
+            FuseOperations.fileSystem.getxattr(FuseOperations.path(path), String(cString: name!), buffer, size)
+        }
+        operations.setxattr = { path, name, value, size, flags in
+            FuseOperations.fileSystem.setxattr(
+                FuseOperations.path(path),
+                String(cString: name!),
+                UnsafeRawBufferPointer(start: value, count: size),
+                flags: flags
+            )
+        }
+        operations.listxattr = { path, buffer, size in
+            FuseOperations.fileSystem.listxattr(FuseOperations.path(path), buffer, size)
+        }
+        operations.removexattr = { path, name in
+            FuseOperations.fileSystem.removexattr(FuseOperations.path(path), String(cString: name!))
+        }
         return operations
     }
 }

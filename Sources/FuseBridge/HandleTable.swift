@@ -5,6 +5,8 @@ import Synchronization
 enum OpenFile: Sendable {
     case reader(ReaderFile)
     case writer(WriterFile)
+    /// A file of an in-place store, open through its own descriptor.
+    case direct(DirectFile)
     /// A snapshot of a control file, taken at open.
     case control([UInt8])
     /// A directory listing, taken at `opendir` and handed out in pieces by `readdir`.

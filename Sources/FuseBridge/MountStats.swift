@@ -8,6 +8,7 @@ public final class MountStats: Sendable {
     public enum Operation: String, CaseIterable, Sendable {
         case getattr, readlink, readdir, open, read, create, write, flush, release, fsync, truncate
         case unlink, mkdir, rmdir, rename, statfs, utimens
+        case chmod, chown, symlink, link, mknod, getxattr, setxattr, listxattr, removexattr
     }
 
     /// Latencies are counted in power-of-two buckets of microseconds: bucket `i` holds [2^i, 2^(i+1)).

@@ -31,10 +31,22 @@ final class WriterFile: Sendable {
 
     private static let chunk = 4 << 20
 
+    /// Metadata set while the file is open (`fchmod`, `fchown`, `futimens` before `close`, as
+    /// `cp -a` does, and the mode and owner of a new file): shown by `getattr` and given to the
+    /// store once the bytes are published.
+    struct PendingAttributes: Sendable {
+        var permissions: UInt16?
+        var owner: UInt32?
+        var group: UInt32?
+        var accessed = TimestampChange.keep
+        var modified = TimestampChange.keep
+    }
+
     let store: any ArtifactStore
     let stagingDirectory: String
     let stats: MountStats
     private let state: Mutex<State>
+    private let pending = Mutex(PendingAttributes())
     /// Kept apart from `state`, whose lock is held during uploads, so renames never wait on them.
     private let currentPath: Mutex<String>
 
@@ -116,6 +128,19 @@ final class WriterFile: Sendable {
 
     func renamed(to path: String) { currentPath.withLock { $0 = path } }
     func markUnlinked() { state.withLock { $0.unlinked = true } }
+    /// False once the file was unlinked while open: nothing of it reaches the store.
+    var isLinked: Bool { state.withLock { !$0.unlinked } }
+
+    /// The metadata set while open and not yet given to the store.
+    var attributes: PendingAttributes { pending.withLock { $0 } }
+    func updateAttributes(_ change: (inout PendingAttributes) -> Void) { pending.withLock { change(&$0) } }
+    /// Hands over the pending metadata, leaving none.
+    func takeAttributes() -> PendingAttributes {
+        pending.withLock { pending in
+            defer { pending = PendingAttributes() }
+            return pending
+        }
+    }
 
     /// Writes `bytes` at `offset`.
     /// - Throws: `unsupportedOperation` for a backward write into a streaming file of a store
@@ -150,7 +175,6 @@ final class WriterFile: Sendable {
             state.size = max(state.size, offset + UInt64(bytes.count))
             state.dirty = true
         }
-        stats.addBytesWritten(bytes.count)
     }
 
     /// Reads staged bytes (a read-write open); a streaming file is write-only.

@@ -165,11 +165,12 @@ struct MountTests {
         #expect(try fixture.shell("find mnt/many -type f | wc -l").stdout == "100000\n")
     }
 
-    @Test func aFailedUploadIsReportedByClose() throws {
+    /// A local store is written in place, as the disk is: a write is there for every reader at
+    /// once, not at close (a failed upload at close is an object store's, see ObjectStoreMountTests).
+    @Test func aFileBeingWrittenThroughALocalMountIsOnTheDiskAtOnce() throws {
         let fixture = try MountFixture()
         defer { fixture.cleanUp() }
         try #require(try fixture.mount().status == 0)
-        // The upload cannot land: a non-empty folder appears at the destination while the file is open.
         let result = try fixture.shell(
             """
             python3 - <<'PY'
@@ -177,17 +178,14 @@ struct MountTests {
             f = open("mnt/report.csv", "w")
             f.write("a,b\\n")
             f.flush()
-            os.makedirs("data/report.csv/blocker")
-            try:
-                f.close()
-            except OSError as error:
-                print("close failed:", error.errno)
-            else:
-                print("close succeeded")
+            print(open("data/report.csv").read(), end="")
+            print(open("mnt/report.csv").read(), end="")
+            os.fsync(f.fileno())
+            f.close()
             PY
             """
         )
-        #expect(result.stdout.hasPrefix("close failed:"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout == "a,b\na,b\n", "\(result.stdout)\(result.stderr)")
     }
 
     @Test func aMemoryStoreAndAReadOnlyMountWork() throws {

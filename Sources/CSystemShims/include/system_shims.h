@@ -15,4 +15,15 @@ long afs_copy_file_range(int in_fd, int out_fd, unsigned long length);
 /// The POSIX_SPAWN_SETSID flag of posix_spawnattr_setflags(3): the child starts a session of its own.
 short afs_posix_spawn_setsid(void);
 
+/// The extended-attribute calls of <sys/xattr.h> that do not follow a final symbolic link.
+/// Each returns what the system call returns (a size, or 0), or -1 with errno set.
+long afs_lgetxattr(const char *path, const char *name, void *value, unsigned long size);
+int afs_lsetxattr(const char *path, const char *name, const void *value, unsigned long size, int flags);
+long afs_llistxattr(const char *path, char *list, unsigned long size);
+int afs_lremovexattr(const char *path, const char *name);
+
+/// XATTR_CREATE and XATTR_REPLACE, the flags of afs_lsetxattr.
+int afs_xattr_create(void);
+int afs_xattr_replace(void);
+
 #endif

@@ -17,7 +17,7 @@ public final class LocalArtifactStore: ArtifactStore {
 
     public let root: ArtifactPath
     public var supportedSchemes: Set<String> { Self.schemes }
-    public let capabilities = ArtifactStoreCapabilities()
+    public let capabilities = ArtifactStoreCapabilities(metadata: .posix)
 
     /// Creates a store serving everything below `root` (default `/`); a relative root is resolved
     /// against the working directory.
@@ -50,7 +50,11 @@ public final class LocalArtifactStore: ArtifactStore {
             }
             try prepareParent(of: target, for: path)
             let (fd, temporary) = try createTemporary(beside: target, for: path)
-            if let existing { fchmod(fd, existing.st_mode & 0o7777) }
+            if let existing {
+                // A rewritten file keeps its owner and mode (fchown only works for root: else it stays ours).
+                _ = fchown(fd, existing.st_uid, existing.st_gid)
+                fchmod(fd, existing.st_mode & 0o7777)
+            }
             return LocalFileHandle(
                 path: fsPath,
                 mode: .write,
@@ -71,14 +75,7 @@ public final class LocalArtifactStore: ArtifactStore {
         guard let info = try POSIXCalls.stat(target.description) else {
             throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
         }
-        let kind = POSIXCalls.kind(of: info.st_mode)
-        return FileInfo(
-            path: target.description,
-            kind: kind,
-            size: kind == .directory ? 0 : UInt64(info.st_size),
-            modified: POSIXCalls.modified(info),
-            permissions: UInt16(info.st_mode & 0o7777)
-        )
+        return POSIXCalls.fileInfo(info, path: target.description)
     }
 
     public func lstat(_ path: String) throws -> FileInfo {
@@ -91,12 +88,9 @@ public final class LocalArtifactStore: ArtifactStore {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = Glibc.readlink(target, &buffer, buffer.count - 1)
         guard length >= 0 else { throw POSIXCalls.error(errno, call: "readlink", path: path) }
-        return FileInfo(
+        return POSIXCalls.fileInfo(
+            info,
             path: target,
-            kind: .symlink,
-            size: UInt64(length),
-            modified: POSIXCalls.modified(info),
-            permissions: UInt16(info.st_mode & 0o7777),
             linkTarget: String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         )
     }
@@ -124,7 +118,7 @@ public final class LocalArtifactStore: ArtifactStore {
                 case Int32(DT_UNKNOWN): lstatKind(dirfd(dir), name)
                 default: .other
                 }
-            entries.append(DirectoryEntry(name: name, kind: kind))
+            entries.append(DirectoryEntry(name: name, kind: kind, inode: UInt64(item.pointee.d_ino)))
         }
     }
 

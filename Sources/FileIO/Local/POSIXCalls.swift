@@ -19,9 +19,11 @@ enum POSIXCalls {
             case ENOTDIR: (.notADirectory, "not a directory (or a parent is a file)")
             case EISDIR: (.isADirectory, "is a directory")
             case ENOTEMPTY: (.directoryNotEmpty, "directory not empty")
-            case EACCES, EPERM: (.permissionDenied, "permission denied")
+            case EACCES: (.permissionDenied, "permission denied")
+            case EPERM: (.notPermitted, "operation not permitted")
             case EROFS: (.readOnly, "read-only file system")
-            case ENAMETOOLONG: (.invalidPath, "name too long")
+            case ENAMETOOLONG: (.nameTooLong, "name too long")
+            case ENODATA: (.noSuchAttribute, "no such extended attribute")
             case EINVAL: (.invalidArgument, "invalid argument to \(call)")
             case ENOTSUP: (.unsupportedOperation, "operation not supported by the file system")
             default: (.io, "\(call) failed: \(String(cString: strerror(errno)))")
@@ -61,7 +63,41 @@ enum POSIXCalls {
 
     /// The modification time of a `stat` result.
     static func modified(_ info: Glibc.stat) -> Date {
-        Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+        date(info.st_mtim)
+    }
+
+    /// A `timespec` as a date.
+    static func date(_ time: timespec) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(time.tv_sec) + TimeInterval(time.tv_nsec) / 1e9)
+    }
+
+    /// Everything a `stat` result says, as the store's metadata of `path`.
+    static func fileInfo(_ info: Glibc.stat, path: String, linkTarget: String? = nil) -> FileInfo {
+        let kind = kind(of: info.st_mode)
+        var result = FileInfo(
+            path: path,
+            kind: kind,
+            size: kind == .directory ? 0 : UInt64(info.st_size),
+            modified: modified(info),
+            permissions: UInt16(info.st_mode & 0o7777),
+            linkTarget: linkTarget
+        )
+        result.owner = info.st_uid
+        result.group = info.st_gid
+        result.accessed = date(info.st_atim)
+        result.changed = date(info.st_ctim)
+        result.links = UInt32(truncatingIfNeeded: info.st_nlink)
+        result.inode = UInt64(info.st_ino)
+        if kind == .other {
+            result.special =
+                switch info.st_mode & S_IFMT {
+                case S_IFIFO: .fifo
+                case S_IFSOCK: .socket
+                case S_IFCHR: .characterDevice(UInt64(info.st_rdev))
+                default: .blockDevice(UInt64(info.st_rdev))
+                }
+        }
+        return result
     }
 
     /// Writes the whole buffer to `fd` at `offset` (or at the descriptor's position when nil).
