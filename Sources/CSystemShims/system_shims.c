@@ -7,12 +7,15 @@
 #include <unistd.h>
 #include "system_shims.h"
 
-int afs_rename_noreplace(const char *from, const char *to) {
+int afs_renameat(int from_dir, const char *from, int to_dir, const char *to, int noreplace) {
 #ifdef RENAME_NOREPLACE
-    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+    return renameat2(from_dir, from, to_dir, to, noreplace ? RENAME_NOREPLACE : 0);
 #else
-    errno = EINVAL;
-    return -1;
+    if (noreplace) {
+        errno = EINVAL;
+        return -1;
+    }
+    return renameat(from_dir, from, to_dir, to);
 #endif
 }
 

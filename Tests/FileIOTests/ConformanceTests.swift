@@ -83,3 +83,27 @@ struct LocalMissingRootTests {
         #expect(try store.read(root + "/run/model.bin") == [7])
     }
 }
+
+/// A tree deeper than `PATH_MAX` below the store's root: the kernel refuses such a path whole,
+/// so the local store reaches it a piece at a time (a mount of a deep root relies on it).
+@Suite("local store beyond PATH_MAX")
+struct LocalLongPathTests {
+    @Test func aTreeDeeperThanPathMaxIsWrittenReadChangedAndRemoved() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let store = try LocalArtifactStore(root: scratch.path)
+        var deep = scratch.path
+        while deep.utf8.count < 4_400 { deep += "/" + String(repeating: "d", count: 200) }
+        try store.makedirs(deep)
+        try store.write(deep + "/model.bin", contents: Array("weights".utf8))
+        #expect(try store.read(deep + "/model.bin") == Array("weights".utf8))
+        try store.setPermissions(deep + "/model.bin", 0o600)
+        #expect(try store.stat(deep + "/model.bin").permissions == 0o600)
+        try store.symlink("model.bin", at: deep + "/link")
+        #expect(try store.readlink(deep + "/link") == "model.bin")
+        try store.rename(deep + "/model.bin", deep + "/renamed.bin")
+        #expect(try store.listdir(deep) == ["link", "renamed.bin"])
+        try store.rmtree(scratch.path + "/" + String(repeating: "d", count: 200))
+        #expect(try store.listdir(scratch.path).isEmpty)
+    }
+}

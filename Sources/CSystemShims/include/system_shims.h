@@ -4,9 +4,9 @@
 #ifndef ARTIFACTFS_SYSTEM_SHIMS_H
 #define ARTIFACTFS_SYSTEM_SHIMS_H
 
-/// renameat2(2) with RENAME_NOREPLACE: moves `from` to `to` only if `to` does not exist, atomically.
-/// Returns 0, or -1 with errno set (EEXIST when `to` exists).
-int afs_rename_noreplace(const char *from, const char *to);
+/// renameat2(2) between directory descriptors; with `noreplace`, RENAME_NOREPLACE (EEXIST when
+/// `to` exists, EINVAL or ENOSYS where the file system cannot).
+int afs_renameat(int from_dir, const char *from, int to_dir, const char *to, int noreplace);
 
 /// copy_file_range(2) between the current offsets of two descriptors: an in-kernel copy.
 /// Returns the bytes copied, 0 at the end of the input, or -1 with errno set.

@@ -12,31 +12,39 @@ import Darwin
 extension LocalArtifactStore {
     public func setPermissions(_ path: String, _ permissions: UInt16) throws {
         let target = try resolve(path).description
-        try POSIXCalls.check("chmod", path: path) { fchmodat(AT_FDCWD, target, mode_t(permissions & 0o7777), 0) }
+        try POSIXCalls.check("chmod", path: path) {
+            POSIXCalls.at(target) { fchmodat($0, $1, mode_t(permissions & 0o7777), 0) }
+        }
     }
 
     public func setOwner(_ path: String, owner: UInt32?, group: UInt32?) throws {
         let target = try resolve(path).description
         try POSIXCalls.check("chown", path: path) {
-            fchownat(AT_FDCWD, target, owner ?? UInt32.max, group ?? UInt32.max, AT_SYMLINK_NOFOLLOW)
+            POSIXCalls.at(target) { fchownat($0, $1, owner ?? UInt32.max, group ?? UInt32.max, AT_SYMLINK_NOFOLLOW) }
         }
     }
 
     public func setTimes(_ path: String, accessed: TimestampChange, modified: TimestampChange) throws {
         let target = try resolve(path).description
         let times = [Self.timespec(accessed), Self.timespec(modified)]
-        try POSIXCalls.check("utimensat", path: path) { utimensat(AT_FDCWD, target, times, AT_SYMLINK_NOFOLLOW) }
+        try POSIXCalls.check("utimensat", path: path) {
+            POSIXCalls.at(target) { utimensat($0, $1, times, AT_SYMLINK_NOFOLLOW) }
+        }
     }
 
     public func symlink(_ target: String, at path: String) throws {
         let link = try resolve(path).description
-        try POSIXCalls.check("symlink", path: path) { symlinkat(target, AT_FDCWD, link) }
+        try POSIXCalls.check("symlink", path: path) { POSIXCalls.at(link) { symlinkat(target, $0, $1) } }
     }
 
     public func link(_ existing: String, at path: String) throws {
         let from = try resolve(existing).description
         let to = try resolve(path).description
-        try POSIXCalls.check("link", path: path) { linkat(AT_FDCWD, from, AT_FDCWD, to, 0) }
+        try POSIXCalls.check("link", path: path) {
+            POSIXCalls.at(from) { fromDirectory, fromName in
+                POSIXCalls.at(to) { linkat(fromDirectory, fromName, $0, $1, 0) }
+            }
+        }
     }
 
     public func makeSpecialFile(_ path: String, _ type: SpecialFile, permissions: UInt16) throws {
@@ -49,7 +57,7 @@ extension LocalArtifactStore {
             case .blockDevice(let device): (S_IFBLK, dev_t(device))
             }
         try POSIXCalls.check("mknod", path: path) {
-            mknodat(AT_FDCWD, target, fileType | mode_t(permissions & 0o7777), device)
+            POSIXCalls.at(target) { mknodat($0, $1, fileType | mode_t(permissions & 0o7777), device) }
         }
     }
 
@@ -134,7 +142,7 @@ extension LocalArtifactStore: InPlaceFileStore {
     public func openDescriptor(_ path: String, flags: Int32, permissions: UInt16) throws -> Int32 {
         let target = try resolve(path).description
         return try POSIXCalls.check("open", path: path) {
-            Glibc.open(target, flags | O_CLOEXEC, mode_t(permissions & 0o7777))
+            POSIXCalls.at(target) { openat($0, $1, flags | O_CLOEXEC, mode_t(permissions & 0o7777)) }
         }
     }
 

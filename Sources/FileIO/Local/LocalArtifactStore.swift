@@ -33,7 +33,9 @@ public final class LocalArtifactStore: ArtifactStore {
         let fsPath = target.description
         switch mode {
         case .read:
-            let fd = try POSIXCalls.check("open", path: path) { Glibc.open(fsPath, O_RDONLY | O_CLOEXEC) }
+            let fd = try POSIXCalls.check("open", path: path) {
+                POSIXCalls.at(fsPath) { openat($0, $1, O_RDONLY | O_CLOEXEC) }
+            }
             var info = Glibc.stat()
             if fstat(fd, &info) == 0, POSIXCalls.kind(of: info.st_mode) == .directory {
                 Glibc.close(fd)
@@ -64,7 +66,7 @@ public final class LocalArtifactStore: ArtifactStore {
         case .append:
             try prepareParent(of: target, for: path)
             let fd = try POSIXCalls.check("open", path: path) {
-                Glibc.open(fsPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+                POSIXCalls.at(fsPath) { openat($0, $1, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666) }
             }
             return LocalFileHandle(path: fsPath, mode: .append, fd: fd, staging: nil)
         }
@@ -86,7 +88,7 @@ public final class LocalArtifactStore: ArtifactStore {
         let kind = POSIXCalls.kind(of: info.st_mode)
         guard kind == .symlink else { return try stat(path) }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = Glibc.readlink(target, &buffer, buffer.count - 1)
+        let length = POSIXCalls.at(target) { readlinkat($0, $1, &buffer, buffer.count - 1) }
         guard length >= 0 else { throw POSIXCalls.error(errno, call: "readlink", path: path) }
         return POSIXCalls.fileInfo(
             info,
@@ -97,7 +99,12 @@ public final class LocalArtifactStore: ArtifactStore {
 
     public func scandir(_ path: String) throws -> [DirectoryEntry] {
         let fsPath = try resolve(path).description
-        guard let dir = opendir(fsPath) else { throw POSIXCalls.error(errno, call: "opendir", path: path) }
+        let fd = POSIXCalls.at(fsPath) { openat($0, $1, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0, let dir = fdopendir(fd) else {
+            let failure = errno
+            if fd >= 0 { Glibc.close(fd) }
+            throw POSIXCalls.error(failure, call: "opendir", path: path)
+        }
         defer { closedir(dir) }
         var entries: [DirectoryEntry] = []
         while true {
@@ -127,7 +134,7 @@ public final class LocalArtifactStore: ArtifactStore {
     public func mkdir(_ path: String) throws {
         let target = try resolve(path)
         do {
-            try POSIXCalls.check("mkdir", path: path) { Glibc.mkdir(target.description, 0o777) }
+            try POSIXCalls.check("mkdir", path: path) { POSIXCalls.at(target.description) { mkdirat($0, $1, 0o777) } }
         } catch let error as ArtifactStoreError where error.code == .notFound {
             throw ArtifactStoreError(
                 .notFound,
@@ -145,7 +152,7 @@ public final class LocalArtifactStore: ArtifactStore {
         var current = ArtifactPath(scheme: target.scheme, components: [])
         for component in target.components {
             current = current.appending(component)
-            if Glibc.mkdir(current.description, 0o777) == 0 || errno == EEXIST {
+            if POSIXCalls.at(current.description, { mkdirat($0, $1, 0o777) }) == 0 || errno == EEXIST {
                 if let info = try POSIXCalls.stat(current.description), POSIXCalls.kind(of: info.st_mode) != .directory
                 {
                     throw ArtifactStoreError(.notADirectory, path: path, "'\(current)' is a file, not a directory")
@@ -159,7 +166,7 @@ public final class LocalArtifactStore: ArtifactStore {
     public func rmdir(_ path: String) throws {
         let target = try resolve(path)
         try Transfer.refuseRoot(of: self, target, path)
-        if Glibc.rmdir(target.description) != 0 {
+        if POSIXCalls.at(target.description, { unlinkat($0, $1, AT_REMOVEDIR) }) != 0 {
             // Linux says EEXIST or ENOTEMPTY for a directory with entries.
             if errno == EEXIST { throw ArtifactStoreError(.directoryNotEmpty, path: path, "directory not empty") }
             throw POSIXCalls.error(errno, call: "rmdir", path: path)
@@ -170,7 +177,7 @@ public final class LocalArtifactStore: ArtifactStore {
 
     public func remove(_ path: String) throws {
         let target = try resolve(path)
-        if unlink(target.description) != 0 {
+        if POSIXCalls.at(target.description, { unlinkat($0, $1, 0) }) != 0 {
             throw POSIXCalls.error(errno, call: "unlink", path: path)
         }
     }
@@ -203,7 +210,9 @@ public final class LocalArtifactStore: ArtifactStore {
     public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
         let from = try resolve(source)
         let to = try resolve(destination)
-        let input = try POSIXCalls.check("open", path: source) { Glibc.open(from.description, O_RDONLY | O_CLOEXEC) }
+        let input = try POSIXCalls.check("open", path: source) {
+            POSIXCalls.at(from.description) { openat($0, $1, O_RDONLY | O_CLOEXEC) }
+        }
         defer { Glibc.close(input) }
         var info = Glibc.stat()
         try POSIXCalls.check("fstat", path: source) { fstat(input, &info) }
@@ -245,7 +254,7 @@ public final class LocalArtifactStore: ArtifactStore {
             }
         } catch {
             Glibc.close(output)
-            unlink(temporary)
+            _ = POSIXCalls.at(temporary) { unlinkat($0, $1, 0) }
             throw error
         }
     }
@@ -256,8 +265,11 @@ public final class LocalArtifactStore: ArtifactStore {
     /// `RENAME_NOREPLACE`, or by a check just before renaming on file systems without it.
     /// - Returns: 0, or the errno of the failure (`EEXIST` for a refused destination).
     private static func move(_ from: String, to: String, overwrite: Bool) -> Int32 {
-        if overwrite { return Glibc.rename(from, to) == 0 ? 0 : errno }
-        if afs_rename_noreplace(from, to) == 0 { return 0 }
+        let renamed = POSIXCalls.at(from) { fromDirectory, fromName in
+            POSIXCalls.at(to) { afs_renameat(fromDirectory, fromName, $0, $1, overwrite ? 0 : 1) }
+        }
+        if renamed == 0 { return 0 }
+        if overwrite { return errno }
         guard errno == EINVAL || errno == ENOSYS else { return errno }
         var info = Glibc.stat()
         if fstatat(AT_FDCWD, to, &info, AT_SYMLINK_NOFOLLOW) == 0 { return EEXIST }
@@ -299,7 +311,7 @@ public final class LocalArtifactStore: ArtifactStore {
             let candidate = target.parent.appending(
                 ".\(stem).\(String(UInt64.random(in: 0...UInt64.max), radix: 36)).afs-tmp"
             )
-            let fd = Glibc.open(candidate.description, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            let fd = POSIXCalls.at(candidate.description) { openat($0, $1, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
             if fd >= 0 { return (fd, candidate.description) }
             if errno == EEXIST || errno == EINTR { continue }
             throw POSIXCalls.error(errno, call: "open", path: path)

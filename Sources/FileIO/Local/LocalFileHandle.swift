@@ -1,3 +1,4 @@
+import CSystemShims
 import Synchronization
 
 #if canImport(Glibc)
@@ -43,7 +44,7 @@ final class LocalFileHandle: ArtifactFileHandle {
         // A handle dropped without close() discards its staged bytes: nothing half-written appears.
         if !state.withLock({ $0.closed }) {
             Glibc.close(fd)
-            if let staging { unlink(staging.temporary) }
+            if let staging { _ = POSIXCalls.at(staging.temporary) { unlinkat($0, $1, 0) } }
         }
     }
 
@@ -111,9 +112,13 @@ final class LocalFileHandle: ArtifactFileHandle {
         }
         do {
             if closeFailed != 0 { throw POSIXCalls.error(closeFailed, call: "close", path: path) }
-            try POSIXCalls.check("rename", path: path) { Glibc.rename(staging.temporary, staging.destination) }
+            try POSIXCalls.check("rename", path: path) {
+                POSIXCalls.at(staging.temporary) { fromDirectory, fromName in
+                    POSIXCalls.at(staging.destination) { afs_renameat(fromDirectory, fromName, $0, $1, 0) }
+                }
+            }
         } catch {
-            unlink(staging.temporary)
+            _ = POSIXCalls.at(staging.temporary) { unlinkat($0, $1, 0) }
             throw error
         }
     }

@@ -42,10 +42,51 @@ enum POSIXCalls {
         }
     }
 
+    /// Calls `body` with a directory descriptor and a name that reach `path`: `AT_FDCWD` and the
+    /// path itself, or, for a path of `PATH_MAX` bytes or more (a deep tree below a long root,
+    /// which the kernel refuses whole), its parent opened a piece at a time and its last name.
+    /// Returns -1 with `errno` set when the parent cannot be opened.
+    static func at<T: BinaryInteger>(_ path: String, _ body: (Int32, String) -> T) -> T {
+        guard path.utf8.count >= Int(PATH_MAX) else { return body(AT_FDCWD, path) }
+        let names = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard let last = names.last, var directory = Optional(Glibc.open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)),
+            directory >= 0
+        else { return -1 }
+        var start = names.startIndex
+        while start < names.index(before: names.endIndex) {
+            var end = start
+            var length = 0
+            while end < names.index(before: names.endIndex), length + names[end].utf8.count + 1 < Int(PATH_MAX) {
+                length += names[end].utf8.count + 1
+                end += 1
+            }
+            guard end > start else {
+                Glibc.close(directory)
+                errno = ENAMETOOLONG
+                return -1
+            }
+            let piece = names[start..<end].joined(separator: "/")
+            let next = openat(directory, piece, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            let failure = errno
+            Glibc.close(directory)
+            guard next >= 0 else {
+                errno = failure
+                return -1
+            }
+            directory = next
+            start = end
+        }
+        let result = body(directory, String(last))
+        let failure = errno
+        Glibc.close(directory)
+        errno = failure
+        return result
+    }
+
     /// `stat(2)` (following links) or `lstat(2)`; nil when the path does not exist.
     static func stat(_ path: String, followLinks: Bool = true) throws -> Glibc.stat? {
         var info = Glibc.stat()
-        let result = fstatat(AT_FDCWD, path, &info, followLinks ? 0 : AT_SYMLINK_NOFOLLOW)
+        let result = at(path) { directory, name in fstatat(directory, name, &info, followLinks ? 0 : AT_SYMLINK_NOFOLLOW) }
         if result == 0 { return info }
         if errno == ENOENT { return nil }
         throw error(errno, call: followLinks ? "stat" : "lstat", path: path)
