@@ -258,6 +258,50 @@ struct SyncCommandTests {
         try checksumRoundTrip(ws, remote: "gs://sync-sums/data", large: 1 << 20) { _ in }
     }
 
+    @Test func syncsBetweenS3AndCloudStorage() throws {
+        let s3 = try S3TestServer(.seaweedfs, buckets: ["sync-s3"])
+        defer { s3.shutDown() }
+        let gcs = try GCSTestServer(buckets: ["sync-gs"])
+        defer { gcs.stop() }
+        let ws = try Workspace()
+        defer { ws.remove() }
+        try register(
+            ws,
+            secret: ["--key=\(s3.accessKey)", "--secret=\(s3.secretKey)", "--token=sync-test-token"],
+            store: [
+                "--flavor", "s3", "--path=s3://sync-s3/data", "--endpoint_url=\(s3.endpoint)", "--key={{store.key}}",
+                "--secret={{store.secret}}",
+            ]
+        )
+        let other = try ws.cli.run(
+            "artifact-store",
+            "register",
+            "other",
+            "--flavor",
+            "gcp",
+            "--path=gs://sync-gs/data",
+            "--endpoint_url=\(gcs.endpoint)",
+            "--token={{store.token}}"
+        )
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(try Report(ws.cli.run("sync", "--json", "runs", "s3://sync-s3/data")).copied.count == 3)
+        let across = try Report(ws.cli.run("sync", "--json", "s3://sync-s3/data", "gs://sync-gs/data"))
+        #expect(across.copied == ["1/metrics.json", "1/model.bin", "2/model.bin"])
+        #expect(try Report(ws.cli.run("sync", "--json", "s3://sync-s3/data", "gs://sync-gs/data")).copied.isEmpty)
+        let summed = try Report(ws.cli.run("sync", "--json", "--checksum", "gs://sync-gs/data", "s3://sync-s3/data"))
+        #expect(summed.copied.isEmpty && summed.unchanged == 3)
+
+        try write(ws.path, ["runs/2/model.bin": Data("model two, again".utf8)])
+        #expect(try Report(ws.cli.run("sync", "--json", "runs", "s3://sync-s3/data")).copied == ["2/model.bin"])
+        #expect(
+            try Report(ws.cli.run("sync", "--json", "--delete", "s3://sync-s3/data", "gs://sync-gs/data")).copied == [
+                "2/model.bin"
+            ]
+        )
+        #expect(try Report(ws.cli.run("sync", "--json", "gs://sync-gs/data", "back")).copied.count == 3)
+        #expect(try tree(ws.path + "/back") == tree(ws.path + "/runs"))
+    }
+
     // MARK: - Helpers
 
     private func register(_ ws: Workspace, secret: [String], store: [String]) throws {

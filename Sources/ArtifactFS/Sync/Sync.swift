@@ -81,7 +81,9 @@ public enum Sync {
         }
         let destinationInfo = try statIfPresent(destination, destinationPath)
         try checkKinds(sourceInfo, sourcePath, destinationInfo, destinationPath)
-        if source === destination, sourceRoot.contains(destinationRoot) || destinationRoot.contains(sourceRoot) {
+        // Two local stores (the default one and a component's) may hold the same folders.
+        let sameFiles = source === destination || (source is LocalArtifactStore && destination is LocalArtifactStore)
+        if sameFiles, sourceRoot.contains(destinationRoot) || destinationRoot.contains(sourceRoot) {
             throw ArtifactStoreError(
                 .invalidPath,
                 path: destinationPath,
