@@ -12,6 +12,7 @@ struct SyncCommand: ParsableCommand {
             so the next run leaves it alone either way. With --checksum the contents' MD5s are compared \
             instead: taken from a store's ETag when that is a plain MD5 (an S3 object uploaded in one \
             request), computed from the bytes otherwise (multipart ETags, generations, local files). \
+            Only files are synced: empty folders are not created. \
             Each file appears at its destination path only once complete, so a run that is interrupted \
             and started again copies only what is still missing or different. --delete removes \
             destination files absent at the source, after the copies and only when all of them \
@@ -63,9 +64,9 @@ struct SyncCommand: ParsableCommand {
             jobs: jobs,
             filter: try filter()
         )
-        let quiet = json || dryRun
+        let (quiet, file) = (json || dryRun, source)
         let report = try Sync.run(source, destination, options: options) { action in
-            if !quiet { Output.line(Self.describe(action, dryRun: false)) }
+            if !quiet { Output.line(Self.describe(action, file: file, dryRun: false)) }
         }
         for failure in report.failed { Output.error("artifactfs: \(failure.path): \(failure.message)") }
         if report.deletionsSkipped {
@@ -75,7 +76,9 @@ struct SyncCommand: ParsableCommand {
             try Output.json(report)
         } else {
             if dryRun {
-                for action in report.copied + report.deleted { Output.line(Self.describe(action, dryRun: true)) }
+                for action in report.copied + report.deleted {
+                    Output.line(Self.describe(action, file: source, dryRun: true))
+                }
             }
             Output.line(Self.summary(report))
         }
@@ -85,21 +88,18 @@ struct SyncCommand: ParsableCommand {
     /// The compiled `--exclude`/`--include` patterns.
     private func filter() throws -> SyncFilter {
         do {
-            _ = try SyncFilter(exclude: exclude, include: [])
-        } catch let error as SyncFilter.PatternError {
-            throw ValidationError("--exclude \(error)")
-        }
-        do {
             return try SyncFilter(exclude: exclude, include: include)
         } catch let error as SyncFilter.PatternError {
-            throw ValidationError("--include \(error)")
+            throw ValidationError("\(exclude.contains(error.pattern) ? "--exclude" : "--include") \(error)")
         }
     }
 
-    /// `copy runs/1/model.bin (missing)`, or `would copy ...` in a dry run.
-    private static func describe(_ action: SyncAction, dryRun: Bool) -> String {
+    /// `copy runs/1/model.bin (missing)`, or `would copy ...` in a dry run; a file synced onto a
+    /// file (relative path empty) is named by `file`, the source as given.
+    private static func describe(_ action: SyncAction, file: String, dryRun: Bool) -> String {
         let reason = action.kind == .copy ? " (\(action.reason.rawValue))" : ""
-        return (dryRun ? "would " : "") + "\(action.kind.rawValue) \(action.path)\(reason)"
+        let path = action.path.isEmpty ? file : action.path
+        return (dryRun ? "would " : "") + "\(action.kind.rawValue) \(path)\(reason)"
     }
 
     /// `3 copied (1234 bytes), 1 deleted, 5 unchanged`.

@@ -178,10 +178,19 @@ struct SyncCommandTests {
         let pattern = try ws.cli.run("sync", "--include", "runs/[1", "runs", "out")
         #expect(pattern.status == 64)
         #expect(pattern.stderr.contains("--include 'runs/[1': '[' without a closing ']'"))
+        let excluded = try ws.cli.run("sync", "--exclude", "ok", "--exclude", "[z-a]", "runs", "out")
+        #expect(excluded.status == 64)
+        #expect(excluded.stderr.contains("--exclude '[z-a]': range 'z-a' is reversed"))
         #expect(!ws.exists("out"))
         // A file syncs onto a file path.
         #expect(try Report(ws.cli.run("sync", "--json", "runs/1/model.bin", "single.bin")).copied == [""])
         #expect(try ws.contents("single.bin") == "model one")
+        try write(ws.path, ["runs/1/model.bin": Data("model one, longer".utf8)])
+        #expect(
+            try ws.cli.run("sync", "runs/1/model.bin", "single.bin").stdout
+                == "copy runs/1/model.bin (size)\n1 copied (17 bytes), 0 deleted, 0 unchanged\n"
+        )
+        #expect(try ws.contents("single.bin") == "model one, longer")
     }
 
     @Test(.timeLimit(.minutes(5)))

@@ -45,7 +45,7 @@ public struct SyncFilter: Sendable {
 
 /// One compiled filter pattern.
 struct SyncPattern: Sendable {
-    private enum Token: Sendable, Equatable {
+    private enum Token: Sendable {
         case literal(Character)
         case anyOne
         case anyRun
