@@ -16,9 +16,10 @@ struct SyncCommand: ParsableCommand {
             Each file appears at its destination path only once complete, so a run that is interrupted \
             and started again copies only what is still missing or different. --delete removes \
             destination files absent at the source, after the copies and only when all of them \
-            succeeded. Patterns are matched against paths relative to SRC and DST: one with a '/' \
-            against the whole path ('**' spans folders, a trailing '/' means everything below), one \
-            without against the file's name; a file matching an --include is synced, else one \
+            succeeded. Patterns are matched against paths relative to SRC and DST: one starting with \
+            '/' against the whole path, any other against its end from a folder boundary ('*.log' \
+            matches a name at any depth, 'tmp/' a tmp folder anywhere: a trailing '/' means \
+            everything below; '**' spans folders); a file matching an --include is synced, else one \
             matching an --exclude is skipped; --include alone syncs only what it matches. Excluded \
             files are never deleted.
             """

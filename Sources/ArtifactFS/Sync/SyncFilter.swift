@@ -1,9 +1,10 @@
 /// Which files `sync` considers, from `--exclude` and `--include` glob patterns over paths
 /// relative to the synced roots (`runs/1/model.bin`).
 ///
-/// A pattern with a `/` is matched against the whole relative path (a leading `/` is allowed; a
-/// trailing `/` means everything below); one without is matched against the file's name at any
-/// depth. `*` and `?` stay within one component, `**` spans components, `[...]`/`[!...]` are sets.
+/// As in `rclone`, a pattern starting with `/` is matched against the whole relative path; any
+/// other against the end of it, from a folder boundary: `*.log` matches a name at any depth,
+/// `tmp/` (a trailing `/` means everything below) a `tmp` folder anywhere. `*` and `?` stay within
+/// one component, `**` spans components, `[...]`/`[!...]` are sets.
 /// A file matching an include is synced; else one matching an exclude is skipped; else, when
 /// includes were given and no excludes, it is skipped (includes alone select); else it is synced.
 /// The same filter applies to both sides, so `--delete` never removes an excluded file.
@@ -25,7 +26,8 @@ public struct SyncFilter: Sendable {
     public static let all = SyncFilter(excludes: [], includes: [])
 
     /// Compiles the patterns.
-    /// - Throws: ``PatternError`` naming the first malformed pattern (empty, or an unclosed `[`).
+    /// - Throws: ``PatternError`` naming the first malformed pattern (empty, an unclosed `[`, a
+    ///   reversed range).
     public init(exclude: [String], include: [String]) throws {
         self.init(excludes: try exclude.map(SyncPattern.init), includes: try include.map(SyncPattern.init))
     }
@@ -55,14 +57,14 @@ struct SyncPattern: Sendable {
     }
 
     private let tokens: [Token]
-    private let wholePath: Bool
+    private let anchored: Bool
 
     init(_ pattern: String) throws {
         guard !pattern.isEmpty else { throw SyncFilter.PatternError(pattern: pattern, reason: "empty pattern") }
         var text = pattern
-        if text.hasPrefix("/") { text.removeFirst() }
+        anchored = text.hasPrefix("/")
+        if anchored { text.removeFirst() }
         if text.hasSuffix("/") || text.isEmpty { text += "**" }
-        wholePath = text.contains("/") || pattern.hasPrefix("/")
         let chars = Array(text)
         var tokens: [Token] = []
         var index = 0
@@ -90,9 +92,12 @@ struct SyncPattern: Sendable {
         self.tokens = tokens
     }
 
+    /// True when the pattern matches the whole path (anchored) or a tail of it that starts a component.
     func matches(_ relativePath: String) -> Bool {
-        let subject = wholePath ? relativePath : String(relativePath.split(separator: "/").last ?? "")
-        return Self.match(tokens[...], Array(subject)[...])
+        let text = Array(relativePath)
+        if Self.match(tokens[...], text[...]) { return true }
+        guard !anchored else { return false }
+        return text.indices.contains { text[$0] == "/" && Self.match(tokens[...], text[($0 + 1)...]) }
     }
 
     private static func match(_ tokens: ArraySlice<Token>, _ text: ArraySlice<Character>) -> Bool {
