@@ -70,7 +70,8 @@ public struct SyncExecutor: Sendable {
         self.jobs = jobs
     }
 
-    /// Runs the plan; `done` hears of each action as it completes (from worker threads).
+    /// Runs the plan, copies then deletions each on up to ``jobs`` threads; `done` hears of each
+    /// action as it completes (from worker threads).
     /// - Parameters:
     ///   - sourceFiles: the source listing, whose times copies to a local destination keep.
     ///   - keepDirectories: relative paths of the source's directories, never pruned after deletions.
@@ -95,28 +96,31 @@ public struct SyncExecutor: Sendable {
                 failed.withLock { $0.append(SyncFailure(target.description, .copy, error)) }
             }
         }
-        var deleted: [SyncAction] = []
-        let holdBack = !failed.withLock(\.isEmpty) && !plan.deletions.isEmpty
+        let deleted = Mutex<[SyncAction]>([])
+        let deletions = plan.deletions
+        let holdBack = !failed.withLock(\.isEmpty) && !deletions.isEmpty
         if !holdBack {
-            for action in plan.deletions {
+            try? Parallel.forEach(deletions.count, concurrency: jobs) { index in
+                let action = deletions[index]
                 let target = destinationRoot.appending(relativePath: action.path)
                 do {
                     try destination.remove(target.description)
-                    deleted.append(action)
+                    deleted.withLock { $0.append(action) }
                     done(action)
                 } catch {
                     failed.withLock { $0.append(SyncFailure(target.description, .delete, error)) }
                 }
             }
-            pruneDirectories(emptiedBy: deleted, keeping: keepDirectories)
         }
+        let allDeleted = deleted.withLock { $0.sorted { $0.path < $1.path } }
+        pruneDirectories(emptiedBy: allDeleted, keeping: keepDirectories)
         let allCopied = copied.withLock { $0.sorted { $0.path < $1.path } }
         return SyncReport(
             source: sourceRoot.description,
             destination: destinationRoot.description,
             dryRun: false,
             copied: allCopied,
-            deleted: deleted,
+            deleted: allDeleted,
             unchanged: plan.unchanged.count,
             bytesCopied: allCopied.reduce(0) { $0 + $1.size },
             failed: failed.withLock { $0.sorted { $0.path < $1.path } },
