@@ -34,13 +34,18 @@ struct SyncCommand: ParsableCommand {
     @Flag(help: "Print what would be copied and deleted, and change nothing.")
     var dryRun = false
 
-    @Option(help: "Skip files matching this pattern (repeatable).")
+    @Option(help: ArgumentHelp("Skip files matching this pattern (repeatable).", valueName: "pattern"))
     var exclude: [String] = []
 
-    @Option(help: "Sync files matching this pattern even when excluded (repeatable).")
+    @Option(
+        help: ArgumentHelp(
+            "Sync files matching this pattern even when excluded; alone, only these (repeatable).",
+            valueName: "pattern"
+        )
+    )
     var include: [String] = []
 
-    @Option(help: "Parallel transfers.")
+    @Option(help: ArgumentHelp("Parallel transfers (at least 1).", valueName: "n"))
     var jobs = 4
 
     @Flag(help: "Print a JSON document of what changed instead of one line per file.")
