@@ -91,10 +91,11 @@ public enum Sync {
             )
         }
         let filter = sourceInfo.kind == .directory ? options.filter : .all
-        var sourceListing = try SyncListing.scan(source, sourceRoot, filter: filter)
-        var destinationListing =
-            destinationInfo == nil
-            ? SyncListing([]) : try SyncListing.scan(destination, destinationRoot, filter: filter)
+        var (sourceListing, destinationListing) = try scan(
+            (source, sourceRoot),
+            destinationInfo == nil ? nil : (destination, destinationRoot),
+            filter: filter
+        )
         if options.comparison == .checksum {
             let candidates = SyncPlanner.checksumCandidates(source: sourceListing, destination: destinationListing)
             let sums = try checksums(
@@ -174,6 +175,21 @@ public enum Sync {
             )
         default: return
         }
+    }
+
+    /// Lists both sides at once (a missing destination is empty).
+    private static func scan(
+        _ source: (any ArtifactStore, ArtifactPath),
+        _ destination: (any ArtifactStore, ArtifactPath)?,
+        filter: SyncFilter
+    ) throws -> (SyncListing, SyncListing) {
+        let listings = Mutex([SyncListing([]), SyncListing([])])
+        try Parallel.forEach(destination == nil ? 1 : 2, concurrency: 2) { index in
+            guard let (store, root) = index == 0 ? source : destination else { return }
+            let listing = try SyncListing.scan(store, root, filter: filter)
+            listings.withLock { $0[index] = listing }
+        }
+        return listings.withLock { ($0[0], $0[1]) }
     }
 
     /// The MD5s of `paths` on both sides, source then destination for each path, read on `jobs` threads.
