@@ -7,9 +7,9 @@ struct SyncCommand: ParsableCommand {
         abstract: "Make DST match SRC: copy what is missing or different, within a store or across stores.",
         discussion: """
             A file present on both sides is copied again when the sizes differ or the source is newer \
-            than the destination (whole seconds), as aws s3 sync judges. A copy to a local folder gets \
-            the source's modification time; on other stores its time is the upload time, which is newer, \
-            so the next run leaves it alone either way. With --checksum the contents' MD5s are compared \
+            than the destination (whole seconds), as aws s3 sync judges. A copy gets the source's \
+            modification time where the destination can set times (local folders); elsewhere its time \
+            is the upload time, which is newer, so the next run leaves it alone either way. With --checksum the contents' MD5s are compared \
             instead: taken from a store's ETag when that is a plain MD5 (an S3 object uploaded in one \
             request), computed from the bytes otherwise (multipart ETags, generations, local files). \
             Only files are synced: empty folders are not created. \

@@ -2,10 +2,6 @@ import Foundation
 import ObjectStore
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A file a sync could not copy or delete, and why.
 public struct SyncFailure: Sendable, Hashable, Codable {
     /// The destination path (or URI) at fault.
@@ -128,7 +124,9 @@ public struct SyncExecutor: Sendable {
         )
     }
 
-    /// Copies one file as `fileio.copy` does, then gives a local copy the source's time.
+    /// Copies one file as `fileio.copy` does, then gives it the source's modification time where
+    /// the destination keeps times (``FileIO/MetadataCapabilities/timestamps``). A failure to set
+    /// it needs no report: the copy then keeps its own, newer time, which the next run also leaves alone.
     private func copy(_ relativePath: String, to target: ArtifactPath, modified: Date?) throws {
         let from = sourceRoot.appending(relativePath: relativePath).description
         if source === destination {
@@ -136,17 +134,9 @@ public struct SyncExecutor: Sendable {
         } else {
             try Transfer.copyFile(from: source, from, to: destination, target.description, overwrite: true)
         }
-        if let modified, destination is LocalArtifactStore {
-            Self.setModified(modified, of: target.description)
+        if let modified, destination.capabilities.metadata.contains(.timestamps) {
+            try? destination.setTimes(target.description, accessed: .keep, modified: .set(modified))
         }
-    }
-
-    /// Sets a local file's access and modification times. A failure needs no report: the copy
-    /// then keeps its own (newer) time, which the next run's comparison also leaves alone.
-    private static func setModified(_ date: Date, of path: String) {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        let time = timespec(tv_sec: Int(seconds), tv_nsec: Int((date.timeIntervalSince1970 - seconds) * 1e9))
-        _ = [time, time].withUnsafeBufferPointer { utimensat(AT_FDCWD, path, $0.baseAddress, 0) }
     }
 
     /// Removes the destination directories that deletions left empty, deepest first, except those
