@@ -193,6 +193,23 @@ struct SyncCommandTests {
         #expect(try ws.contents("single.bin") == "model one, longer")
     }
 
+    @Test func linksToFilesAreSyncedAsFilesAndLinksToFoldersAreNotFollowed() throws {
+        let ws = try Workspace()
+        defer { ws.remove() }
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.path + "/runs/latest.bin",
+            withDestinationPath: "2/model.bin"
+        )
+        try FileManager.default.createSymbolicLink(atPath: ws.path + "/runs/again", withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(atPath: ws.path + "/runs/dangling", withDestinationPath: "nowhere")
+        let synced = try Report(ws.cli.run("sync", "--json", "runs", "out"))
+        #expect(synced.copied == ["1/metrics.json", "1/model.bin", "2/model.bin", "latest.bin"])
+        #expect(try ws.contents("out/latest.bin") == "model two")
+        let kind = try FileManager.default.attributesOfItem(atPath: ws.path + "/out/latest.bin")[.type]
+        #expect(kind as? FileAttributeType == .typeRegular)
+        #expect(!ws.exists("out/again") && !ws.exists("out/dangling"))
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func aKilledRunIsFinishedByTheNextWithoutRecopying() throws {
         let server = try S3TestServer(.seaweedfs, buckets: ["sync-kill"])
