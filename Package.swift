@@ -111,8 +111,8 @@ let package = Package(
         .target(
             name: "ArtifactFS",
             dependencies: [
-                "FileIO", "Stacks", "ModelRegistry", "PluginHost", "ArtifactFSPlugin", "S3Store", "GCSStore",
-                "AzureStore",
+                "FileIO", "Stacks", "ModelRegistry", "PluginHost", "ArtifactFSPlugin", "ObjectStore", "S3Store",
+                "GCSStore", "AzureStore", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -12,7 +12,8 @@ public struct ArtifactFSCommand: ParsableCommand {
         abstract: "One file layer over every artifact store: local paths, memory://, s3:// and more.",
         subcommands: [
             List.self, Cat.self, Copy.self, Move.self, Remove.self, MakeDirectory.self, Stat.self, Glob.self, Find.self,
-            Init.self, Status.self, Doctor.self, StackCommand.self, SecretCommand.self, Mount.self, Unmount.self,
+            SyncCommand.self, Init.self, Status.self, Doctor.self, StackCommand.self, SecretCommand.self, Mount.self,
+            Unmount.self,
             Mounts.self,
         ] + ComponentTypeCommands.all
     )
