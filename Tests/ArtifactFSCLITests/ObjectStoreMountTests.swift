@@ -226,4 +226,29 @@ struct ObjectStoreMountTests {
         writer.waitUntilExit()
         #expect(printed.hasPrefix("close failed:"), "\(printed)")
     }
+
+    /// An object store keeps no modes, owners, links or attributes (yet): each change is refused
+    /// with its errno, and nothing about the file changes.
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func aStoreThatKeepsNoModesRefusesEachChangeAndChangesNothing(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        try #require(try store.mount("--attr-ttl", "0").status == 0)
+        try #require(try store.shell("echo x > mnt/f").status == 0)
+        let before = try store.shell("stat -c '%a %Y' mnt/f").stdout
+        let refusals = [
+            ("chmod 600 mnt/f", "Operation not supported"),
+            ("touch -d 2020-01-01 mnt/f", "Operation not supported"),
+            ("ln -s f mnt/soft", "Operation not supported"),
+            ("ln mnt/f mnt/hard", "Operation not permitted"),
+            ("mkfifo mnt/pipe", "Operation not supported"),
+            ("setfattr -n user.a -v 1 mnt/f", "Operation not supported"),
+        ]
+        for (command, message) in refusals {
+            let refused = try store.shell(command)
+            #expect(refused.status != 0 && refused.stderr.contains(message), "\(command): \(refused.stderr)")
+        }
+        #expect(try store.shell("stat -c '%a %Y' mnt/f").stdout == before, "mode and mtime unchanged")
+        #expect(try store.shell("ls mnt").stdout == "f\n", "no link, hard link or FIFO made")
+    }
 }

@@ -311,7 +311,9 @@ public final class LocalArtifactStore: ArtifactStore {
             let candidate = target.parent.appending(
                 ".\(stem).\(String(UInt64.random(in: 0...UInt64.max), radix: 36)).afs-tmp"
             )
-            let fd = POSIXCalls.at(candidate.description) { openat($0, $1, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
+            let fd = POSIXCalls.at(candidate.description) {
+                openat($0, $1, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            }
             if fd >= 0 { return (fd, candidate.description) }
             if errno == EEXIST || errno == EINTR { continue }
             throw POSIXCalls.error(errno, call: "open", path: path)

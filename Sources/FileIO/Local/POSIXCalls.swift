@@ -86,7 +86,9 @@ enum POSIXCalls {
     /// `stat(2)` (following links) or `lstat(2)`; nil when the path does not exist.
     static func stat(_ path: String, followLinks: Bool = true) throws -> Glibc.stat? {
         var info = Glibc.stat()
-        let result = at(path) { directory, name in fstatat(directory, name, &info, followLinks ? 0 : AT_SYMLINK_NOFOLLOW) }
+        let result = at(path) { directory, name in
+            fstatat(directory, name, &info, followLinks ? 0 : AT_SYMLINK_NOFOLLOW)
+        }
         if result == 0 { return info }
         if errno == ENOENT { return nil }
         throw error(errno, call: followLinks ? "stat" : "lstat", path: path)

@@ -3,13 +3,15 @@ import Synchronization
 
 /// The `memory` flavor: an in-process, thread-safe tree under `memory://`, for tests and scratch
 /// space. Its contents live as long as the store object; `fileio` keeps one for the whole process.
+/// It keeps every POSIX attribute (modes, owners, times, symbolic and hard links, special files,
+/// extended attributes), so a mounted memory store behaves as a RAM disk.
 public final class MemoryArtifactStore: ArtifactStore {
     /// The one scheme of the memory flavor.
     public static let schemes: Set<String> = ["memory://"]
 
     public let root: ArtifactPath
     public var supportedSchemes: Set<String> { Self.schemes }
-    public let capabilities = ArtifactStoreCapabilities()
+    public let capabilities = ArtifactStoreCapabilities(metadata: .posix)
     let tree = Mutex(MemoryTree())
 
     /// Creates an empty store rooted at `root` (default `memory://`); the root exists from the start.
@@ -29,25 +31,32 @@ public final class MemoryArtifactStore: ArtifactStore {
     // MARK: - Files
 
     public func open(_ path: String, mode: OpenMode) throws -> any ArtifactFileHandle {
-        let target = try resolve(path)
+        let named = try resolve(path)
         return try tree.withLock { tree in
-            switch (tree.node(target), mode) {
+            let (target, node) = try tree.following(named, for: path)
+            _ = try checkContained(target, original: path)
+            switch (node, mode) {
             case (.directory, _):
                 throw ArtifactStoreError(.isADirectory, path: path, "is a directory")
             case (nil, .read):
                 throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
-            case (.file(let file), .read):
-                return MemoryFileHandle(store: self, target: target, mode: .read, bytes: file.bytes)
+            case (.inode(let inode), .read):
+                guard case .bytes(let bytes) = inode.content else {
+                    throw ArtifactStoreError(.unsupportedOperation, path: path, "not a regular file")
+                }
+                return MemoryFileHandle(store: self, target: target, mode: .read, bytes: bytes)
             case (let node, _):
                 try tree.createParents(of: target, for: path)
                 var initial: [UInt8] = []
-                if mode == .append, case .file(let file) = node { initial = file.bytes }
+                if mode == .append, case .inode(let inode) = node, case .bytes(let bytes) = inode.content {
+                    initial = bytes
+                }
                 return MemoryFileHandle(store: self, target: target, mode: mode, bytes: initial)
             }
         }
     }
 
-    /// Publishes a closed write handle's bytes.
+    /// Publishes a closed write handle's bytes; a file already there keeps its inode (and names).
     func commit(_ bytes: [UInt8], to target: ArtifactPath) throws {
         try tree.withLock { tree in
             if case .directory = tree.node(target) {
@@ -58,21 +67,28 @@ public final class MemoryArtifactStore: ArtifactStore {
                 )
             }
             try tree.createParents(of: target, for: target.description)
-            tree.insertFile(target, .init(bytes: bytes, modified: Date()))
+            tree.writeFile(target, bytes)
         }
     }
 
     public func stat(_ path: String) throws -> FileInfo {
+        let named = try resolve(path)
+        return try tree.withLock { tree in
+            let (target, node) = try tree.following(named, for: path)
+            guard let node else { throw ArtifactStoreError(.notFound, path: path, "no such file or directory") }
+            var info = tree.info(node, path: target)
+            info.path = named.description
+            return info
+        }
+    }
+
+    public func lstat(_ path: String) throws -> FileInfo {
         let target = try resolve(path)
         return try tree.withLock { tree in
-            switch tree.node(target) {
-            case .file(let file):
-                FileInfo(path: target.description, kind: .file, size: UInt64(file.bytes.count), modified: file.modified)
-            case .directory(let directory):
-                FileInfo(path: target.description, kind: .directory, size: 0, modified: directory.modified)
-            case nil:
+            guard let node = tree.node(target) else {
                 throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
             }
+            return tree.info(node, path: target)
         }
     }
 
@@ -82,18 +98,18 @@ public final class MemoryArtifactStore: ArtifactStore {
             switch tree.node(target) {
             case .directory(let directory):
                 return directory.children.map { name, isDirectory in
-                    let child = target.appending(name)
-                    if !isDirectory, case .file(let file) = tree.node(child) {
-                        return DirectoryEntry(
-                            name: name,
-                            kind: .file,
-                            size: UInt64(file.bytes.count),
-                            modified: file.modified
-                        )
+                    guard !isDirectory, case .inode(let inode) = tree.node(target.appending(name)) else {
+                        return DirectoryEntry(name: name, kind: .directory)
                     }
-                    return DirectoryEntry(name: name, kind: isDirectory ? .directory : .file)
+                    return DirectoryEntry(
+                        name: name,
+                        kind: inode.kind,
+                        size: inode.size,
+                        modified: inode.attributes.modified,
+                        inode: inode.number
+                    )
                 }
-            case .file:
+            case .inode:
                 throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
             case nil:
                 throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
@@ -106,14 +122,8 @@ public final class MemoryArtifactStore: ArtifactStore {
     public func mkdir(_ path: String) throws {
         let target = try resolve(path)
         try tree.withLock { tree in
-            if tree.node(target) != nil { throw ArtifactStoreError(.alreadyExists, path: path, "already exists") }
-            switch tree.node(target.parent) {
-            case .directory: tree.insertDirectory(target)
-            case .file:
-                throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
-            case nil:
-                throw ArtifactStoreError(.notFound, path: path, "parent directory '\(target.parent)' does not exist")
-            }
+            try checkFree(tree, target, path)
+            tree.insertDirectory(target)
         }
     }
 
@@ -124,7 +134,7 @@ public final class MemoryArtifactStore: ArtifactStore {
             switch tree.node(target) {
             case .directory(let directory) where directory.children.isEmpty: tree.removeNode(target)
             case .directory: throw ArtifactStoreError(.directoryNotEmpty, path: path, "directory not empty")
-            case .file: throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
+            case .inode: throw ArtifactStoreError(.notADirectory, path: path, "not a directory")
             case nil: throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
             }
         }
@@ -136,7 +146,7 @@ public final class MemoryArtifactStore: ArtifactStore {
         let target = try resolve(path)
         try tree.withLock { tree in
             switch tree.node(target) {
-            case .file: tree.removeNode(target)
+            case .inode: tree.removeNode(target)
             case .directory: throw ArtifactStoreError(.isADirectory, path: path, "is a directory (use rmtree)")
             case nil: throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
             }
@@ -163,9 +173,12 @@ public final class MemoryArtifactStore: ArtifactStore {
                     )
                 }
                 switch (moving, existing) {
-                case (.file, .directory):
+                case (.inode(let a), .inode(let b)) where a === b:
+                    // Two names of one file: rename(2) does nothing.
+                    return
+                case (.inode, .directory):
                     throw ArtifactStoreError(.isADirectory, path: destination, "destination is a directory")
-                case (.directory, .file):
+                case (.directory, .inode):
                     throw ArtifactStoreError(.notADirectory, path: destination, "destination is not a directory")
                 case (.directory, .directory(let target)) where !target.children.isEmpty:
                     throw ArtifactStoreError(.directoryNotEmpty, path: destination, "destination directory not empty")
@@ -182,10 +195,9 @@ public final class MemoryArtifactStore: ArtifactStore {
         let from = try resolve(source)
         let to = try resolve(destination)
         try tree.withLock { tree in
-            guard case .file(let file) = tree.node(from) else {
-                if tree.node(from) == nil {
-                    throw ArtifactStoreError(.notFound, path: source, "no such file or directory")
-                }
+            let (_, node) = try tree.following(from, for: source)
+            guard case .inode(let inode) = node, case .bytes(let bytes) = inode.content else {
+                if node == nil { throw ArtifactStoreError(.notFound, path: source, "no such file or directory") }
                 throw ArtifactStoreError(
                     .isADirectory,
                     path: source,
@@ -194,7 +206,7 @@ public final class MemoryArtifactStore: ArtifactStore {
             }
             switch tree.node(to) {
             case .directory: throw ArtifactStoreError(.isADirectory, path: destination, "destination is a directory")
-            case .file where !overwrite:
+            case .inode where !overwrite:
                 throw ArtifactStoreError(
                     .alreadyExists,
                     path: destination,
@@ -203,7 +215,20 @@ public final class MemoryArtifactStore: ArtifactStore {
             default: break
             }
             try tree.createParents(of: to, for: destination)
-            tree.insertFile(to, .init(bytes: file.bytes, modified: Date()))
+            tree.removeNode(to)
+            tree.insertInode(to, .bytes(bytes), permissions: inode.attributes.permissions)
+        }
+    }
+
+    /// Refuses a name that is taken, or whose parent is missing or a file.
+    func checkFree(_ tree: MemoryTree, _ target: ArtifactPath, _ path: String) throws {
+        if tree.node(target) != nil { throw ArtifactStoreError(.alreadyExists, path: path, "already exists") }
+        switch tree.node(target.parent) {
+        case .directory: return
+        case .inode:
+            throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
+        case nil:
+            throw ArtifactStoreError(.notFound, path: path, "parent directory '\(target.parent)' does not exist")
         }
     }
 }
