@@ -27,9 +27,10 @@ final class FuseFileSystem: Sendable {
         self.options = options
         root = try store.resolve(options.root)
         inPlace = store as? any InPlaceFileStore
-        // A local file's metadata costs one lstat and changes with every write through a
-        // descriptor: it is not worth caching here (the kernel still caches it for the TTL).
-        cache = AttributeCache(ttl: inPlace == nil ? options.attributeTTL : 0)
+        // A store with hard links changes a file under all its names at once, and its metadata
+        // is cheap to ask (a local lstat, the memory tree): not cached here, so every name shows
+        // the change at once (the kernel still caches for the TTL, and is told of other names).
+        cache = AttributeCache(ttl: store.capabilities.metadata.contains(.hardLinks) ? 0 : options.attributeTTL)
         control = ControlFolder(files: options.controlFiles, stats: stats)
         owner = (getuid(), getgid())
     }
@@ -107,7 +108,7 @@ final class FuseFileSystem: Sendable {
                 return 0
             }
             guard let info = try lookup(target, isRoot: path == "/") else { return -ENOENT }
-            if inPlace != nil { hardLinks.saw(path, info) }
+            if store.capabilities.metadata.contains(.hardLinks) { hardLinks.saw(path, info) }
             fill(out, info)
             return 0
         }
