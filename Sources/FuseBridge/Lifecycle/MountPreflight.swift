@@ -1,3 +1,4 @@
+import CFuse
 import FileIO
 import Foundation
 
