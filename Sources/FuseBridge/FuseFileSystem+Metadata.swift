@@ -86,11 +86,20 @@ extension FuseFileSystem {
     // MARK: - Extended attributes
 
     /// Copies an attribute's value into the caller's buffer; a size of 0 asks for the size alone.
+    /// The kernel asks for `security.capability` before every write, so this never publishes
+    /// a file still being written: such a file has what the store holds, or nothing yet.
     func getxattr(_ path: String, _ name: String, _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int32 {
-        run(.getxattr) {
+        // ENOSYS tells the kernel this mount has no extended attributes: it stops asking.
+        guard keepsExtendedAttributes else { return -ENOSYS }
+        return run(.getxattr) {
             guard !control.contains(path) else { return -ENODATA }
-            let value = try store.extendedAttribute(try published(storePath(path)), name: name)
-            return Self.reply(value, buffer, size)
+            let target = storePath(path)
+            do {
+                return Self.reply(try store.extendedAttribute(target, name: name), buffer, size)
+            } catch let error as ArtifactStoreError where error.code == .notFound && handles.writer(for: target) != nil
+            {
+                return -ENODATA
+            }
         }
     }
 
@@ -101,6 +110,7 @@ extension FuseFileSystem {
             case 2: .replace  // XATTR_REPLACE
             default: .either
             }
+        guard keepsExtendedAttributes else { return -ENOSYS }
         return change(.setxattr, path, handle: nil) { target, writer in
             if let writer { try publish(writer) }
             try store.setExtendedAttribute(target, name: name, value: Array(value), mode: mode)
@@ -111,20 +121,33 @@ extension FuseFileSystem {
 
     /// The attribute names, each ending in a NUL, as `listxattr(2)` returns them.
     func listxattr(_ path: String, _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int32 {
-        run(.listxattr) {
+        guard keepsExtendedAttributes else { return -ENOSYS }
+        return run(.listxattr) {
             guard !control.contains(path) else { return 0 }
-            let names = try store.extendedAttributeNames(try published(storePath(path)))
+            let target = storePath(path)
+            let names: [String]
+            do {
+                names = try store.extendedAttributeNames(target)
+            } catch let error as ArtifactStoreError where error.code == .notFound && handles.writer(for: target) != nil
+            {
+                names = []
+            }
             return Self.reply(names.flatMap { Array($0.utf8) + [0] }, buffer, size)
         }
     }
 
     func removexattr(_ path: String, _ name: String) -> Int32 {
-        change(.removexattr, path, handle: nil) { target, writer in
+        guard keepsExtendedAttributes else { return -ENOSYS }
+        return change(.removexattr, path, handle: nil) { target, writer in
             if let writer { try publish(writer) }
             try store.removeExtendedAttribute(target, name: name)
             if name.hasPrefix("system.") { kernel.invalidate(path) }
         }
     }
+
+    /// False for a store without extended attributes: the xattr calls answer `ENOSYS`, which
+    /// the kernel remembers (and tells callers `EOPNOTSUPP`) instead of asking on every write.
+    var keepsExtendedAttributes: Bool { store.capabilities.metadata.contains(.extendedAttributes) }
 
     // MARK: - Capacity
 
@@ -160,14 +183,6 @@ extension FuseFileSystem {
     }
 
     // MARK: - Helpers
-
-    /// The store path of a file, its bytes published first when it is open for writing: extended
-    /// attributes live with the stored file (`cp -a` copies them before it closes the copy).
-    private func published(_ target: String) throws -> String {
-        guard let writer = handles.writer(for: target) else { return target }
-        try publish(writer)
-        return writer.path
-    }
 
     /// Runs a change of `path`: refused on the control folder and on a read-only mount, and the
     /// cached attributes of the path dropped afterwards. `body` gets the store path and the
