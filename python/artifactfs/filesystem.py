@@ -86,7 +86,7 @@ class ArtifactFileSystem(AbstractFileSystem):
             full = self._join(path, entry["name"])
             kind = "directory" if entry["kind"] == "directory" else "file"
             info = {"name": full, "type": kind, "size": entry.get("size", 0 if kind == "directory" else None)}
-            if info["size"] is None or "mtime" not in entry and kind == "file":
+            if kind == "file" and info["size"] is None:
                 info = self.info(full)
             else:
                 info["mtime"] = entry.get("mtime")
