@@ -77,24 +77,31 @@ def test_the_library_is_found_next_to_the_repositorys_build(python_env):
     assert found.startswith(os.path.join(REPO, ".build")) and found.endswith("libArtifactFSC.so")
 
 
-def test_the_gil_is_released_during_io(project, tmp_path):
-    # Opening a FIFO blocks inside the library until a writer comes: only another Python thread
-    # can be that writer, which runs only if the call released the GIL (else: a deadlock, and the
-    # timeout fails the test). The local store reads positionally, which a FIFO refuses: the open is the proof.
-    import threading
-
+def test_the_gil_is_released_during_io(project, python_env, tmp_path):
+    # Opening a FIFO blocks inside the library until a writer comes; the writer is a Python thread
+    # that first sleeps, so it needs the GIL back while the open is blocked: it gets it only if the
+    # foreign call released it (else the process deadlocks and the timeout fails the test).
     fifo = str(tmp_path / "pipe")
     os.mkfifo(fifo)
-
-    def writer():
-        with open(fifo, "wb") as f:
-            f.write(b"through the pipe")
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
-    with fileio.open(fifo, "rb", buffering=0):
-        thread.join(10)
-        assert not thread.is_alive()
+    snippet = textwrap.dedent("""
+        import sys, threading, time
+        from artifactfs import fileio
+        def writer():
+            time.sleep(0.5)
+            with open(sys.argv[1], "wb") as f:
+                f.write(b"x")
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        with fileio.open(sys.argv[1], "rb", buffering=0):
+            thread.join(10)
+            print("alive" if thread.is_alive() else "done")
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", snippet, fifo], cwd=project.folder, env=python_env, capture_output=True, text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
 
 
 def test_the_c_header_matches_the_library(tmp_path, project):
