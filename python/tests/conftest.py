@@ -218,6 +218,11 @@ def project(scratch, seaweedfs, fake_gcs):
         "artifact-store", "register", "bucket", "--flavor", "s3", "--path=s3://%s/store" % S3_BUCKET,
         "--key={{seaweed.key}}", "--secret={{seaweed.secret}}", "--endpoint_url=" + seaweedfs,
     )
+    project.run("secret", "create", "wrong", "--key=" + ACCESS_KEY, "--secret=not-the-secret")
+    project.run(
+        "artifact-store", "register", "denied", "--flavor", "s3", "--path=s3://%s/denied" % S3_BUCKET,
+        "--key={{wrong.key}}", "--secret={{wrong.secret}}", "--endpoint_url=" + seaweedfs, "--max_attempts=1",
+    )
     project.run("artifact-store", "register", "gcs", "--flavor", "gcp", "--path=gs://%s/store" % GCS_BUCKET,
                 "--endpoint_url=" + fake_gcs)
     project.run("stack", "register", "python", "--artifact-store", "bucket", "--set")

@@ -137,21 +137,15 @@ def test_errors_are_the_matching_exceptions(root):
         fileio.open(root + "/file.bin", "r+")
 
 
-def test_permission_denied_is_permission_error(project, tmp_path):
-    import os
-
-    if os.geteuid() == 0:
-        # root passes every mode check; a read-only store refuses instead.
-        pytest.skip("running as root")
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    (locked / "f").write_bytes(b"x")
-    locked.chmod(0)
-    try:
-        with pytest.raises(PermissionError):
-            fileio.listdir(str(locked))
-    finally:
-        locked.chmod(0o755)
+def test_permission_denied_is_permission_error(project):
+    # The `denied` component's secret is wrong: the server answers 403.
+    with pytest.raises(PermissionError) as denied:
+        fileio.listdir("s3://pybucket/denied")
+    assert denied.value.errno == errno.EACCES
+    assert "not-the-secret" not in str(denied.value)
+    with pytest.raises(PermissionError):
+        with fileio.open("s3://pybucket/denied/x.bin", "rb") as f:
+            f.read()
 
 
 def test_numpy_pickle_and_pandas(root):
@@ -201,3 +195,34 @@ def test_threads_read_one_file_in_parallel(root):
     for thread in threads:
         thread.join()
     assert all(results[i] == data for i in range(4))
+
+
+def test_walk_of_a_missing_top_fails(root):
+    with pytest.raises(FileNotFoundError):
+        list(fileio.walk(root + "/absent"))
+
+
+def test_many_threads_open_read_and_close_at_once(root):
+    for i in range(8):
+        write("%s/f%d.bin" % (root, i), bytes([i]) * (10_000 + i))
+    failures = []
+
+    def worker(seed):
+        try:
+            for round_ in range(10):
+                i = (seed + round_) % 8
+                with fileio.open("%s/f%d.bin" % (root, i), "rb") as f:
+                    if f.read() != bytes([i]) * (10_000 + i):
+                        failures.append((seed, i))
+                with fileio.open("%s/out-%d-%d.bin" % (root, seed, round_), "wb") as f:
+                    f.write(b"o" * round_)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(fileio.glob(root + "/out-*.bin")) == 120
