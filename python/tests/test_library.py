@@ -50,14 +50,14 @@ def test_outside_the_project_the_bucket_is_not_reachable(project, python_env, tm
 def test_a_missing_library_is_named(python_env, tmp_path):
     env = dict(python_env, ARTIFACTFS_LIBRARY=str(tmp_path / "nope.so"))
     result = subprocess.run(
-        [sys.executable, "-c", "import artifactfs"], cwd=str(tmp_path), env=env, capture_output=True, text=True
+        [sys.executable, "-c", "import artifactfs.fileio"], cwd=str(tmp_path), env=env, capture_output=True, text=True
     )
     assert result.returncode != 0
     assert "ARTIFACTFS_LIBRARY" in result.stderr and "nope.so" in result.stderr
     env = {k: v for k, v in python_env.items() if k not in ("ARTIFACTFS_LIBRARY", "ARTIFACTFS_REPO")}
     env["PATH"] = "/usr/bin:/bin"
     result = subprocess.run(
-        [sys.executable, "-c", "import artifactfs"], cwd=str(tmp_path), env=env, capture_output=True, text=True
+        [sys.executable, "-c", "import artifactfs.fileio"], cwd=str(tmp_path), env=env, capture_output=True, text=True
     )
     assert result.returncode != 0
     assert "libArtifactFSC" in result.stderr and "ARTIFACTFS_LIBRARY" in result.stderr
