@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "GCSStore", targets: ["GCSStore"]),
         .library(name: "AzureStore", targets: ["AzureStore"]),
         .library(name: "ArtifactFS", targets: ["ArtifactFS"]),
+        .library(name: "ArtifactFSC", type: .dynamic, targets: ["ArtifactFSC"]),
         .executable(name: "artifactfs", targets: ["artifactfs"]),
     ],
     dependencies: [
@@ -114,6 +115,12 @@ let package = Package(
                 "FileIO", "Stacks", "ModelRegistry", "PluginHost", "ArtifactFSPlugin", "ObjectStore", "S3Store",
                 "GCSStore", "AzureStore", .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ArtifactFSC",
+            dependencies: ["ArtifactFS"],
+            exclude: ["include"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -181,7 +181,7 @@ class Bench:
     def build(self):
         config = self.args.build
         log(f"building artifactfs and artifactfs-bench ({config})")
-        for product in ("artifactfs", "artifactfs-bench"):
+        for product in ("artifactfs", "artifactfs-bench", "ArtifactFSC"):
             subprocess.run(["swift", "build", "-c", config, "--product", product], cwd=REPO, check=True,
                            stdout=subprocess.DEVNULL)
         self.bin = subprocess.run(["swift", "build", "-c", config, "--show-bin-path"], cwd=REPO, check=True,
@@ -219,10 +219,10 @@ class Bench:
         return ["--size", str(a.size), "--files", str(a.files), "--file-size", str(a.file_size),
                 "--random-reads", str(a.random_reads)]
 
-    def run_json(self, command, workloads, serving_pid=None):
+    def run_json(self, command, workloads, serving_pid=None, env=None):
         """Runs a workload process and collects its JSON lines (adding the serving daemon's memory)."""
         results = []
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, env=self.env, text=True, cwd=self.work)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env or self.env, text=True, cwd=self.work)
         # A target that takes longer than its budget is stopped and reported as such, so one slow
         # peer cannot keep the others from being measured.
         limit = threading.Timer(self.args.target_timeout, process.kill)
@@ -260,7 +260,7 @@ class Bench:
             return self.run_json([os.path.join(self.bin, "artifactfs-bench"), root] + flags, workloads, pid)[:-1]
         return run
 
-    def python_runner(self, python, backend, root, serving=None):
+    def python_runner(self, python, backend, root, serving=None, env=None):
         def run(workloads):
             flags = self.common_flags() + ["--workloads", ",".join(workloads + ["cleanup"])]
             if self.args.verify:
@@ -268,8 +268,14 @@ class Bench:
             if self.args.drop_caches:
                 flags.append("--drop-caches")
             pid = pid_serving(serving) if serving else None
-            return self.run_json([python, os.path.join(HERE, "peers.py"), backend, root] + flags, workloads, pid)[:-1]
+            return self.run_json([python, os.path.join(HERE, "peers.py"), backend, root] + flags, workloads, pid,
+                                 env=env)[:-1]
         return run
+
+    def artifactfs_python_env(self):
+        """The environment of the `artifactfs` Python package: this build's library, the package from the tree."""
+        return dict(self.env, ARTIFACTFS_LIBRARY=os.path.join(self.bin, "libArtifactFSC.so"),
+                    PYTHONPATH=os.path.join(REPO, "python"))
 
     def timed(self, workload, command, bytes_=0, ops=1, entries=None, shell=False):
         """Times one command and reads its peak memory from the kernel's accounting."""
@@ -391,11 +397,13 @@ class Bench:
             Target("artifactfs memory", "local", "ours", all_,
                    self.swift_runner("memory://bench", copy_to=os.path.join(local, "from-memory"))),
             Target("artifactfs mount (local)", "local", "ours", no_across),
+            Target("artifactfs Python local", "local", "ours", no_across),
             Target("fsspec local", "local", "python", no_across),
             Target("zenml fileio (local)", "local", "python", no_across),
             Target("S3 ceiling: curl", "s3", "physical", ["seq-write", "seq-read"]),
             Target("artifactfs s3", "s3", "ours", all_),
             Target("artifactfs mount (s3)", "s3", "ours", no_across),
+            Target("artifactfs Python s3", "s3", "ours", no_across),
             Target("boto3", "s3", "python", no_across),
             Target("s3fs (Python)", "s3", "python", no_across),
             Target("s3fs-fuse", "s3", "fuse-peer", no_across),
@@ -413,8 +421,11 @@ class Bench:
         # Python peers
         if python:
             by_name["fsspec local"].run = self.python_runner(python, "fsspec-local", os.path.join(local, "fsspec"))
+            by_name["artifactfs Python local"].run = self.python_runner(
+                python, "artifactfs", os.path.join(local, "artifactfs-python"), env=self.artifactfs_python_env())
         else:
             by_name["fsspec local"].skipped = "no Python environment (--venv)"
+            by_name["artifactfs Python local"].skipped = "no Python environment (--venv)"
         if zen:
             by_name["zenml fileio (local)"].run = self.python_runner(zen, "zenml", os.path.join(local, "zenml"))
         else:
@@ -440,8 +451,11 @@ class Bench:
         if python:
             by_name["boto3"].run = self.python_runner(python, "boto3", f"{s3}/boto3")
             by_name["s3fs (Python)"].run = self.python_runner(python, "s3fs", f"{BUCKET}/s3fs")
+            by_name["artifactfs Python s3"].run = self.python_runner(
+                python, "artifactfs", f"{s3}/artifactfs-python", env=self.artifactfs_python_env())
         else:
             by_name["boto3"].skipped = by_name["s3fs (Python)"].skipped = "no Python environment (--venv)"
+            by_name["artifactfs Python s3"].skipped = "no Python environment (--venv)"
         mounts = {
             "artifactfs mount (s3)": ("artifactfs-s3", lambda p: [os.path.join(bin_, "artifactfs"), "mount", s3, p], False),
             "s3fs-fuse": ("s3fs-fuse", self.s3fs_command, False),

@@ -4,7 +4,7 @@ pick instead: fsspec (local), s3fs, boto3 and the reference framework's own `fil
 Same files, same bytes (the pattern of Sources/artifactfs-bench/ContentPattern.swift), same
 random offsets, one JSON line per workload, so `Benchmarks/bench.py` puts them side by side.
 Usage: python peers.py BACKEND ROOT [--size N] [--files N] [--file-size N] [--random-reads N]
-       [--workloads a,b] [--verify] [--drop-caches]; BACKEND is fsspec-local, zenml, s3fs or boto3
+       [--workloads a,b] [--verify] [--drop-caches]; BACKEND is fsspec-local, zenml, s3fs, boto3 or artifactfs
 (the S3 ones read AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_ENDPOINT_URL).
 """
 import argparse
@@ -157,6 +157,49 @@ class FsspecBackend:
             self.fs.rm(path, recursive=True)
 
 
+class ArtifactFSBackend:
+    """The `artifactfs` Python package: `artifactfs.fileio` in-process over libArtifactFSC (ctypes)."""
+
+    def __init__(self):
+        from artifactfs import fileio
+
+        self.fileio = fileio
+
+    def write(self, path, chunks):
+        with self.fileio.open(path, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+
+    def open_read(self, path):
+        return self.fileio.open(path, "rb", buffering=0)
+
+    def read_at(self, handle, offset, length):
+        return handle.pread(length, offset)
+
+    def read_all(self, path):
+        with self.fileio.open(path, "rb", buffering=0) as f:
+            return f.readall()
+
+    def makedirs(self, path):
+        self.fileio.makedirs(path)
+
+    def listdir(self, path):
+        return self.fileio.listdir(path)
+
+    def walk_files(self, path):
+        return sum(len(files) for _, _, files in self.fileio.walk(path))
+
+    def glob(self, pattern):
+        return self.fileio.glob(pattern)
+
+    def copy(self, source, destination):
+        self.fileio.copy(source, destination, overwrite=True)
+
+    def remove_tree(self, path):
+        if self.fileio.exists(path):
+            self.fileio.rmtree(path)
+
+
 class ZenmlBackend(FsspecBackend):
     """The reference framework's `zenml.io.fileio` over local paths."""
 
@@ -285,7 +328,9 @@ def make_backend(name):
         return FsspecBackend(s3fs.S3FileSystem(client_kwargs={"endpoint_url": os.environ.get("AWS_ENDPOINT_URL")}))
     if name == "boto3":
         return Boto3Backend()
-    raise SystemExit(f"peers.py: unknown backend '{name}' (fsspec-local, zenml, s3fs, boto3)")
+    if name == "artifactfs":
+        return ArtifactFSBackend()
+    raise SystemExit(f"peers.py: unknown backend '{name}' (fsspec-local, zenml, s3fs, boto3, artifactfs)")
 
 
 def run(backend, name, args, pattern):
