@@ -45,11 +45,6 @@ final class FuseFileSystem: Sendable {
         return ArtifactPath(scheme: root.scheme, components: root.components + components).description
     }
 
-    /// The mount-relative path (`/a/b`) of a store path below the mount's root.
-    func mountPath(of target: ArtifactPath) -> String {
-        "/" + target.components.dropFirst(root.components.count).joined(separator: "/")
-    }
-
     /// Runs one operation: counts it, times it, and turns a thrown error into its errno.
     func run(_ operation: MountStats.Operation, _ body: () throws -> Int32) -> Int32 {
         let start = AttributeCache.now()
@@ -237,9 +232,7 @@ final class FuseFileSystem: Sendable {
         var handle: UInt64 = 0
         let result = run(.readdir) {
             if control.isFolder(path) {
-                handle = handles.add(
-                    .directory(control.names.map { DirectoryEntry(name: $0, kind: .file) }, parent: nil)
-                )
+                handle = handles.add(.directory(control.names.map { DirectoryEntry(name: $0, kind: .file) }))
                 return 0
             }
             let target = storePath(path)
@@ -260,7 +253,7 @@ final class FuseFileSystem: Sendable {
                     FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified)
                 )
             }
-            handle = handles.add(.directory(entries, parent: parent))
+            handle = handles.add(.directory(entries))
             return 0
         }
         return (result, handle)
@@ -274,7 +267,7 @@ final class FuseFileSystem: Sendable {
         plus: Bool,
         _ fill: (String, UnsafePointer<stat>?, Int, Bool) -> Bool
     ) -> Int32 {
-        guard case .directory(let entries, let parent) = handles.get(handle) else { return -EBADF }
+        guard case .directory(let entries) = handles.get(handle) else { return -EBADF }
         var index = offset
         var attributes = stat()
         while index < entries.count + 2 {
@@ -283,32 +276,19 @@ final class FuseFileSystem: Sendable {
                 full = fill(index == 0 ? "." : "..", nil, index + 1, false)
             } else {
                 let entry = entries[index - 2]
-                // A local file's whole metadata costs one lstat here and spares the kernel a
-                // LOOKUP request per entry (`ls -l`, `find`, glob); other stores give what their
-                // listing says, when it says enough.
-                let known: FileInfo? =
-                    if !plus {
-                        nil
-                    } else if inPlace != nil, let parent {
-                        try? store.lstat(parent.appending(entry.name).description)
-                    } else if keepsNoMetadata, entry.kind == .directory || entry.size != nil {
+                let complete = plus && keepsNoMetadata && (entry.kind == .directory || entry.size != nil)
+                if complete {
+                    self.fill(
+                        &attributes,
                         FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified)
-                    } else {
-                        nil
-                    }
-                let complete = known != nil
-                if let known {
-                    self.fill(&attributes, known)
-                    if let parent, (known.links ?? 1) > 1 {
-                        hardLinks.saw(mountPath(of: parent.appending(entry.name)), known)
-                    }
+                    )
                 } else {
                     attributes = stat()
                     attributes.st_mode = Self.fileType(entry.kind)
                 }
                 // With the store's inode numbers (use_ino) this is the entry's d_ino, and readdir(3)
                 // skips an entry whose d_ino is 0.
-                if attributes.st_ino == 0 { attributes.st_ino = ino_t(entry.inode ?? UInt64(index)) }
+                attributes.st_ino = ino_t(entry.inode ?? UInt64(index))
                 full = fill(entry.name, &attributes, index + 1, complete)
             }
             if full { break }

@@ -9,9 +9,8 @@ enum OpenFile: Sendable {
     case direct(DirectFile)
     /// A snapshot of a control file, taken at open.
     case control([UInt8])
-    /// A directory listing, taken at `opendir` and handed out in pieces by `readdir`; `parent`
-    /// is the listed store path (nil for the control folder).
-    case directory([DirectoryEntry], parent: ArtifactPath?)
+    /// A directory listing, taken at `opendir` and handed out in pieces by `readdir`.
+    case directory([DirectoryEntry])
 }
 
 /// The open files of a mount, by handle number; also finds the writer of a path, so `getattr`
