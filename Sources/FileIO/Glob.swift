@@ -13,8 +13,31 @@ public struct GlobPattern: Sendable {
     private let tokens: [Token]
     private let matchesHidden: Bool
 
-    /// Compiles a one-component pattern; a `[` without a closing `]` is a literal.
+    /// Why a pattern does not compile under ``init(validating:matchingHidden:)``.
+    public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+        /// What is wrong: an unclosed `[`, a reversed range.
+        public var reason: String
+        /// The reason.
+        public var description: String { reason }
+    }
+
+    /// Compiles a one-component pattern as `glob` does: a `[` without a closing `]` is a literal
+    /// and a reversed range matches nothing.
     public init(_ pattern: String) {
+        // Only strict parsing throws.
+        self = try! GlobPattern(pattern, strict: false, matchingHidden: pattern.hasPrefix("."))
+    }
+
+    /// Compiles a one-component pattern given by a user as a filter, refusing what `glob` would
+    /// read loosely, so a typo is reported instead of silently matching nothing.
+    /// - Parameter matchingHidden: whether wildcards match a leading `.` (filters such as
+    ///   `sync --exclude '*.log'` mean every such name).
+    /// - Throws: ``SyntaxError`` for a `[` without a closing `]` or a reversed range.
+    public init(validating pattern: String, matchingHidden: Bool) throws(SyntaxError) {
+        try self.init(pattern, strict: true, matchingHidden: matchingHidden || pattern.hasPrefix("."))
+    }
+
+    private init(_ pattern: String, strict: Bool, matchingHidden: Bool) throws(SyntaxError) {
         let chars = Array(pattern)
         var tokens: [Token] = []
         var index = 0
@@ -28,9 +51,11 @@ public struct GlobPattern: Sendable {
                 tokens.append(.anyOne)
                 index += 1
             case "[":
-                if let (set, next) = Self.parseSet(chars, from: index) {
+                if let (set, next) = try Self.parseSet(chars, from: index, strict: strict) {
                     tokens.append(set)
                     index = next
+                } else if strict {
+                    throw SyntaxError(reason: "'[' without a closing ']'")
                 } else {
                     tokens.append(.literal("["))
                     index += 1
@@ -41,7 +66,7 @@ public struct GlobPattern: Sendable {
             }
         }
         self.tokens = tokens
-        self.matchesHidden = pattern.hasPrefix(".")
+        self.matchesHidden = matchingHidden
     }
 
     /// True when the text holds a wildcard, so it must be matched rather than looked up.
@@ -87,7 +112,14 @@ public struct GlobPattern: Sendable {
     }
 
     /// Parses `[...]` starting at `start`; nil when it never closes.
-    private static func parseSet(_ chars: [Character], from start: Int) -> (Token, Int)? {
+    /// - Throws: when `strict`, ``SyntaxError`` for a reversed range.
+    private static func parseSet(
+        _ chars: [Character],
+        from start: Int,
+        strict: Bool
+    ) throws(SyntaxError) -> (
+        Token, Int
+    )? {
         var index = start + 1
         var negated = false
         if index < chars.count, chars[index] == "!" || chars[index] == "^" {
@@ -102,7 +134,11 @@ public struct GlobPattern: Sendable {
             first = false
             if index + 2 < chars.count, chars[index + 1] == "-", chars[index + 2] != "]" {
                 let upper = chars[index + 2]
-                if char <= upper { items.append(char...upper) }
+                if char <= upper {
+                    items.append(char...upper)
+                } else if strict {
+                    throw SyntaxError(reason: "range '\(char)-\(upper)' is reversed")
+                }
                 index += 3
             } else {
                 items.append(char...char)

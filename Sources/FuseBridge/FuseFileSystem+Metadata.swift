@@ -34,8 +34,8 @@ extension FuseFileSystem {
     }
 
     func utimens(_ path: String, _ times: UnsafePointer<timespec>?, handle: UInt64?) -> Int32 {
-        let accessed = Self.timestampChange(times?[0])
-        let modified = Self.timestampChange(times?[1])
+        let accessed = TimestampChange(utimensat: times?[0])
+        let modified = TimestampChange(utimensat: times?[1])
         return change(.utimens, path, handle: handle) { target, writer in
             if let writer, store.capabilities.metadata.contains(.timestamps) {
                 writer.updateAttributes {
@@ -247,16 +247,6 @@ extension FuseFileSystem {
         }
         if attributes.accessed != .keep || attributes.modified != .keep {
             try store.setTimes(target, accessed: attributes.accessed, modified: attributes.modified)
-        }
-    }
-
-    /// A `utimensat` time as a change: `UTIME_OMIT`, `UTIME_NOW` (a null array means both now).
-    static func timestampChange(_ time: timespec?) -> TimestampChange {
-        guard let time else { return .now }
-        switch time.tv_nsec {
-        case (1 << 30) - 2: return .keep  // UTIME_OMIT
-        case (1 << 30) - 1: return .now  // UTIME_NOW
-        default: return .set(Date(timeIntervalSince1970: TimeInterval(time.tv_sec) + TimeInterval(time.tv_nsec) / 1e9))
         }
     }
 

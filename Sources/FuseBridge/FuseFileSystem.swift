@@ -92,7 +92,7 @@ final class FuseFileSystem: Sendable {
             }
             // Linux file systems refuse a name longer than 255 bytes at lookup, so create, mkdir,
             // rename and link all fail the same way.
-            if path.split(separator: "/").contains(where: { $0.utf8.count > 255 }) { return -ENAMETOOLONG }
+            if Self.lastNameTooLong(path) { return -ENAMETOOLONG }
             let target = storePath(path)
             if let inPlace, let handle, let fd = descriptor(of: handle) {
                 // Right even once the file was renamed or unlinked (fstat of an open file).
@@ -112,6 +112,15 @@ final class FuseFileSystem: Sendable {
             fill(out, info)
             return 0
         }
+    }
+
+    /// True when the last name of `path` is longer than a Linux name may be (255 bytes); the
+    /// kernel looked up every folder above it first.
+    static func lastNameTooLong(_ path: String) -> Bool {
+        let bytes = path.utf8
+        guard bytes.count > 255 else { return false }
+        let start = bytes.lastIndex(of: UInt8(ascii: "/")).map(bytes.index(after:)) ?? bytes.startIndex
+        return bytes.distance(from: start, to: bytes.endIndex) > 255
     }
 
     /// The descriptor of an open file of an in-place store: its own, or its reader's.
@@ -199,18 +208,10 @@ final class FuseFileSystem: Sendable {
         info.st_uid = file.owner ?? owner.uid
         info.st_gid = file.group ?? owner.gid
         let modified = file.modified ?? mountTime
-        info.st_mtim = Self.timespec(modified)
-        info.st_atim = Self.timespec(file.accessed ?? modified)
-        info.st_ctim = Self.timespec(file.changed ?? modified)
+        info.st_mtim = POSIXTime.timespec(modified)
+        info.st_atim = POSIXTime.timespec(file.accessed ?? modified)
+        info.st_ctim = POSIXTime.timespec(file.changed ?? modified)
         out.pointee = info
-    }
-
-    /// A date as a `timespec`, to the microsecond: a `Date` holds no finer, and rounding keeps a
-    /// time set to a whole number of microseconds exact on the way back.
-    static func timespec(_ date: Date) -> Glibc.timespec {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        let micros = min(((date.timeIntervalSince1970 - seconds) * 1e6).rounded(), 999_999)
-        return Glibc.timespec(tv_sec: Int(seconds), tv_nsec: Int(micros) * 1000)
     }
 
     /// The `st_mode` file type bits of a kind.

@@ -141,5 +141,10 @@ struct SyncPlannerTests {
         )
         #expect(throws: SyncFilter.PatternError.self) { try SyncFilter(exclude: ["runs/[1"], include: []) }
         #expect(throws: SyncFilter.PatternError.self) { try SyncFilter(exclude: [], include: [""]) }
+        let reversed = #expect(throws: SyncFilter.PatternError.self) {
+            try SyncFilter(exclude: ["runs/[9-1]/"], include: [])
+        }
+        #expect(reversed?.description == "'runs/[9-1]/': range '9-1' is reversed")
+        #expect(try !SyncFilter(exclude: [], include: ["runs/**"]).admits("runs"))  // what is below, not the name
     }
 }

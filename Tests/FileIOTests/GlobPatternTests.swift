@@ -13,4 +13,15 @@ struct GlobPatternTests {
     func matching(pattern: String, name: String, expected: Bool) {
         #expect(GlobPattern(pattern).matches(name) == expected)
     }
+
+    @Test func aFilterPatternIsCheckedWhereGlobReadsItLoosely() throws {
+        #expect(GlobPattern("[b-a]x").matches("ax") == false)
+        let reversed = #expect(throws: GlobPattern.SyntaxError.self) {
+            try GlobPattern(validating: "[b-a]x", matchingHidden: false)
+        }
+        #expect(reversed?.reason == "range 'b-a' is reversed")
+        #expect(throws: GlobPattern.SyntaxError.self) { try GlobPattern(validating: "run[1", matchingHidden: false) }
+        #expect(try GlobPattern(validating: "*.log", matchingHidden: true).matches(".x.log"))
+        #expect(try !GlobPattern(validating: "*.log", matchingHidden: false).matches(".x.log"))
+    }
 }

@@ -26,7 +26,7 @@ extension LocalArtifactStore {
 
     public func setTimes(_ path: String, accessed: TimestampChange, modified: TimestampChange) throws {
         let target = try resolve(path).description
-        let times = [Self.timespec(accessed), Self.timespec(modified)]
+        let times = [accessed.utimensat, modified.utimensat]
         try POSIXCalls.check("utimensat", path: path) {
             POSIXCalls.at(target) { utimensat($0, $1, times, AT_SYMLINK_NOFOLLOW) }
         }
@@ -115,26 +115,6 @@ extension LocalArtifactStore {
             freeFiles: UInt64(info.f_ffree),
             nameMax: UInt64(info.f_namemax)
         )
-    }
-
-    /// One `utimensat` time: `UTIME_OMIT`, `UTIME_NOW` (the kernel's clock; both are macros of
-    /// <sys/stat.h> Swift does not import) or the given time.
-    private static func timespec(_ change: TimestampChange) -> Glibc.timespec {
-        switch change {
-        case .keep: Glibc.timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2)
-        case .now: Glibc.timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1)
-        case .set(let date):
-            // To the microsecond: a `Date` holds no finer, so rounding keeps such a time exact.
-            Glibc.timespec(
-                tv_sec: Int(date.timeIntervalSince1970.rounded(.down)),
-                tv_nsec: Int(
-                    min(
-                        ((date.timeIntervalSince1970 - date.timeIntervalSince1970.rounded(.down)) * 1e6).rounded(),
-                        999_999
-                    )
-                ) * 1000
-            )
-        }
     }
 }
 

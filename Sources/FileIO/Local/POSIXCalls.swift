@@ -106,12 +106,7 @@ enum POSIXCalls {
 
     /// The modification time of a `stat` result.
     static func modified(_ info: Glibc.stat) -> Date {
-        date(info.st_mtim)
-    }
-
-    /// A `timespec` as a date.
-    static func date(_ time: timespec) -> Date {
-        Date(timeIntervalSince1970: TimeInterval(time.tv_sec) + TimeInterval(time.tv_nsec) / 1e9)
+        POSIXTime.date(info.st_mtim)
     }
 
     /// Everything a `stat` result says, as the store's metadata of `path`.
@@ -127,8 +122,8 @@ enum POSIXCalls {
         )
         result.owner = info.st_uid
         result.group = info.st_gid
-        result.accessed = date(info.st_atim)
-        result.changed = date(info.st_ctim)
+        result.accessed = POSIXTime.date(info.st_atim)
+        result.changed = POSIXTime.date(info.st_ctim)
         result.links = UInt32(truncatingIfNeeded: info.st_nlink)
         result.inode = UInt64(info.st_ino)
         if kind == .other {
