@@ -58,8 +58,12 @@ struct ProgressTests {
         let summary = try #require(lines.last)
         #expect(summary.hasPrefix("copied 1 file, 64.0 MiB in "), "\(lines)")
         #expect(summary.hasSuffix("/s)"), "\(lines)")
-        // Redraws are rate-limited: never one per chunk of a copy this fast.
-        #expect(lines.count <= 16, "\(lines)")
+        // Redraws are rate-limited to 10 a second, never one per chunk.
+        let seconds = try #require(
+            summary.firstMatch(of: /in (\d+\.\d) s/).flatMap { Double($0.1) },
+            "\(summary)"
+        )
+        #expect(lines.count - 1 <= Int(seconds * 10) + 2, "\(lines.count - 1) redraws in \(seconds) s: \(lines)")
     }
 
     @Test func aTreeCopyCountsItsFilesAndMoveReportsWhatItMoved() throws {
