@@ -10,6 +10,7 @@ public struct ArtifactFSCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "artifactfs",
         abstract: "One file layer over every artifact store: local paths, memory://, s3:// and more.",
+        version: ArtifactFSVersion.current,
         subcommands: [
             List.self, Cat.self, Copy.self, Move.self, Remove.self, MakeDirectory.self, Stat.self, Glob.self, Find.self,
             SyncCommand.self, Init.self, Status.self, Doctor.self, StackCommand.self, SecretCommand.self, Mount.self,
@@ -21,8 +22,12 @@ public struct ArtifactFSCommand: ParsableCommand {
     public init() {}
 
     /// Parses the arguments and runs the command. Exits 0 on success; 1 after an operation error,
-    /// printed as `artifactfs: <path>: <reason>`; 64 on a usage error.
+    /// printed as `artifactfs: <path>: <reason>`; 64 on a usage error. Started as
+    /// `mount.artifactfs` (or `mount.fuse.artifactfs`), it is mount(8)'s helper (``MountHelper``).
     public static func main() {
+        if let name = CommandLine.arguments.first, MountHelper.isInvoked(as: name) {
+            MountHelper.main(Array(CommandLine.arguments.dropFirst()))
+        }
         do {
             var command = try parseAsRoot()
             // Every command but `init` works inside the project's metadata store, which routes fileio.

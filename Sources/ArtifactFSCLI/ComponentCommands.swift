@@ -176,7 +176,7 @@ struct DescribeComponent<T: ComponentTypeSelector>: ParsableCommand {
     @Flag(help: "Print a JSON object.")
     var json = false
 
-    @Argument(help: "The component's name; the active stack's when omitted.")
+    @Argument(help: "The component's name; the active stack's when omitted.", completion: Completion.components(T.type))
     var name: String?
 
     func run() throws {
@@ -213,7 +213,7 @@ struct UpdateComponent<T: ComponentTypeSelector>: ParsableCommand {
         CommandConfiguration(commandName: "update", abstract: "Change config fields or labels of a component.")
     }
 
-    @Argument(help: "The component's name.")
+    @Argument(help: "The component's name.", completion: Completion.components(T.type))
     var name: String
 
     @Option(help: "Remove a config field (repeatable).")
@@ -245,7 +245,7 @@ struct RenameComponent<T: ComponentTypeSelector>: ParsableCommand {
         CommandConfiguration(commandName: "rename", abstract: "Rename a component.")
     }
 
-    @Argument(help: "The current name.")
+    @Argument(help: "The current name.", completion: Completion.components(T.type))
     var name: String
 
     @Argument(help: "The new name.")
@@ -262,7 +262,7 @@ struct DeleteComponent<T: ComponentTypeSelector>: ParsableCommand {
         CommandConfiguration(commandName: "delete", abstract: "Delete a component no stack uses.")
     }
 
-    @Argument(help: "The component's name.")
+    @Argument(help: "The component's name.", completion: Completion.components(T.type))
     var name: String
 
     func run() throws {

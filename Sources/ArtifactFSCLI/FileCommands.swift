@@ -4,7 +4,7 @@ import ArtifactFS
 struct Cat: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stream files to standard output.")
 
-    @Argument(help: "Paths or URIs of files.")
+    @Argument(help: "Paths or URIs of files.", completion: Completion.paths)
     var paths: [String]
 
     func run() throws {
@@ -38,9 +38,12 @@ struct Copy: ParsableCommand {
 
     @OptionGroup var paths: SourceAndDestination
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
         let (source, target) = try (paths.source, paths.resolvedDestination())
-        if try fileio.isdir(source) {
+        let isDirectory = try fileio.isdir(source)
+        if isDirectory {
             guard recursive else {
                 throw ArtifactStoreError(.isADirectory, path: source, "is a directory (use cp -r)")
             }
@@ -51,9 +54,14 @@ struct Copy: ParsableCommand {
                     "destination exists (use --force to merge into it)"
                 )
             }
-            try fileio.copyTree(source, target, overwrite: force)
-        } else {
-            try fileio.copy(source, target, overwrite: force)
+        }
+        let meter = try progress.meter("copied", for: source)
+        try ProgressMeter.measure(meter) {
+            if isDirectory {
+                try fileio.copyTree(source, target, overwrite: force, progress: meter?.transfer)
+            } else {
+                try fileio.copy(source, target, overwrite: force, progress: meter?.transfer)
+            }
         }
     }
 }
@@ -71,8 +79,16 @@ struct Move: ParsableCommand {
 
     @OptionGroup var paths: SourceAndDestination
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
-        try fileio.rename(paths.source, paths.resolvedDestination(), overwrite: force)
+        let (source, target) = try (paths.source, paths.resolvedDestination())
+        let meter = try progress.meter("moved", for: source)
+        let withinStore = try fileio.registry.store(for: source) === fileio.registry.store(for: target)
+        try ProgressMeter.measure(meter) {
+            try fileio.rename(source, target, overwrite: force, progress: meter?.transfer)
+            if withinStore { meter?.completeAsExpected() }
+        }
     }
 }
 
@@ -85,7 +101,7 @@ struct Remove: ParsableCommand {
     @Flag(name: [.short, .long], help: "Ignore paths that do not exist.")
     var force = false
 
-    @Argument(help: "Paths or URIs to remove.")
+    @Argument(help: "Paths or URIs to remove.", completion: Completion.paths)
     var paths: [String]
 
     func run() throws {
@@ -114,7 +130,7 @@ struct MakeDirectory: ParsableCommand {
     @Flag(name: .short, help: "Create missing parents; an existing directory is fine.")
     var parents = false
 
-    @Argument(help: "Paths or URIs of directories to create.")
+    @Argument(help: "Paths or URIs of directories to create.", completion: Completion.paths)
     var paths: [String]
 
     func run() throws {
@@ -126,10 +142,10 @@ struct MakeDirectory: ParsableCommand {
 
 /// The `SRC DST` pair of `cp` and `mv`.
 struct SourceAndDestination: ParsableArguments {
-    @Argument(help: "The source path or URI.")
+    @Argument(help: "The source path or URI.", completion: Completion.paths)
     var source: String
 
-    @Argument(help: "The destination path or URI.")
+    @Argument(help: "The destination path or URI.", completion: Completion.paths)
     var destination: String
 
     /// `cp a dir` and `mv a dir` put `a` inside an existing directory, as the shell's tools do.

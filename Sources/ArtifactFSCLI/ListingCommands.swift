@@ -33,7 +33,7 @@ struct List: ParsableCommand {
     @Flag(help: "Print a JSON array of entries.")
     var json = false
 
-    @Argument(help: "A path or URI; the working directory when omitted.")
+    @Argument(help: "A path or URI; the working directory when omitted.", completion: Completion.paths)
     var path: String = "."
 
     func run() throws {
@@ -75,7 +75,7 @@ struct Stat: ParsableCommand {
     @Flag(help: "Print a JSON object.")
     var json = false
 
-    @Argument(help: "A path or URI.")
+    @Argument(help: "A path or URI.", completion: Completion.paths)
     var path: String
 
     func run() throws {
@@ -99,7 +99,7 @@ struct Glob: ParsableCommand {
     @Flag(help: "Print a JSON array of paths.")
     var json = false
 
-    @Argument(help: "A pattern, e.g. 's3://bucket/runs/*/model.bin'.")
+    @Argument(help: "A pattern, e.g. 's3://bucket/runs/*/model.bin'.", completion: Completion.paths)
     var pattern: String
 
     func run() throws {
@@ -125,7 +125,7 @@ struct Find: ParsableCommand {
     @Flag(help: "Print a JSON array of {path, kind} objects.")
     var json = false
 
-    @Argument(help: "A path or URI; the working directory when omitted.")
+    @Argument(help: "A path or URI; the working directory when omitted.", completion: Completion.paths)
     var path: String = "."
 
     func run() throws {

@@ -20,7 +20,10 @@ struct ModelsCommand: ParsableCommand {
 
 /// Picks the registry: `--registry NAME`, else the active stack's.
 struct RegistryOption: ParsableArguments {
-    @Option(help: "The model-registry component to use; the active stack's when omitted.")
+    @Option(
+        help: "The model-registry component to use; the active stack's when omitted.",
+        completion: Completion.components(.modelRegistry)
+    )
     var registry: String?
 
     func open() throws -> any ModelRegistry {

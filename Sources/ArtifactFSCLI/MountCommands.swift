@@ -3,6 +3,10 @@ import ArtifactFS
 import Foundation
 import FuseBridge
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Mount: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mount an artifact store as a local directory (FUSE).",
@@ -15,16 +19,21 @@ struct Mount: ParsableCommand {
             """
     )
 
-    @Argument(help: "A registered artifact-store component, or a path or URI.")
+    @Argument(help: "A registered artifact-store component, or a path or URI.", completion: Completion.mountSources)
     var storeOrURI: String
 
-    @Argument(help: "An existing, empty folder.")
+    @Argument(help: "An existing, empty folder.", completion: .directory)
     var mountpoint: String
 
     @Flag(help: "Refuse every change (EROFS).")
     var readOnly = false
 
-    @Flag(help: "Serve in this process until unmounted or interrupted, instead of in the background.")
+    @Flag(
+        help: ArgumentHelp(
+            "Serve in this process until unmounted or interrupted, instead of in the background.",
+            discussion: "Under systemd (Type=notify), readiness is sent to NOTIFY_SOCKET once the mount is usable."
+        )
+    )
     var foreground = false
 
     @Flag(help: "Let other users see the files (needs user_allow_other in /etc/fuse.conf unless root).")
@@ -53,6 +62,8 @@ struct Mount: ParsableCommand {
         if foreground {
             try serve(store, at: target, metadata: metadata)
         } else {
+            // Only a process systemd started may tell it the unit is ready: not the detached daemon.
+            unsetenv("NOTIFY_SOCKET")
             try MountDaemon.start(
                 mountpoint: target,
                 arguments: Array(CommandLine.arguments.dropFirst()) + ["--foreground"]
@@ -85,6 +96,7 @@ struct Mount: ParsableCommand {
             )
         } ready: {
             Output.error("artifactfs: mounted \(store.sourceName) at \(mountpoint)")
+            SystemdNotify.send("READY=1\nSTATUS=serving \(store.sourceName) at \(mountpoint)")
         }
     }
 }
@@ -96,7 +108,7 @@ struct Unmount: ParsableCommand {
             "Waits for the mount's process to finish; uploads of closed files have completed before close() returned."
     )
 
-    @Argument(help: "The mountpoint.")
+    @Argument(help: "The mountpoint.", completion: Completion.mountpoints)
     var mountpoint: String
 
     func run() throws {

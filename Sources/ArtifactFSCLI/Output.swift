@@ -36,7 +36,12 @@ enum Output {
 
     /// Writes one line to standard error.
     static func error(_ text: String) {
-        var text = text + "\n"
+        writeError(text + "\n")
+    }
+
+    /// Writes text to standard error as it is (a progress line redrawn in place ends in no newline).
+    static func writeError(_ text: String) {
+        var text = text
         text.withUTF8 { write(UnsafeRawBufferPointer($0), to: 2) }
     }
 

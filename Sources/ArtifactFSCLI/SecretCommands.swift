@@ -88,7 +88,7 @@ struct ListSecrets: ParsableCommand {
 struct GetSecret: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a secret's values.")
 
-    @Argument(help: "The secret's name.")
+    @Argument(help: "The secret's name.", completion: Completion.secrets)
     var name: String
 
     @Option(help: "Print only this key's value.")
@@ -119,7 +119,7 @@ struct UpdateSecret: ParsableCommand {
         abstract: "Set or remove keys of a secret."
     )
 
-    @Argument(help: "The secret's name.")
+    @Argument(help: "The secret's name.", completion: Completion.secrets)
     var name: String
 
     @Option(help: "Remove a key (repeatable).")
@@ -143,7 +143,7 @@ struct UpdateSecret: ParsableCommand {
 struct DeleteSecret: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a secret.")
 
-    @Argument(help: "The secret's name.")
+    @Argument(help: "The secret's name.", completion: Completion.secrets)
     var name: String
 
     func run() throws {

@@ -39,7 +39,11 @@ struct RegisterStack: ParsableCommand {
     @Argument(help: "The stack's name.")
     var name: String
 
-    @Option(name: [.customShort("a"), .customLong("artifact-store")], help: "The artifact store component.")
+    @Option(
+        name: [.customShort("a"), .customLong("artifact-store")],
+        help: "The artifact store component.",
+        completion: Completion.components(.artifactStore)
+    )
     var artifactStore: String
 
     @Flag(help: "Make it the active stack.")
@@ -92,7 +96,7 @@ struct DescribeStack: ParsableCommand {
     @Flag(help: "Print a JSON object.")
     var json = false
 
-    @Argument(help: "The stack's name; the active stack when omitted.")
+    @Argument(help: "The stack's name; the active stack when omitted.", completion: Completion.stacks)
     var name: String?
 
     func run() throws {
@@ -113,7 +117,7 @@ struct DescribeStack: ParsableCommand {
 struct SetStack: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set", abstract: "Make a stack the active one.")
 
-    @Argument(help: "The stack's name.")
+    @Argument(help: "The stack's name.", completion: Completion.stacks)
     var name: String
 
     func run() throws {
@@ -130,7 +134,7 @@ struct UpdateStack: ParsableCommand {
             "--TYPE NAME adds or replaces the component of that type; --remove TYPE removes it (not the artifact store)."
     )
 
-    @Argument(help: "The stack's name.")
+    @Argument(help: "The stack's name.", completion: Completion.stacks)
     var name: String
 
     @Option(help: "A component type to remove (repeatable), e.g. --remove model-registry.")
@@ -156,7 +160,7 @@ struct UpdateStack: ParsableCommand {
 struct RenameStack: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a stack.")
 
-    @Argument(help: "The current name.")
+    @Argument(help: "The current name.", completion: Completion.stacks)
     var name: String
 
     @Argument(help: "The new name.")
@@ -174,7 +178,7 @@ struct DeleteStack: ParsableCommand {
         abstract: "Delete a stack (its components stay registered)."
     )
 
-    @Argument(help: "The stack's name.")
+    @Argument(help: "The stack's name.", completion: Completion.stacks)
     var name: String
 
     func run() throws {
@@ -189,7 +193,7 @@ struct ExportStack: ParsableCommand {
         abstract: "Write a stack as YAML (secrets stay {{...}} references)."
     )
 
-    @Argument(help: "The stack's name.")
+    @Argument(help: "The stack's name.", completion: Completion.stacks)
     var name: String
 
     @Argument(help: "The YAML file to write; - for standard output.")

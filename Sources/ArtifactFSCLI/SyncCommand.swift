@@ -51,10 +51,15 @@ struct SyncCommand: ParsableCommand {
     @Flag(help: "Print a JSON document of what changed instead of one line per file.")
     var json = false
 
-    @Argument(help: "The source folder (or file), a path or URI.")
+    @OptionGroup var progress: ProgressOptions
+
+    @Argument(help: "The source folder (or file), a path or URI.", completion: Completion.paths)
     var source: String
 
-    @Argument(help: "The destination folder (or file), a path or URI; created when missing.")
+    @Argument(
+        help: "The destination folder (or file), a path or URI; created when missing.",
+        completion: Completion.paths
+    )
     var destination: String
 
     func validate() throws {
@@ -70,17 +75,27 @@ struct SyncCommand: ParsableCommand {
             jobs: jobs,
             filter: try filter()
         )
-        let (quiet, file) = (json || dryRun, source)
-        let report = try Sync.run(source, destination, options: options) { action in
-            if !quiet { Output.line(Self.describe(action, file: file, dryRun: false)) }
+        let (quiet, file) = (json || dryRun || progress.quiet, source)
+        let meter = dryRun ? nil : progress.meter("synced")
+        let observer = meter.map { meter in
+            SyncProgress(planned: { meter.expect(files: $0, bytes: $1) }, transfer: meter.transfer)
         }
+        var report: SyncReport?
+        try ProgressMeter.measure(meter) {
+            report = try Sync.run(source, destination, options: options, observer: observer) { action in
+                guard !quiet else { return }
+                let line = Self.describe(action, file: file, dryRun: false)
+                if let meter { meter.print(line) } else { Output.line(line) }
+            }
+        }
+        guard let report else { return }
         for failure in report.failed { Output.error("artifactfs: \(failure.path): \(failure.message)") }
         if report.deletionsSkipped {
             Output.error("artifactfs: \(report.destination): nothing deleted, as some copies failed")
         }
         if json {
             try Output.json(report)
-        } else {
+        } else if dryRun || !progress.quiet {
             if dryRun {
                 for action in report.copied + report.deleted {
                     Output.line(Self.describe(action, file: source, dryRun: true))

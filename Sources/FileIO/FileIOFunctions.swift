@@ -15,38 +15,60 @@ public enum fileio {
         try registry.store(for: path).open(path, mode: mode)
     }
 
-    /// Copies a file, within a store or across stores.
+    /// Copies a file, within a store or across stores. `progress` hears of the bytes as they move
+    /// (all at once, after the copy, when the store copies within itself).
     /// - Throws: `alreadyExists` when the destination exists and `overwrite` is false.
-    public static func copy(_ source: String, _ destination: String, overwrite: Bool = false) throws {
+    public static func copy(
+        _ source: String,
+        _ destination: String,
+        overwrite: Bool = false,
+        progress: TransferProgress? = nil
+    ) throws {
         let from = try registry.store(for: source)
         let to = try registry.store(for: destination)
         if from === to {
+            let size = try progress.map { _ in try from.stat(source).size } ?? 0
             try from.copyfile(source, destination, overwrite: overwrite)
+            progress?.bytesMoved(size)
+            progress?.fileCopied()
         } else {
-            try Transfer.copyFile(from: from, source, to: to, destination, overwrite: overwrite)
+            try Transfer.copyFile(from: from, source, to: to, destination, overwrite: overwrite, progress: progress)
         }
     }
 
     /// Copies a directory tree, within a store or across stores, merging into an existing directory.
-    public static func copyTree(_ source: String, _ destination: String, overwrite: Bool = false) throws {
+    /// `progress` hears of every file's bytes as they move.
+    public static func copyTree(
+        _ source: String,
+        _ destination: String,
+        overwrite: Bool = false,
+        progress: TransferProgress? = nil
+    ) throws {
         try Transfer.copyTree(
             from: registry.store(for: source),
             source,
             to: registry.store(for: destination),
             destination,
-            overwrite: overwrite
+            overwrite: overwrite,
+            progress: progress
         )
     }
 
-    /// Moves a file or directory, within a store or across stores.
+    /// Moves a file or directory, within a store or across stores. `progress` hears of the bytes a
+    /// move across stores copies; a move within a store reports nothing (it moves no bytes here).
     /// - Throws: `alreadyExists` when the destination exists and `overwrite` is false.
-    public static func rename(_ source: String, _ destination: String, overwrite: Bool = false) throws {
+    public static func rename(
+        _ source: String,
+        _ destination: String,
+        overwrite: Bool = false,
+        progress: TransferProgress? = nil
+    ) throws {
         let from = try registry.store(for: source)
         let to = try registry.store(for: destination)
         if from === to {
             try from.rename(source, destination, overwrite: overwrite)
         } else {
-            try Transfer.move(from: from, source, to: to, destination, overwrite: overwrite)
+            try Transfer.move(from: from, source, to: to, destination, overwrite: overwrite, progress: progress)
         }
     }
 

@@ -9,13 +9,15 @@ public enum Transfer {
     /// Streams one file from one store to another (or the same one), unless the destination copies
     /// it on the server side (``CrossStoreCopying``). The destination appears only once the whole
     /// file is written; on failure it is left as it was.
+    /// `progress` hears of each chunk as it is written.
     /// - Throws: `isADirectory` for a directory on either side, `alreadyExists` without `overwrite`.
     public static func copyFile(
         from source: any ArtifactStore,
         _ sourcePath: String,
         to destination: any ArtifactStore,
         _ destinationPath: String,
-        overwrite: Bool
+        overwrite: Bool,
+        progress: TransferProgress? = nil
     ) throws {
         let info = try source.stat(sourcePath)
         if info.kind == .directory {
@@ -29,6 +31,8 @@ public enum Transfer {
         if let target = destination as? any CrossStoreCopying,
             try target.copyFile(from: source, sourcePath, size: info.size, to: destinationPath)
         {
+            progress?.bytesMoved(info.size)
+            progress?.fileCopied()
             return
         }
         let input = try source.open(sourcePath, mode: .read)
@@ -40,19 +44,22 @@ public enum Transfer {
             let got = try input.read(into: buffer)
             if got == 0 { break }
             try output.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+            progress?.bytesMoved(UInt64(got))
         }
         try output.close()
+        progress?.fileCopied()
     }
 
     /// Copies a directory tree, empty directories included, merging into an existing destination
-    /// directory; each file follows the `overwrite` rule.
+    /// directory; each file follows the `overwrite` rule. `progress` hears of every file's bytes.
     /// - Throws: `notADirectory` when the source is a file or the destination is one.
     public static func copyTree(
         from source: any ArtifactStore,
         _ sourcePath: String,
         to destination: any ArtifactStore,
         _ destinationPath: String,
-        overwrite: Bool
+        overwrite: Bool,
+        progress: TransferProgress? = nil
     ) throws {
         let sourceRoot = try source.resolve(sourcePath)
         let destinationRoot = try destination.resolve(destinationPath)
@@ -77,7 +84,8 @@ public enum Transfer {
                     dir.appending(name).description,
                     to: destination,
                     target.appending(name).description,
-                    overwrite: overwrite
+                    overwrite: overwrite,
+                    progress: progress
                 )
             }
         }
@@ -85,22 +93,37 @@ public enum Transfer {
 
     /// Moves a file or tree by copying it, then removing the source once the copy is complete.
     /// Follows `rename(2)`'s rules for an existing destination: a directory may replace only an
-    /// empty directory, a file only a file.
+    /// empty directory, a file only a file. `progress` hears of the copy's bytes.
     public static func move(
         from source: any ArtifactStore,
         _ sourcePath: String,
         to destination: any ArtifactStore,
         _ destinationPath: String,
-        overwrite: Bool
+        overwrite: Bool,
+        progress: TransferProgress? = nil
     ) throws {
         let isDirectory = try source.stat(sourcePath).kind == .directory
         try checkDestination(destination, destinationPath, overwrite: overwrite, sourceIsDirectory: isDirectory)
         if isDirectory {
             if try destination.exists(destinationPath) { try destination.rmdir(destinationPath) }
-            try copyTree(from: source, sourcePath, to: destination, destinationPath, overwrite: false)
+            try copyTree(
+                from: source,
+                sourcePath,
+                to: destination,
+                destinationPath,
+                overwrite: false,
+                progress: progress
+            )
             try source.rmtree(sourcePath)
         } else {
-            try copyFile(from: source, sourcePath, to: destination, destinationPath, overwrite: true)
+            try copyFile(
+                from: source,
+                sourcePath,
+                to: destination,
+                destinationPath,
+                overwrite: true,
+                progress: progress
+            )
             try source.remove(sourcePath)
         }
     }

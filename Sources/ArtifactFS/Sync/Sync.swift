@@ -35,7 +35,8 @@ public struct SyncOptions: Sendable {
 /// lists both, plans with ``SyncPlanner``, and runs the plan with ``SyncExecutor``. A re-run
 /// after an interruption copies only what is still missing or different.
 public enum Sync {
-    /// Syncs `source` to `destination`, both routed through `registry` (`fileio`'s by default).
+    /// Syncs `source` to `destination`, both routed through `registry` (`fileio`'s by default);
+    /// `progress` hears of each action done, `observer` of the plan's size and the bytes moving.
     /// - Throws: ``FileIO/ArtifactStoreError`` for bad roots (see
     ///   ``run(from:_:to:_:options:progress:)``); failures of single files go into the report.
     public static func run(
@@ -43,6 +44,7 @@ public enum Sync {
         _ destination: String,
         options: SyncOptions,
         registry: FilesystemRegistry = fileio.registry,
+        observer: SyncProgress? = nil,
         progress: @escaping @Sendable (SyncAction) -> Void = { _ in }
     ) throws -> SyncReport {
         try run(
@@ -51,11 +53,13 @@ public enum Sync {
             to: registry.store(for: destination),
             destination,
             options: options,
+            observer: observer,
             progress: progress
         )
     }
 
-    /// Syncs the tree (or file) `sourcePath` of `source` to `destinationPath` of `destination`.
+    /// Syncs the tree (or file) `sourcePath` of `source` to `destinationPath` of `destination`;
+    /// `observer` hears of the plan's size (not in a dry run) and of the copies' bytes.
     /// - Throws: ``FileIO/ArtifactStoreError`` naming the path at fault: `notFound` for a missing
     ///   source, `notADirectory` for a directory synced onto a file, `isADirectory` for a file
     ///   synced onto a directory, `invalidPath` for overlapping roots in one store,
@@ -66,6 +70,7 @@ public enum Sync {
         to destination: any ArtifactStore,
         _ destinationPath: String,
         options: SyncOptions,
+        observer: SyncProgress? = nil,
         progress: @escaping @Sendable (SyncAction) -> Void = { _ in }
     ) throws -> SyncReport {
         guard options.jobs >= 1 else {
@@ -129,6 +134,7 @@ public enum Sync {
             )
         }
         if destinationInfo == nil, sourceInfo.kind == .directory { try destination.makedirs(destinationPath) }
+        observer?.planned(plan.copies.count, plan.copies.reduce(0) { $0 + $1.size })
         let executor = SyncExecutor(
             source: source,
             sourceRoot: sourceRoot,
@@ -140,6 +146,7 @@ public enum Sync {
             plan,
             sourceFiles: sourceListing.files,
             keepDirectories: sourceListing.directories,
+            transfer: observer?.transfer,
             done: progress
         )
     }

@@ -67,7 +67,7 @@ public struct SyncExecutor: Sendable {
     }
 
     /// Runs the plan, copies then deletions each on up to ``jobs`` threads; `done` hears of each
-    /// action as it completes (from worker threads).
+    /// action as it completes and `transfer` of the copies' bytes as they move (from worker threads).
     /// - Parameters:
     ///   - sourceFiles: the source listing, whose times copies to a local destination keep.
     ///   - keepDirectories: relative paths of the source's directories, never pruned after deletions.
@@ -75,6 +75,7 @@ public struct SyncExecutor: Sendable {
         _ plan: SyncPlan,
         sourceFiles: [String: SyncEntry],
         keepDirectories: Set<String>,
+        transfer: TransferProgress? = nil,
         done: @escaping @Sendable (SyncAction) -> Void
     ) -> SyncReport {
         let copied = Mutex<[SyncAction]>([])
@@ -85,7 +86,7 @@ public struct SyncExecutor: Sendable {
             let action = copies[index]
             let target = destinationRoot.appending(relativePath: action.path)
             do {
-                try copy(action.path, to: target, modified: sourceFiles[action.path]?.modified)
+                try copy(action, to: target, modified: sourceFiles[action.path]?.modified, transfer: transfer)
                 copied.withLock { $0.append(action) }
                 done(action)
             } catch {
@@ -127,12 +128,27 @@ public struct SyncExecutor: Sendable {
     /// Copies one file as `fileio.copy` does, then gives it the source's modification time where
     /// the destination keeps times (``FileIO/MetadataCapabilities/timestamps``). A failure to set
     /// it needs no report: the copy then keeps its own, newer time, which the next run also leaves alone.
-    private func copy(_ relativePath: String, to target: ArtifactPath, modified: Date?) throws {
-        let from = sourceRoot.appending(relativePath: relativePath).description
+    /// A copy within one store moves no bytes through here: `transfer` hears of its size once done.
+    private func copy(
+        _ action: SyncAction,
+        to target: ArtifactPath,
+        modified: Date?,
+        transfer: TransferProgress?
+    ) throws {
+        let from = sourceRoot.appending(relativePath: action.path).description
         if source === destination {
             try source.copyfile(from, target.description, overwrite: true)
+            transfer?.bytesMoved(action.size)
+            transfer?.fileCopied()
         } else {
-            try Transfer.copyFile(from: source, from, to: destination, target.description, overwrite: true)
+            try Transfer.copyFile(
+                from: source,
+                from,
+                to: destination,
+                target.description,
+                overwrite: true,
+                progress: transfer
+            )
         }
         if let modified, destination.capabilities.metadata.contains(.timestamps) {
             try? destination.setTimes(target.description, accessed: .keep, modified: .set(modified))
