@@ -290,6 +290,7 @@ private final class ProxyCore: Sendable {
                 let fires =
                     switch rule.schedule {
                     case .occurrences(let numbers): numbers.contains(state.seen[index])
+                    case .from(let first): state.seen[index] >= first
                     case .every: true
                     case .rate(let rate): Double(state.generator.next() >> 11) / Double(1 << 53) < rate
                     }

@@ -126,6 +126,8 @@ public struct FaultRule: Sendable, Hashable, CustomStringConvertible {
     public enum Schedule: Sendable, Hashable {
         /// These occurrences, counted from 1 among the matching requests.
         case occurrences(Set<Int>)
+        /// This occurrence and every later one: a fault that persists once it starts.
+        case from(Int)
         /// Every matching request.
         case every
         /// Each matching request with this probability, drawn from the proxy's seeded generator.
@@ -163,6 +165,7 @@ public struct FaultRule: Sendable, Hashable, CustomStringConvertible {
         let which =
             switch schedule {
             case .occurrences(let numbers): "occurrence " + numbers.sorted().map(String.init).joined(separator: ", ")
+            case .from(let first): "occurrence \(first) and every later one"
             case .every: "every one"
             case .rate(let rate): "rate \(rate)"
             }

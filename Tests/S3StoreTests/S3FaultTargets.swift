@@ -191,7 +191,7 @@ struct S3FaultCase: Sendable, CustomTestStringConvertible {
     /// The proxy rule: the target's occurrence, or it and every later one.
     var rule: FaultRule {
         persistent
-            ? FaultRule(fault, on: target.match, schedule: .occurrences(Set(target.occurrence...1000)))
+            ? FaultRule(fault, on: target.match, schedule: .from(target.occurrence))
             : .nth(target.occurrence, target.match, fault)
     }
 
