@@ -201,7 +201,9 @@ private final class ProxyCore: Sendable {
             case .resetBeforeForwarding?:
                 return true
             case .status(let status, let code, let retryAfter)?:
-                guard answer(client, status: status, code: code, retryAfter: retryAfter, head, number) else { return true }
+                guard answer(client, status: status, code: code, retryAfter: retryAfter, head, number) else {
+                    return true
+                }
                 continue
             case .errorInside200(let code)?:
                 guard answer(client, status: 200, code: code, retryAfter: nil, head, number) else { return true }
@@ -246,7 +248,11 @@ private final class ProxyCore: Sendable {
             let framing = response.framing(response: true, bodiless: bodiless)
             var cutResponse: Int?
             if case .cutResponseBody(let after)? = fault {
-                if case .length(let length) = framing { cutResponse = min(after, length - 1) } else { cutResponse = after }
+                if case .length(let length) = framing {
+                    cutResponse = min(after, length - 1)
+                } else {
+                    cutResponse = after
+                }
             }
             var download = BodyPump(from: server, to: client, cutAfter: cutResponse)
             guard case .complete = download.run(framing) else { return true }

@@ -83,7 +83,8 @@ public struct RequestMatch: Sendable, Hashable, CustomStringConvertible {
         if let method, request.method != method { return false }
         if let pathContains, !request.path.contains(pathContains) { return false }
         let headers = Set(request.headerNames.map { $0.lowercased() })
-        return queryHas.allSatisfy(request.queryNames.contains) && !queryLacks.contains(where: request.queryNames.contains)
+        return queryHas.allSatisfy(request.queryNames.contains)
+            && !queryLacks.contains(where: request.queryNames.contains)
             && headerHas.allSatisfy { headers.contains($0.lowercased()) }
             && !headerLacks.contains { headers.contains($0.lowercased()) }
     }
@@ -144,7 +145,12 @@ public struct FaultRule: Sendable, Hashable, CustomStringConvertible {
     public var limit: Int?
 
     /// Describes a rule; by default it hits the first matching request only.
-    public init(_ fault: Fault, on match: RequestMatch = RequestMatch(), schedule: Schedule = .occurrences([1]), limit: Int? = nil) {
+    public init(
+        _ fault: Fault,
+        on match: RequestMatch = RequestMatch(),
+        schedule: Schedule = .occurrences([1]),
+        limit: Int? = nil
+    ) {
         self.fault = fault
         self.match = match
         self.schedule = schedule

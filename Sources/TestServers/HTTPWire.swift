@@ -17,7 +17,9 @@ final class WireSocket {
             if available >= 4 {
                 var index = pendingStart + max(0, searched - 3)
                 while index + 4 <= pending.count {
-                    if pending[index] == 13, pending[index + 1] == 10, pending[index + 2] == 13, pending[index + 3] == 10 {
+                    if pending[index] == 13, pending[index + 1] == 10, pending[index + 2] == 13,
+                        pending[index + 3] == 10
+                    {
                         return take(index + 4 - pendingStart)
                     }
                     index += 1
@@ -47,7 +49,9 @@ final class WireSocket {
     func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if sent < 0, errno == EINTR { continue }
             guard sent > 0 else { return false }
             offset += sent

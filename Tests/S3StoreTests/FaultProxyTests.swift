@@ -17,7 +17,11 @@ struct FaultProxyTests {
         defer { proxy.stop() }
         let prefix = SharedServers.uniquePrefix("proxied")
         let root = "s3://\(SharedServers.bucket)/\(prefix)"
-        var configuration = SharedServers.configuration(for: server, root: "s3://\(SharedServers.bucket)", partSize: 5 << 20)
+        var configuration = SharedServers.configuration(
+            for: server,
+            root: "s3://\(SharedServers.bucket)",
+            partSize: 5 << 20
+        )
         configuration.endpoint = proxy.endpoint
         let store = try S3ArtifactStore(configuration: configuration)
         let large = (0..<(11 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 9) }
@@ -27,8 +31,14 @@ struct FaultProxyTests {
         #expect(try store.listdir(root + "/dir") == ["a", "b", "c"])
         try store.rmtree(root)
         #expect(proxy.injected.isEmpty)
-        #expect(proxy.events.allSatisfy { $0.status.map { (200..<300).contains($0) || $0 == 404 } == true }, "\(proxy.log)")
-        #expect(proxy.connectionsAccepted < proxy.events.count / 2, "connections are kept alive: \(proxy.connectionsAccepted) for \(proxy.events.count) requests")
+        #expect(
+            proxy.events.allSatisfy { $0.status.map { (200..<300).contains($0) || $0 == 404 } == true },
+            "\(proxy.log)"
+        )
+        #expect(
+            proxy.connectionsAccepted < proxy.events.count / 2,
+            "connections are kept alive: \(proxy.connectionsAccepted) for \(proxy.events.count) requests"
+        )
     }
 
     @Test func chunkedBodiesBothWaysPassOnOneConnection() throws {
@@ -81,8 +91,13 @@ struct FaultProxyTests {
     @Test func stopEndsAStallAndEveryConnection() throws {
         let echo = try ChunkedEchoServer()
         defer { echo.stop() }
-        let proxy = try FaultProxy(upstream: "http://127.0.0.1:\(echo.port)", rules: [.every(RequestMatch(), .stall(seconds: 60))])
-        let client = HTTPClient(configuration: HTTPClientConfiguration(stallTimeout: 120, retry: RetryPolicy(maxAttempts: 1)))
+        let proxy = try FaultProxy(
+            upstream: "http://127.0.0.1:\(echo.port)",
+            rules: [.every(RequestMatch(), .stall(seconds: 60))]
+        )
+        let client = HTTPClient(
+            configuration: HTTPClientConfiguration(stallTimeout: 120, retry: RetryPolicy(maxAttempts: 1))
+        )
         let outcome = Mutex<Result<Int, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let url = proxy.endpoint + "/stalled"

@@ -29,7 +29,9 @@ struct S3FaultMatrixTests {
     static let data = pattern(1 << 20, seed: 4)
     static let readOffset = 512 << 10
     static let readCount = 64 << 10
-    static let tree = ["x.bin": pattern(1000, seed: 5), "y.bin": pattern(2000, seed: 6), "sub/z.bin": pattern(3000, seed: 7)]
+    static let tree = [
+        "x.bin": pattern(1000, seed: 5), "y.bin": pattern(2000, seed: 6), "sub/z.bin": pattern(3000, seed: 7),
+    ]
 
     @Test(arguments: S3FaultCase.all)
     func operationUnderFault(_ cell: S3FaultCase) throws {
@@ -55,11 +57,16 @@ struct S3FaultMatrixTests {
                 Issue.record(because("succeeded although every attempt met the fault"))
             }
         case .failure(let error):
-            if !cell.persistent && cell.target.retried { Issue.record(because("a single transient fault was not retried away: \(error)")) }
+            if !cell.persistent && cell.target.retried {
+                Issue.record(because("a single transient fault was not retried away: \(error)"))
+            }
             let storeError = error as? ArtifactStoreError
             #expect(storeError != nil, because("not a typed error: \(error)"))
             if let storeError {
-                #expect(paths(cell.target.operation, root).contains(storeError.path), because("names no path of the operation: \(storeError)"))
+                #expect(
+                    paths(cell.target.operation, root).contains(storeError.path),
+                    because("names no path of the operation: \(storeError)")
+                )
             }
         }
         // Each request gets the configured attempts; libcurl may send an idempotent one twice
@@ -71,9 +78,19 @@ struct S3FaultMatrixTests {
             #expect(attempts == cell.target.occurrence, because("a request that is not idempotent was sent again"))
         }
         if cell.persistent, cell.reachesClient, cell.target.retried {
-            #expect(attempts >= Self.attempts + cell.target.occurrence - 1, because("gave up before the attempts ran out"))
+            #expect(
+                attempts >= Self.attempts + cell.target.occurrence - 1,
+                because("gave up before the attempts ran out")
+            )
         }
-        try verify(cell.target.operation, clean, root, succeeded: (try? outcome.get()) != nil, result: try? outcome.get(), because)
+        try verify(
+            cell.target.operation,
+            clean,
+            root,
+            succeeded: (try? outcome.get()) != nil,
+            result: try? outcome.get(),
+            because
+        )
     }
 
     // MARK: - Operations
@@ -94,7 +111,8 @@ struct S3FaultMatrixTests {
     }
 
     /// Runs the operation; returns the bytes or names it read.
-    private func run(_ operation: S3FaultTarget.Operation, _ store: S3ArtifactStore, _ root: String) throws -> [String] {
+    private func run(_ operation: S3FaultTarget.Operation, _ store: S3ArtifactStore, _ root: String) throws -> [String]
+    {
         switch operation {
         case .put:
             try store.write(root + "/obj.bin", contents: Self.new)
@@ -145,17 +163,26 @@ struct S3FaultMatrixTests {
             let path = root + (operation == .put ? "/obj.bin" : "/big.bin")
             let written = operation == .put ? Self.new : Self.large
             let held = sha256Hex(try store.read(path))
-            #expect([sha256Hex(Self.old), sha256Hex(written)].contains(held), because("neither the old nor the new object"))
+            #expect(
+                [sha256Hex(Self.old), sha256Hex(written)].contains(held),
+                because("neither the old nor the new object")
+            )
             if succeeded { #expect(held == sha256Hex(written), because("acknowledged, yet the old object is there")) }
         case .rangedRead:
             let slice = Array(Self.data[Self.readOffset..<Self.readOffset + Self.readCount])
             if succeeded { #expect(result == [sha256Hex(slice)], because("the read returned wrong bytes")) }
-            #expect(sha256Hex(try store.read(root + "/data.bin")) == sha256Hex(Self.data), because("the object changed"))
+            #expect(
+                sha256Hex(try store.read(root + "/data.bin")) == sha256Hex(Self.data),
+                because("the object changed")
+            )
         case .listing:
             if succeeded { #expect(result == ["a", "b", "c"], because("the listing is wrong")) }
         case .copy, .rename:
             let destination = sha256Hex(try store.read(root + "/dst.bin"))
-            #expect([sha256Hex(Self.old), sha256Hex(Self.new)].contains(destination), because("the destination is damaged"))
+            #expect(
+                [sha256Hex(Self.old), sha256Hex(Self.new)].contains(destination),
+                because("the destination is damaged")
+            )
             let source = try store.exists(root + "/src.bin") ? sha256Hex(try store.read(root + "/src.bin")) : nil
             #expect(source == nil || source == sha256Hex(Self.new), because("the source is damaged"))
             if operation == .copy { #expect(source != nil, because("a copy lost its source")) }
@@ -175,7 +202,11 @@ struct S3FaultMatrixTests {
     // MARK: - Helpers
 
     private func store(endpoint: String, server: S3TestServer) throws -> S3ArtifactStore {
-        var configuration = SharedServers.configuration(for: server, root: "s3://\(SharedServers.bucket)", partSize: Self.partSize)
+        var configuration = SharedServers.configuration(
+            for: server,
+            root: "s3://\(SharedServers.bucket)",
+            partSize: Self.partSize
+        )
         configuration.endpoint = endpoint
         configuration.concurrency = 2
         configuration.http = Self.http
