@@ -39,6 +39,9 @@ final class EasyHandle: @unchecked Sendable {
         headerList = curl_slist_append(headerList, "Expect:")
 
         setLong(CURLOPT_NOSIGNAL, 1)
+        // libcurl silently sends a request again when the kept-alive connection it reused dies
+        // before any answer byte; one that must go once gets a connection of its own instead.
+        if !request.idempotent { setLong(CURLOPT_FRESH_CONNECT, 1) }
         setLong(CURLOPT_PATH_AS_IS, 1)
         setLong(CURLOPT_TCP_KEEPALIVE, 1)
         setLong(CURLOPT_CONNECTTIMEOUT, settings.connectTimeout)

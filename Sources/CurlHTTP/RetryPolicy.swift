@@ -4,6 +4,13 @@ import Glibc
 
 /// Bounded retries with exponential backoff and full jitter, as the AWS SDKs and mountpoint-s3 do:
 /// attempt `n` waits a random time up to `min(maxDelay, baseDelay * 2^n)`.
+///
+/// Only idempotent requests are retried (``HTTPRequest/idempotent``), on the transient failures
+/// ``HTTPTransportError/isTransient`` names and the statuses ``isRetryable(status:)`` names. Within
+/// one attempt libcurl itself may send an idempotent request a second time, at once, when the
+/// kept-alive connection it reused turns out closed before any answer byte (a server closing idle
+/// connections races the request), so a server sees at most `2 × maxAttempts` copies. A request
+/// that is not idempotent always goes on a fresh connection and is sent exactly once.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included; 1 means no retry.
     public var maxAttempts: Int

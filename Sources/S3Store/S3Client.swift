@@ -167,13 +167,14 @@ final class S3Client: Sendable {
 
     /// Server-side copy of one object (up to 5 GiB).
     func copy(from source: String, to destination: String, path: String) throws {
-        let response = try send(
-            "PUT",
-            key: destination,
-            headers: [("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source))],
-            path: path
-        )
-        try checkEmbeddedError(response, operation: "CopyObject", path: path)
+        try sendCheckingEmbeddedError(operation: "CopyObject", path: path) {
+            try send(
+                "PUT",
+                key: destination,
+                headers: [("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source))],
+                path: path
+            )
+        }
     }
 
     // MARK: - Listing
@@ -288,17 +289,18 @@ final class S3Client: Sendable {
         range: ClosedRange<UInt64>,
         path: String
     ) throws -> String {
-        let response = try send(
-            "PUT",
-            key: key,
-            query: [("partNumber", String(number)), ("uploadId", uploadID)],
-            headers: [
-                ("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source)),
-                ("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)"),
-            ],
-            path: path
-        )
-        try checkEmbeddedError(response, operation: "UploadPartCopy", path: path)
+        let response = try sendCheckingEmbeddedError(operation: "UploadPartCopy", path: path) {
+            try send(
+                "PUT",
+                key: key,
+                query: [("partNumber", String(number)), ("uploadId", uploadID)],
+                headers: [
+                    ("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(source)),
+                    ("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)"),
+                ],
+                path: path
+            )
+        }
         guard let etag = XMLTree.parse(response.body)?.text(of: "ETag") else {
             throw ArtifactStoreError(.io, path: path, "UploadPartCopy answered without an ETag")
         }
@@ -315,17 +317,18 @@ final class S3Client: Sendable {
         let list = parts.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(xmlEscaped($0.tag))</ETag></Part>" }
             .joined()
         let body = Array("<CompleteMultipartUpload>\(list)</CompleteMultipartUpload>".utf8)
-        let response = try body.withUnsafeBytes { bytes in
-            try send(
-                "POST",
-                key: key,
-                query: [("uploadId", uploadID)],
-                headers: [("Content-Type", "application/xml")],
-                body: bytes,
-                path: path
-            )
+        try sendCheckingEmbeddedError(operation: "CompleteMultipartUpload", path: path) {
+            try body.withUnsafeBytes { bytes in
+                try send(
+                    "POST",
+                    key: key,
+                    query: [("uploadId", uploadID)],
+                    headers: [("Content-Type", "application/xml")],
+                    body: bytes,
+                    path: path
+                )
+            }
         }
-        try checkEmbeddedError(response, operation: "CompleteMultipartUpload", path: path)
     }
 
     /// Aborts a multipart upload, so none of its parts is kept or shown.
@@ -337,6 +340,37 @@ final class S3Client: Sendable {
     }
 
     // MARK: - Checks
+
+    /// The codes of an `<Error>` inside a `200 OK` that S3 says to retry.
+    private static let retryableEmbeddedCodes: Set<String> = [
+        "InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout",
+    ]
+
+    /// Sends a request S3 may answer `200 OK` with an `<Error>` document (CopyObject, UploadPartCopy,
+    /// CompleteMultipartUpload), again after the configured back-off while that error is one S3
+    /// says to retry, up to the configured attempts in all; then checks the last answer.
+    /// - Throws: what `send` throws; the service's error when the last answer is one.
+    @discardableResult
+    private func sendCheckingEmbeddedError(
+        operation: String,
+        path: String,
+        _ send: () throws -> HTTPResponse
+    ) throws -> HTTPResponse {
+        let retry = configuration.http.retry
+        var attempt = 1
+        while true {
+            let response = try send()
+            if attempt < retry.maxAttempts, response.isSuccess, let document = XMLTree.parse(response.body),
+                document.name == "Error", Self.retryableEmbeddedCodes.contains(document.text(of: "Code") ?? "")
+            {
+                retry.backoff(before: attempt)
+                attempt += 1
+                continue
+            }
+            try checkEmbeddedError(response, operation: operation, path: path)
+            return response
+        }
+    }
 
     /// Copy and Complete answer 200 and may still carry an `<Error>` document.
     private func checkEmbeddedError(_ response: HTTPResponse, operation: String, path: String) throws {
