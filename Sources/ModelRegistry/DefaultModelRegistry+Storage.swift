@@ -94,7 +94,7 @@ extension DefaultModelRegistry {
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try metadata.write(body)
+            return try metadata.writeLocal(body)
         } catch let error as StackError {
             throw ModelRegistryError(.backend, error.message, cause: error)
         }
@@ -102,7 +102,7 @@ extension DefaultModelRegistry {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try metadata.read(body)
+            return try metadata.readLocal(body)
         } catch let error as StackError {
             throw ModelRegistryError(.backend, error.message, cause: error)
         }

@@ -97,6 +97,26 @@ public final class MetadataStore: Sendable {
         try backend.read(body)
     }
 
+    /// Runs a write transaction on the local SQLite ``database`` (the model registry's tables,
+    /// which stay on each machine even with a server), turning database failures into
+    /// ``StackError``; errors `body` throws pass through unchanged (and roll the transaction back).
+    package func writeLocal<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.write(body)
+        } catch let error as DatabaseError {
+            throw StackError(.storage, "the metadata store failed: \(error)", cause: error)
+        }
+    }
+
+    /// Runs a read of the local SQLite ``database``, turning database failures into ``StackError``.
+    package func readLocal<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.read(body)
+        } catch let error as DatabaseError {
+            throw StackError(.storage, "the metadata store failed: \(error)", cause: error)
+        }
+    }
+
     private func ensureDefaultStack() throws {
         try write { db in
             guard try db.count(sql: "SELECT COUNT(*) FROM stack WHERE name = 'default'") == 0,

@@ -1,5 +1,6 @@
 import Foundation
 import Stacks
+import TestServers
 import Testing
 
 /// A team on one PostgreSQL server: what one machine registers, another sees at once; the

@@ -19,8 +19,7 @@ final class PostgresConnection {
     private let handle: OpaquePointer
     private let url: MetadataServerURL
 
-    /// Connects to `url` (password from the URL, `PGPASSWORD` or `~/.pgpass`, as libpq reads them),
-    /// in UTC so timestamps read back as written.
+    /// Connects to `url` (password from the URL, `PGPASSWORD` or `~/.pgpass`, as libpq reads them).
     /// - Throws: ``PostgresError`` naming the server (never the password) when it cannot connect.
     init(_ url: MetadataServerURL) throws {
         self.url = url
@@ -31,10 +30,17 @@ final class PostgresConnection {
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(state: "", message: "cannot connect to the metadata server \(url): \(lastError)")
         }
-        _ = try run("SET TimeZone = 'UTC'", [])
+        try configureSession()
     }
 
     deinit { PQfinish(handle) }
+
+    /// UTC, so timestamps read back as written; warnings only, so the server's notices (a table
+    /// that already exists) never reach the user's terminal.
+    private func configureSession() throws {
+        _ = try run("SET TimeZone = 'UTC'", [])
+        _ = try run("SET client_min_messages = warning", [])
+    }
 
     /// Whether the connection is still up; a dropped one is reconnected by ``reset()``.
     var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
@@ -46,7 +52,7 @@ final class PostgresConnection {
         guard isConnected else {
             throw PostgresError(state: "", message: "cannot reconnect to the metadata server \(url): \(lastError)")
         }
-        _ = try run("SET TimeZone = 'UTC'", [])
+        try configureSession()
     }
 
     private var lastError: String {
