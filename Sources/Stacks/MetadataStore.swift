@@ -1,11 +1,6 @@
 import FileIO
 import Foundation
-import GRDB
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The project's metadata: components, stacks, the active stack, secrets and plugin flavors, in
 /// one SQLite file (`metadata.db`, WAL mode, mode 0600) inside the config folder, or on a PostgreSQL
@@ -15,16 +10,12 @@ import Glibc
 /// interleave with, so several registering at once all succeed, and a refused change writes
 /// nothing. Configs are validated against their flavor before anything is stored.
 public final class MetadataStore: Sendable {
-    /// The config folder holding the database (or, with a server, the record of it).
+    /// The config folder holding the SQLite file (or, with a server, the record of it).
     public let directory: String
     /// The flavors configs are checked against.
     public let flavors: FlavorRegistry
     /// The server the metadata lives on, or nil for the embedded SQLite file.
     public let server: MetadataServerURL?
-    /// The local SQLite database; other modules of this package (the model registry) keep their
-    /// tables here, created by their own migrations through ``migrate(_:)``. Without a server it
-    /// also holds this store's tables.
-    package let database: DatabasePool
     let backend: any MetadataBackend
     let cipher: SecretCipher
     private let migrated = Mutex<Set<String>>([])
@@ -45,44 +36,29 @@ public final class MetadataStore: Sendable {
         server = try MetadataServerURL.configured(in: directory, environment: environment)
         // A server keeps secrets encrypted only: with one, a secret is never stored in clear.
         cipher = SecretCipher(environment: environment, requiresKey: server != nil)
-        let path = directory + "/metadata.db"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            // Created 0600 before SQLite opens it: secrets live here. SQLite gives -wal/-shm the same mode.
-            let fd = Glibc.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-            if fd >= 0 { Glibc.close(fd) }
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(30)
-            database = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw StackError(.storage, "cannot open the metadata store at '\(path)': \(error)", cause: error)
+            throw StackError(.storage, "cannot create the config folder '\(directory)': \(error)", cause: error)
         }
-        if let server {
-            backend = try PostgresMetadataBackend(url: server)
-        } else {
-            do {
-                backend = try SQLiteMetadataBackend(database: database, path: path)
-            } catch {
-                throw StackError(.storage, "cannot open the metadata store at '\(path)': \(error)", cause: error)
+        backend =
+            if let server {
+                try PostgresMetadataBackend(url: server)
+            } else {
+                try SQLiteMetadataBackend(path: directory + "/metadata.db")
             }
-        }
         try ensureDefaultStack()
     }
 
     /// Where the metadata lives, for messages: the SQLite file, or the server URL without its password.
     public var location: String { backend.description }
 
-    /// Applies another module's migrations (its own tables in this database), once per process.
-    /// Their identifiers share one namespace with this store's, so each names its module.
+    /// Applies another module's migrations (its own tables, on this store's backend), once per process.
     /// - Throws: ``StackErrorCode/storage`` when a migration fails.
-    package func migrate(_ migrator: DatabaseMigrator) throws {
-        let identifiers = migrator.migrations.joined(separator: "\n")
+    package func migrate(_ schema: MetadataSchema) throws {
+        let identifiers = schema.identifiers
         guard migrated.withLock({ !$0.contains(identifiers) }) else { return }
-        do {
-            try migrator.migrate(database)
-        } catch {
-            throw StackError(.storage, "cannot migrate the metadata store in '\(directory)': \(error)", cause: error)
-        }
+        try backend.migrate(schema)
         migrated.withLock { _ = $0.insert(identifiers) }
     }
 
@@ -95,26 +71,6 @@ public final class MetadataStore: Sendable {
     /// Runs a read on one consistent snapshot of the backend.
     package func read<T>(_ body: (any MetadataConnection) throws -> T) throws -> T {
         try backend.read(body)
-    }
-
-    /// Runs a write transaction on the local SQLite ``database`` (the model registry's tables,
-    /// which stay on each machine even with a server), turning database failures into
-    /// ``StackError``; errors `body` throws pass through unchanged (and roll the transaction back).
-    package func writeLocal<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try database.write(body)
-        } catch let error as DatabaseError {
-            throw StackError(.storage, "the metadata store failed: \(error)", cause: error)
-        }
-    }
-
-    /// Runs a read of the local SQLite ``database``, turning database failures into ``StackError``.
-    package func readLocal<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try database.read(body)
-        } catch let error as DatabaseError {
-            throw StackError(.storage, "the metadata store failed: \(error)", cause: error)
-        }
     }
 
     private func ensureDefaultStack() throws {

@@ -1,3 +1,25 @@
+import GRDB
+
+/// Tables another module of this package keeps in the metadata store (the model registry's), in
+/// each engine's form. Identifiers share one namespace with the store's own, so each names its module.
+package struct MetadataSchema {
+    /// The SQLite migrations, as GRDB runs them.
+    package var sqlite: DatabaseMigrator
+    /// The PostgreSQL migrations: each an identifier and its statements, applied once per server.
+    package var postgres: [(identifier: String, statements: [String])]
+
+    /// A schema of both forms.
+    package init(sqlite: DatabaseMigrator, postgres: [(identifier: String, statements: [String])]) {
+        self.sqlite = sqlite
+        self.postgres = postgres
+    }
+
+    /// Every migration's identifier, one a line: what a process remembers having applied.
+    var identifiers: String {
+        (sqlite.migrations + postgres.map(\.identifier)).joined(separator: "\n")
+    }
+}
+
 /// The database engine under a ``MetadataStore``: SQLite (the embedded default) or PostgreSQL (a
 /// server a team shares). The store's queries are written once, in the SQL both engines speak, and
 /// run through this seam.
@@ -14,6 +36,10 @@ package protocol MetadataBackend: Sendable {
     /// Runs `body` on one consistent snapshot.
     /// - Throws: ``StackErrorCode/storage`` when the database fails.
     func read<T>(_ body: (any MetadataConnection) throws -> T) throws -> T
+
+    /// Applies the migrations of `schema` this backend has not run yet.
+    /// - Throws: ``StackErrorCode/storage`` when a migration fails.
+    func migrate(_ schema: MetadataSchema) throws
 }
 
 /// A connection inside one of a backend's transactions. SQL uses `?` placeholders, the

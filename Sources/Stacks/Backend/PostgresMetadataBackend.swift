@@ -29,7 +29,7 @@ final class PostgresMetadataBackend: MetadataBackend, @unchecked Sendable {
         } catch let error as PostgresError {
             throw StackError(.storage, error.message, cause: error)
         }
-        try migrate()
+        try migrate(Self.migrations)
     }
 
     func write<T>(_ body: (any MetadataConnection) throws -> T) throws -> T {
@@ -106,7 +106,11 @@ final class PostgresMetadataBackend: MetadataBackend, @unchecked Sendable {
         )
     ]
 
-    private func migrate() throws {
+    func migrate(_ schema: MetadataSchema) throws {
+        try migrate(schema.postgres)
+    }
+
+    private func migrate(_ migrations: [(identifier: String, statements: [String])]) throws {
         try transaction("BEGIN") { db in
             try db.execute(sql: "SELECT pg_advisory_xact_lock(7262651001)")
             try db.execute(
@@ -114,7 +118,7 @@ final class PostgresMetadataBackend: MetadataBackend, @unchecked Sendable {
                     "CREATE TABLE IF NOT EXISTS artifactfsMigration (identifier TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL)"
             )
             let applied = Set(try db.values(String.self, sql: "SELECT identifier FROM artifactfsMigration"))
-            for migration in Self.migrations where !applied.contains(migration.identifier) {
+            for migration in migrations where !applied.contains(migration.identifier) {
                 for statement in migration.statements { try db.execute(sql: statement) }
                 try db.execute(
                     sql: "INSERT INTO artifactfsMigration (identifier, applied) VALUES (?, ?)",

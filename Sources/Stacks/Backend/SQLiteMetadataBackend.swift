@@ -1,18 +1,32 @@
 import Foundation
 import GRDB
 
-/// The embedded backend: the project's `metadata.db` through GRDB, in WAL mode; each write is one
-/// immediate transaction with a busy timeout, so several processes registering at once all succeed.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded backend: the project's `metadata.db` (mode 0600) through GRDB, in WAL mode; each
+/// write is one immediate transaction with a busy timeout, so several processes registering at
+/// once all succeed.
 struct SQLiteMetadataBackend: MetadataBackend {
     let database: DatabasePool
     let description: String
 
-    /// Migrates `database` (the file at `path`) to this release's tables.
-    /// - Throws: when a migration fails.
-    init(database: DatabasePool, path: String) throws {
-        self.database = database
+    /// Opens (creating when needed) the SQLite file at `path` and migrates it to this release's tables.
+    /// - Throws: ``StackErrorCode/storage`` when it cannot be opened or migrated.
+    init(path: String) throws {
         description = path
-        try Self.migrator.migrate(database)
+        do {
+            // Created 0600 before SQLite opens it: secrets live here. SQLite gives -wal/-shm the same mode.
+            let fd = Glibc.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 { Glibc.close(fd) }
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw StackError(.storage, "cannot open the metadata store at '\(path)': \(error)", cause: error)
+        }
     }
 
     func write<T>(_ body: (any MetadataConnection) throws -> T) throws -> T {
@@ -28,6 +42,14 @@ struct SQLiteMetadataBackend: MetadataBackend {
             return try database.read { db in try body(SQLiteConnection(db: db)) }
         } catch let error as DatabaseError {
             throw StackError(.storage, "the metadata store failed: \(error)", cause: error)
+        }
+    }
+
+    func migrate(_ schema: MetadataSchema) throws {
+        do {
+            try schema.sqlite.migrate(database)
+        } catch {
+            throw StackError(.storage, "cannot migrate the metadata store at '\(description)': \(error)", cause: error)
         }
     }
 
