@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,8 +12,8 @@ import Glibc
 /// PostgreSQL refuses to run as root: under root the cluster belongs to, and the server runs as,
 /// the `postgres` user (`runuser`). The server runs as a ``ServerProcess``, so it is stopped by
 /// ``stop()``, at process exit, and by its watchdog should the test process die — a failing test
-/// leaves none behind. Start one per test suite and give each test its own database
-/// (``createDatabase(_:)``): a database is made in milliseconds, a cluster in seconds.
+/// leaves none behind. One server serves a whole test process (``shared()``), each test in a
+/// database of its own (``createDatabase(_:)``): a database is made in milliseconds, a cluster in seconds.
 public final class PostgresTestServer: Sendable {
     /// The superuser the cluster was made with.
     public let user = "postgres"
@@ -23,6 +24,19 @@ public final class PostgresTestServer: Sendable {
     /// The server's data and log folder.
     public let directory: String
     private let server: ServerProcess
+
+    private static let instance = Mutex<PostgresTestServer?>(nil)
+
+    /// The server of this test process, started on first use.
+    /// - Throws: ``TestServerError`` when PostgreSQL is not installed or does not start.
+    public static func shared() throws -> PostgresTestServer {
+        try instance.withLock { instance in
+            if let instance { return instance }
+            let server = try PostgresTestServer()
+            instance = server
+            return server
+        }
+    }
 
     /// Makes a cluster and starts its server.
     /// - Throws: ``TestServerError`` when PostgreSQL is not installed, or the cluster cannot be
@@ -35,6 +49,7 @@ public final class PostgresTestServer: Sendable {
         try Data(password.utf8).write(to: URL(fileURLWithPath: passwordFile))
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: false)
         let runner = try Self.runner(owning: [directory, data, passwordFile])
+        chmod(data, 0o700)
         try ServerProcess.run(
             runner.program,
             runner.arguments + [
@@ -86,10 +101,12 @@ public final class PostgresTestServer: Sendable {
     /// Stops the server (its data folder goes when the test process ends).
     public func stop() { server.stop() }
 
-    /// Creates an empty database `name` and returns its URL, password included.
+    /// Creates an empty database (named `name`, or uniquely) and returns its URL, password included.
     /// - Throws: ``TestServerError`` with `createdb`'s message when it fails.
     @discardableResult
-    public func createDatabase(_ name: String) throws -> String {
+    public func createDatabase(
+        _ name: String = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_")
+    ) throws -> String {
         try ServerProcess.run(
             try Self.binaries() + "/createdb",
             ["-h", "127.0.0.1", "-p", String(port), "-U", user, name],
@@ -128,7 +145,6 @@ public final class PostgresTestServer: Sendable {
         for path in paths where chown(path, account.pointee.pw_uid, account.pointee.pw_gid) != 0 {
             throw TestServerError(message: "cannot give '\(path)' to the postgres user: errno \(errno)")
         }
-        chmod(paths[1], 0o700)
         return ("/usr/sbin/runuser", ["-u", "postgres", "--"])
     }
 }

@@ -6,10 +6,8 @@ import Testing
 /// `artifactfs init --metadata`: two project folders (two machines) on one PostgreSQL server.
 @Suite("artifactfs on a shared metadata server")
 struct SharedMetadataCommandTests {
-    static let server = Result { try PostgresTestServer() }
-
     @Test func twoProjectsInitialisedOnOneServerShareTheirComponents() throws {
-        let server = try Self.server.get()
+        let server = try PostgresTestServer.shared()
         let database = "cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_")
         try server.createDatabase(database)
         let url = server.url(database: database, includingPassword: false)

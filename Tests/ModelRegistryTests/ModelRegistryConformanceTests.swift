@@ -25,7 +25,7 @@ struct ConformanceFixture {
             .path
         var environment = ProcessInfo.processInfo.environment
         if flavor == .defaultOnPostgres {
-            environment[MetadataServerURL.environmentKey] = try SharedPostgres.newDatabase()
+            environment[MetadataServerURL.environmentKey] = try PostgresTestServer.shared().createDatabase()
         }
         let metadata = try MetadataStore(
             directory: base + "/config",

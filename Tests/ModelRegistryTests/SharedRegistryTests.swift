@@ -6,17 +6,6 @@ import Synchronization
 import TestServers
 import Testing
 
-/// The one PostgreSQL server of this test process, started by the first test that needs it and
-/// stopped when the process ends; each test gets a database of its own.
-enum SharedPostgres {
-    static let server = Result { try PostgresTestServer() }
-
-    /// A new, empty database on the shared server; its URL, password included.
-    static func newDatabase() throws -> String {
-        try server.get().createDatabase("t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_"))
-    }
-}
-
 /// The `default` registry of a team on one PostgreSQL server: a promotion made on one machine is
 /// what every other machine reads.
 @Suite("default model registry on a shared PostgreSQL server")
@@ -29,7 +18,7 @@ struct SharedRegistryTests {
         let machines: [DefaultModelRegistry]
 
         init() throws {
-            let url = try SharedPostgres.newDatabase()
+            let url = try PostgresTestServer.shared().createDatabase()
             try FileManager.default.createDirectory(atPath: base + "/model", withIntermediateDirectories: true)
             try Data("weights".utf8).write(to: URL(fileURLWithPath: base + "/model/model.bin"))
             machines = try ["laptop", "cluster"].map { [base] machine in

@@ -8,17 +8,6 @@ enum MetadataBackendKind: String, CaseIterable, CustomStringConvertible, Sendabl
     var description: String { rawValue }
 }
 
-/// The one PostgreSQL server of this test process, started by the first test that needs it and
-/// stopped when the process ends (however its tests ended); each test gets a database of its own.
-enum SharedPostgres {
-    static let server = Result { try PostgresTestServer() }
-
-    /// A new, empty database on the shared server; its URL, password included.
-    static func newDatabase() throws -> String {
-        try server.get().createDatabase("t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_"))
-    }
-}
-
 /// A metadata store of one backend for one test: a fresh config folder and, for PostgreSQL, a
 /// fresh database that any number of config folders (machines) can point at.
 struct BackendFixture {
@@ -31,7 +20,7 @@ struct BackendFixture {
 
     init(_ kind: MetadataBackendKind) throws {
         self.kind = kind
-        url = kind == .postgres ? try SharedPostgres.newDatabase() : nil
+        url = kind == .postgres ? try PostgresTestServer.shared().createDatabase() : nil
     }
 
     /// The environment that points a store at this fixture's backend, with `extra` over it.

@@ -46,8 +46,8 @@ struct SharedPostgresTests {
     }
 
     @Test func aWrongPasswordIsReportedNamingTheServerButNeverThePassword() throws {
-        let url = try SharedPostgres.newDatabase()
-        let server = try SharedPostgres.server.get()
+        let url = try PostgresTestServer.shared().createDatabase()
+        let server = try PostgresTestServer.shared()
         let wrong = url.replacingOccurrences(of: server.password, with: "PLANTED-WRONG-PASSWORD")
         let folder = MetadataFolder()
         defer { folder.remove() }
@@ -59,8 +59,8 @@ struct SharedPostgresTests {
     }
 
     @Test func aRecordedURLTakesThePasswordFromAPassfileAndMayNotCarryOne() throws {
-        let url = try SharedPostgres.newDatabase()
-        let server = try SharedPostgres.server.get()
+        let url = try PostgresTestServer.shared().createDatabase()
+        let server = try PostgresTestServer.shared()
         let folder = MetadataFolder()
         defer { folder.remove() }
         try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)

@@ -1,22 +1,11 @@
 /// One row a query returned, its columns by name (case-insensitive: PostgreSQL folds unquoted
 /// names to lower case, SQLite keeps them as written).
-package struct SQLRow: Sendable, Hashable {
+package struct SQLRow: Sendable {
     private let columns: [(name: String, value: SQLValue)]
 
     /// A row of `columns` in their query order.
     package init(_ columns: [(name: String, value: SQLValue)]) {
         self.columns = columns.map { ($0.name.lowercased(), $0.value) }
-    }
-
-    package static func == (lhs: SQLRow, rhs: SQLRow) -> Bool {
-        lhs.columns.elementsEqual(rhs.columns) { $0.name == $1.name && $0.value == $1.value }
-    }
-
-    package func hash(into hasher: inout Hasher) {
-        for column in columns {
-            hasher.combine(column.name)
-            hasher.combine(column.value)
-        }
     }
 
     /// The first column's value, for queries of one value (`SELECT COUNT(*) ...`).
