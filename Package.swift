@@ -56,11 +56,13 @@ let package = Package(
             dependencies: ["FileIO", "StackModel", "ModelRegistryAPI", "ArtifactFSPlugin", "CArtifactFSPlugin"],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "Stacks",
             dependencies: [
                 "FileIO",
                 "StackModel",
+                "CLibPQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -146,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StacksTests",
-            dependencies: ["Stacks", "FileIO"],
+            dependencies: ["Stacks", "FileIO", "TestServers"],
             swiftSettings: strictSettings
         ),
         .testTarget(

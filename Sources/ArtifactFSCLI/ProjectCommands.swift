@@ -4,14 +4,58 @@ import Foundation
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make this folder an ArtifactFS project: its metadata lives in .artifactfs/ here."
+        abstract: "Make this folder an ArtifactFS project: its metadata lives in .artifactfs/ here.",
+        discussion: """
+            With --metadata, the project's stacks, components, secrets and plugin flavors live on a \
+            PostgreSQL server the team shares instead; .artifactfs/ records which (ARTIFACTFS_METADATA_URL \
+            overrides it). The password comes from PGPASSWORD or ~/.pgpass, never from the recorded URL.
+            """
     )
+
+    @Option(
+        name: .customLong("metadata"),
+        help: ArgumentHelp("A PostgreSQL server to keep the metadata on.", valueName: "postgresql://USER@HOST:PORT/DB")
+    )
+    var metadataURL: String?
+
+    func validate() throws {
+        guard let metadataURL else { return }
+        let server: MetadataServerURL
+        do {
+            server = try MetadataServerURL(metadataURL)
+        } catch let error as StackError {
+            throw ValidationError(error.message)
+        }
+        guard !server.hasPassword else {
+            throw ValidationError(
+                "the --metadata URL must not carry a password (it is recorded in .artifactfs/): put it in PGPASSWORD or ~/.pgpass"
+            )
+        }
+    }
 
     func run() throws {
         let folder = FileManager.default.currentDirectoryPath
         let created = try ConfigLocation.initialise(in: folder)
-        let store = try Project.store()
+        let directory = URL(fileURLWithPath: folder).appendingPathComponent(ConfigLocation.projectFolderName).path
+        let record = directory + "/" + MetadataServerURL.fileName
+        let previous = FileManager.default.contents(atPath: record)
+        if let metadataURL { try MetadataServerURL(metadataURL).record(in: directory) }
+        let store: MetadataStore
+        do {
+            store = try Project.store()
+        } catch {
+            // A server that cannot be reached is not recorded: the project stays as it was.
+            if metadataURL != nil {
+                if let previous {
+                    try? previous.write(to: URL(fileURLWithPath: record))
+                } else {
+                    try? FileManager.default.removeItem(atPath: record)
+                }
+            }
+            throw error
+        }
         Output.line("\(created ? "Initialised" : "Reinitialised existing") ArtifactFS project in \(store.directory)")
+        if store.server != nil { Output.line("Metadata on \(store.location)") }
     }
 }
 

@@ -1,9 +1,41 @@
 import GRDB
+import Stacks
 
 extension DefaultModelRegistry {
-    /// The tables of the `default` flavor, kept in the project's metadata database beside the
-    /// stacks and applied when a registry is first made in a process.
-    static var schema: DatabaseMigrator {
+    /// The tables of the `default` flavor, kept in the project's metadata store (its SQLite file or
+    /// its server) beside the stacks, and applied when a registry is first made in a process.
+    static var schema: MetadataSchema {
+        MetadataSchema(sqlite: sqliteSchema, postgres: postgresSchema)
+    }
+
+    /// A server's tables: the same columns, names compared and sorted byte by byte (`C` collation).
+    private static let postgresSchema: [(identifier: String, statements: [String])] = [
+        (
+            "v2: model registry",
+            [
+                """
+                CREATE TABLE registeredModel (name TEXT COLLATE "C" PRIMARY KEY, description TEXT,
+                    tags TEXT NOT NULL, created TIMESTAMPTZ NOT NULL, updated TIMESTAMPTZ NOT NULL)
+                """,
+                """
+                CREATE TABLE modelVersion (
+                    model TEXT COLLATE "C" NOT NULL REFERENCES registeredModel ON DELETE CASCADE ON UPDATE CASCADE,
+                    version TEXT COLLATE "C" NOT NULL, sequence INTEGER NOT NULL, sourceURI TEXT NOT NULL,
+                    storedURI TEXT NOT NULL, copied BOOLEAN NOT NULL, format TEXT, library TEXT, description TEXT,
+                    stage TEXT NOT NULL, metadata TEXT NOT NULL, tags TEXT NOT NULL,
+                    created TIMESTAMPTZ NOT NULL, updated TIMESTAMPTZ NOT NULL, PRIMARY KEY (model, version))
+                """,
+                "CREATE INDEX modelVersionByStage ON modelVersion (model, stage)",
+                """
+                CREATE TABLE modelAlias (model TEXT COLLATE "C" NOT NULL, alias TEXT COLLATE "C" NOT NULL,
+                    version TEXT COLLATE "C" NOT NULL, PRIMARY KEY (model, alias),
+                    FOREIGN KEY (model, version) REFERENCES modelVersion ON DELETE CASCADE ON UPDATE CASCADE)
+                """,
+            ]
+        )
+    ]
+
+    private static var sqliteSchema: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         // The identifier predates this module owning its tables: databases made then have it applied.
         migrator.registerMigration("v2: model registry") { db in

@@ -1,21 +1,20 @@
 import FileIO
 import Foundation
-import GRDB
 import Stacks
 
 extension DefaultModelRegistry {
     /// Inserts the version row, choosing the next number when none is given and where its files go
     /// (`isFolder`: whether `source` is a folder, learned before the transaction).
     func reserveVersion(
-        _ db: Database,
+        _ db: any MetadataConnection,
         _ request: ModelVersionRequest,
         source: String,
         isFolder: Bool
     ) throws -> ModelVersion {
         _ = try Self.requireModel(db, request.model)
         let sequence =
-            (try Int.fetchOne(
-                db,
+            (try db.value(
+                Int.self,
                 sql: "SELECT MAX(sequence) FROM modelVersion WHERE model = ?",
                 arguments: [request.model]
             ) ?? 0) + 1
@@ -92,7 +91,7 @@ extension DefaultModelRegistry {
 
     // MARK: - Rows
 
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (any MetadataConnection) throws -> T) throws -> T {
         do {
             return try metadata.write(body)
         } catch let error as StackError {
@@ -100,7 +99,7 @@ extension DefaultModelRegistry {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (any MetadataConnection) throws -> T) throws -> T {
         do {
             return try metadata.read(body)
         } catch let error as StackError {
@@ -108,18 +107,19 @@ extension DefaultModelRegistry {
         }
     }
 
-    static func requireModel(_ db: Database, _ name: String) throws -> RegisteredModel {
+    static func requireModel(_ db: any MetadataConnection, _ name: String) throws -> RegisteredModel {
         guard let model = try fetchModel(db, name) else {
             throw ModelRegistryError(.notFound, "model '\(name)' does not exist")
         }
         return model
     }
 
-    static func fetchModel(_ db: Database, _ name: String) throws -> RegisteredModel? {
-        try Row.fetchOne(db, sql: "SELECT * FROM registeredModel WHERE name = ?", arguments: [name]).map(model)
+    static func fetchModel(_ db: any MetadataConnection, _ name: String) throws -> RegisteredModel? {
+        try db.row(sql: "SELECT * FROM registeredModel WHERE name = ?", arguments: [name]).map(model)
     }
 
-    static func requireVersion(_ db: Database, _ model: String, _ version: String) throws -> ModelVersion {
+    static func requireVersion(_ db: any MetadataConnection, _ model: String, _ version: String) throws -> ModelVersion
+    {
         _ = try requireModel(db, model)
         guard let found = try fetchVersion(db, model, version) else {
             throw ModelRegistryError(.notFound, "version \(version) of model '\(model)' does not exist")
@@ -127,16 +127,15 @@ extension DefaultModelRegistry {
         return found
     }
 
-    static func fetchVersion(_ db: Database, _ model: String, _ version: String) throws -> ModelVersion? {
-        try Row.fetchOne(
-            db,
+    static func fetchVersion(_ db: any MetadataConnection, _ model: String, _ version: String) throws -> ModelVersion? {
+        try db.row(
             sql: "SELECT * FROM modelVersion WHERE model = ? AND version = ?",
             arguments: [model, version]
         ).map(self.version)
     }
 
-    static func model(_ row: Row) throws -> RegisteredModel {
-        RegisteredModel(
+    static func model(_ row: SQLRow) throws -> RegisteredModel {
+        try RegisteredModel(
             name: row["name"],
             description: row["description"],
             tags: try decode(row["tags"]),
@@ -145,8 +144,8 @@ extension DefaultModelRegistry {
         )
     }
 
-    static func version(_ row: Row) throws -> ModelVersion {
-        ModelVersion(
+    static func version(_ row: SQLRow) throws -> ModelVersion {
+        try ModelVersion(
             model: row["model"],
             version: row["version"],
             sourceURI: row["sourceURI"],
@@ -154,7 +153,7 @@ extension DefaultModelRegistry {
             format: row["format"],
             library: row["library"],
             description: row["description"],
-            stage: ModelVersionStage(rawValue: row["stage"]) ?? .none,
+            stage: ModelVersionStage(rawValue: try row["stage"]) ?? .none,
             metadata: try decode(row["metadata"]),
             tags: try decode(row["tags"]),
             created: row["created"],

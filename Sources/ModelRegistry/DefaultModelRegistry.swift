@@ -1,10 +1,9 @@
 import FileIO
 import Foundation
-import GRDB
 import Stacks
 
-/// The `default` model-registry flavor: models and versions in the project's SQLite metadata, model
-/// files in an artifact store, no server needed.
+/// The `default` model-registry flavor: models and versions in the project's metadata store (its
+/// SQLite file, or the team's PostgreSQL server), model files in an artifact store.
 ///
 /// A version registered from outside the store is copied to `<store root>/models/<model>/<version>/`
 /// (a single file keeps its name inside that folder); one already inside the store is referenced
@@ -47,8 +46,8 @@ public final class DefaultModelRegistry: ModelRegistry {
     public func deleteModel(_ name: String) throws {
         let copies = try write { db in
             _ = try Self.requireModel(db, name)
-            let copies = try String.fetchAll(
-                db,
+            let copies = try db.values(
+                String.self,
                 sql: "SELECT storedURI FROM modelVersion WHERE model = ? AND copied",
                 arguments: [name]
             )
@@ -84,7 +83,7 @@ public final class DefaultModelRegistry: ModelRegistry {
 
     public func models(nameContains: String?, tags: [String: String]) throws -> [RegisteredModel] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM registeredModel ORDER BY name").map(Self.model)
+            try db.rows(sql: "SELECT * FROM registeredModel ORDER BY name").map(Self.model)
                 .filter { model in
                     (nameContains.map { model.name.contains($0) } ?? true)
                         && tags.allSatisfy { model.tags[$0.key] == $0.value }
@@ -153,8 +152,8 @@ public final class DefaultModelRegistry: ModelRegistry {
             for key in removeMetadata { found.metadata[key] = nil }
             if let stage, stage != found.stage {
                 if stage == .production {
-                    let current = try String.fetchAll(
-                        db,
+                    let current = try db.values(
+                        String.self,
                         sql: "SELECT version FROM modelVersion WHERE model = ? AND stage = ? AND version != ?",
                         arguments: [model, ModelVersionStage.production.rawValue, version]
                     )
@@ -196,27 +195,27 @@ public final class DefaultModelRegistry: ModelRegistry {
         }
         return try read { db in
             var clauses: [String] = []
-            var arguments: StatementArguments = []
+            var arguments: [any SQLBindable] = []
             if let model = filter.model {
                 _ = try Self.requireModel(db, model)
                 clauses.append("model = ?")
-                _ = arguments.append(contentsOf: [model])
+                arguments.append(model)
             }
             if let source = filter.sourceURI {
                 clauses.append("(sourceURI = ? OR storedURI = ?)")
-                _ = arguments.append(contentsOf: [source, source])
+                arguments += [source, source]
             }
             if let stage = filter.stage {
                 clauses.append("stage = ?")
-                _ = arguments.append(contentsOf: [stage.rawValue])
+                arguments.append(stage.rawValue)
             }
             if let after = filter.createdAfter {
                 clauses.append("created > ?")
-                _ = arguments.append(contentsOf: [after])
+                arguments.append(after)
             }
             if let before = filter.createdBefore {
                 clauses.append("created < ?")
-                _ = arguments.append(contentsOf: [before])
+                arguments.append(before)
             }
             let order =
                 switch filter.orderByDate {
@@ -225,13 +224,12 @@ public final class DefaultModelRegistry: ModelRegistry {
                 case nil: "model ASC, sequence ASC"
                 }
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            let rows = try Row.fetchCursor(
-                db,
+            let rows = try db.rows(
                 sql: "SELECT * FROM modelVersion \(condition) ORDER BY \(order)",
                 arguments: arguments
             )
             var result: [ModelVersion] = []
-            while let row = try rows.next() {
+            for row in rows {
                 let version = try Self.version(row)
                 guard filter.metadata.allSatisfy({ version.metadata[$0.key] == $0.value }),
                     filter.tags.allSatisfy({ version.tags[$0.key] == $0.value })
@@ -258,7 +256,8 @@ public final class DefaultModelRegistry: ModelRegistry {
         try write { db in
             _ = try Self.requireVersion(db, model, version)
             try db.execute(
-                sql: "INSERT OR REPLACE INTO modelAlias (model, alias, version) VALUES (?, ?, ?)",
+                sql:
+                    "INSERT INTO modelAlias (model, alias, version) VALUES (?, ?, ?) ON CONFLICT (model, alias) DO UPDATE SET version = excluded.version",
                 arguments: [model, alias, version]
             )
         }
@@ -267,8 +266,13 @@ public final class DefaultModelRegistry: ModelRegistry {
     public func deleteAlias(_ model: String, alias: String) throws {
         try write { db in
             _ = try Self.requireModel(db, model)
+            guard
+                try db.count(
+                    sql: "SELECT COUNT(*) FROM modelAlias WHERE model = ? AND alias = ?",
+                    arguments: [model, alias]
+                ) > 0
+            else { throw ModelRegistryError(.notFound, "model '\(model)' has no alias '\(alias)'") }
             try db.execute(sql: "DELETE FROM modelAlias WHERE model = ? AND alias = ?", arguments: [model, alias])
-            if db.changesCount == 0 { throw ModelRegistryError(.notFound, "model '\(model)' has no alias '\(alias)'") }
         }
     }
 
@@ -276,8 +280,8 @@ public final class DefaultModelRegistry: ModelRegistry {
         try read { db in
             _ = try Self.requireModel(db, model)
             guard
-                let version = try String.fetchOne(
-                    db,
+                let version = try db.value(
+                    String.self,
                     sql: "SELECT version FROM modelAlias WHERE model = ? AND alias = ?",
                     arguments: [model, alias]
                 )

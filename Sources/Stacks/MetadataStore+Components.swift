@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 extension MetadataStore {
     /// Validates and stores a new component.
@@ -34,13 +33,12 @@ extension MetadataStore {
         try read { db in
             let rows =
                 if let type {
-                    try Row.fetchAll(
-                        db,
+                    try db.rows(
                         sql: "SELECT * FROM component WHERE type = ? ORDER BY name",
                         arguments: [type.rawValue]
                     )
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM component ORDER BY type, name")
+                    try db.rows(sql: "SELECT * FROM component ORDER BY type, name")
                 }
             return try rows.map(Self.component)
         }
@@ -101,8 +99,8 @@ extension MetadataStore {
     public func deleteComponent(_ name: String, of type: StackComponentType) throws {
         try write { db in
             let component = try fetchComponent(db, name, type)
-            let users = try String.fetchAll(
-                db,
+            let users = try db.values(
+                String.self,
                 sql:
                     "SELECT s.name FROM stack s JOIN stackComponent sc ON sc.stackId = s.id WHERE sc.componentId = ? ORDER BY s.name",
                 arguments: [component.id.uuidString]
@@ -133,7 +131,7 @@ extension MetadataStore {
     // MARK: - Rows
 
     func insertComponent(
-        _ db: Database,
+        _ db: any MetadataConnection,
         name: String,
         type: StackComponentType,
         flavor: String,
@@ -164,10 +162,13 @@ extension MetadataStore {
         return component
     }
 
-    func fetchComponent(_ db: Database, _ name: String, _ type: StackComponentType) throws -> StackComponent {
+    func fetchComponent(
+        _ db: any MetadataConnection,
+        _ name: String,
+        _ type: StackComponentType
+    ) throws -> StackComponent {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.row(
                 sql: "SELECT * FROM component WHERE type = ? AND name = ?",
                 arguments: [type.rawValue, name]
             )
@@ -177,12 +178,12 @@ extension MetadataStore {
         return try Self.component(row)
     }
 
-    private func checkComponentNameFree(_ db: Database, _ name: String, _ type: StackComponentType) throws {
-        if try Int.fetchOne(
-            db,
+    private func checkComponentNameFree(_ db: any MetadataConnection, _ name: String, _ type: StackComponentType) throws
+    {
+        if try db.count(
             sql: "SELECT COUNT(*) FROM component WHERE type = ? AND name = ?",
             arguments: [type.rawValue, name]
-        )! > 0 {
+        ) > 0 {
             throw StackError(.alreadyExists, "\(type.withArticle) named '\(name)' already exists")
         }
     }
@@ -190,21 +191,20 @@ extension MetadataStore {
     /// An artifact store's `path` routes every path below it: two components with the same root
     /// would leave it to chance which serves them, so a second one is refused naming the first.
     private func checkRootFree(
-        _ db: Database,
+        _ db: any MetadataConnection,
         _ type: StackComponentType,
         _ config: ComponentConfig,
         of name: String
     ) throws {
         guard type == .artifactStore, let root = config.text("path") else { return }
-        let rows = try Row.fetchAll(
-            db,
+        let rows = try db.rows(
             sql: "SELECT name, config FROM component WHERE type = ? AND name != ? ORDER BY name",
             arguments: [type.rawValue, name]
         )
         for row in rows {
             let other = try JSONDecoder().decode(ComponentConfig.self, from: Data((row["config"] as String).utf8))
             guard other.text("path") == root else { continue }
-            let owner: String = row["name"]
+            let owner: String = try row["name"]
             throw StackError(
                 .alreadyExists,
                 "artifact store '\(owner)' already has the root '\(root)': two components cannot serve the same paths; use a prefix below it (--path=\(root)/NAME) or update '\(owner)'"
@@ -212,11 +212,11 @@ extension MetadataStore {
         }
     }
 
-    static func component(_ row: Row) throws -> StackComponent {
-        guard let type = StackComponentType(rawValue: row["type"]), let id = UUID(uuidString: row["id"]) else {
+    static func component(_ row: SQLRow) throws -> StackComponent {
+        guard let type = StackComponentType(rawValue: try row["type"]), let id = UUID(uuidString: try row["id"]) else {
             throw StackError(.storage, "a component row in the metadata store is damaged")
         }
-        return StackComponent(
+        return try StackComponent(
             id: id,
             name: row["name"],
             type: type,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A flavor registered from a plugin, as the metadata store keeps it: enough to list, describe and
 /// check configs of the flavor without loading the plugin.
@@ -48,8 +47,8 @@ extension MetadataStore {
         try write { db in
             for registration in registrations {
                 let type = registration.type
-                if let other = try String.fetchOne(
-                    db,
+                if let other = try db.value(
+                    String.self,
                     sql: "SELECT source FROM pluginFlavor WHERE type = ? AND name = ?",
                     arguments: [type.rawValue, registration.name]
                 ) {
@@ -74,11 +73,11 @@ extension MetadataStore {
     /// The registered plugin flavors, of one type or all, sorted by type and name.
     public func pluginFlavorRegistrations(of type: StackComponentType? = nil) throws -> [PluginFlavorRegistration] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM pluginFlavor ORDER BY type, name").compactMap { row in
-                guard let rowType = StackComponentType(rawValue: row["type"]), type == nil || rowType == type else {
+            try db.rows(sql: "SELECT * FROM pluginFlavor ORDER BY type, name").compactMap { row in
+                guard let rowType = StackComponentType(rawValue: try row["type"]), type == nil || rowType == type else {
                     return nil
                 }
-                return PluginFlavorRegistration(
+                return try PluginFlavorRegistration(
                     type: rowType,
                     name: row["name"],
                     source: row["source"],
@@ -97,8 +96,7 @@ extension MetadataStore {
     public func deletePluginFlavor(_ name: String, of type: StackComponentType) throws {
         try write { db in
             guard
-                try Int.fetchOne(
-                    db,
+                try db.count(
                     sql: "SELECT COUNT(*) FROM pluginFlavor WHERE type = ? AND name = ?",
                     arguments: [type.rawValue, name]
                 ) == 1
@@ -111,8 +109,8 @@ extension MetadataStore {
                 }
                 throw StackError(.notFound, "no plugin \(type.displayName) flavor named '\(name)' is registered")
             }
-            let users = try String.fetchAll(
-                db,
+            let users = try db.values(
+                String.self,
                 sql: "SELECT name FROM component WHERE type = ? AND flavor = ? ORDER BY name",
                 arguments: [type.rawValue, name]
             )

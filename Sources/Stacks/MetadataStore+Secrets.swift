@@ -1,14 +1,13 @@
 import Foundation
-import GRDB
 
 extension MetadataStore {
     /// Stores a new secret.
     /// - Throws: ``StackError`` for a taken or invalid name, or no values.
     public func createSecret(_ name: String, values: [String: String]) throws {
         try Self.checkSecret(name, values)
-        let (payload, encrypted) = try cipher.seal(values)
+        let (payload, encrypted) = try cipher.seal(values, secret: name)
         try write { db in
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM secret WHERE name = ?", arguments: [name])! > 0 {
+            if try db.count(sql: "SELECT COUNT(*) FROM secret WHERE name = ?", arguments: [name]) > 0 {
                 throw StackError(
                     .alreadyExists,
                     "a secret named '\(name)' already exists (use `artifactfs secret update`)"
@@ -28,7 +27,7 @@ extension MetadataStore {
             var values = try fetchSecret(db, name)
             for (key, value) in changes { values[key] = value }
             try Self.checkSecret(name, values)
-            let (payload, encrypted) = try cipher.seal(values)
+            let (payload, encrypted) = try cipher.seal(values, secret: name)
             try db.execute(
                 sql: "UPDATE secret SET payload = ?, encrypted = ?, updated = ? WHERE name = ?",
                 arguments: [payload, encrypted, Date(), name]
@@ -47,7 +46,7 @@ extension MetadataStore {
     /// Secret names with their keys (never values), sorted by name.
     public func secretKeys() throws -> [(name: String, keys: [String])] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM secret ORDER BY name").map { name in
+            try db.values(String.self, sql: "SELECT name FROM secret ORDER BY name").map { name in
                 (name, try fetchSecret(db, name).keys.sorted())
             }
         }
@@ -103,7 +102,12 @@ extension MetadataStore {
     /// Checks that every secret a ``ConfigFieldType/secretName`` field of `config` names exists,
     /// before the component (`owner`, as messages name it) is stored.
     /// - Throws: ``StackError`` naming the field and the missing secret.
-    func checkNamedSecrets(_ db: Database, _ config: ComponentConfig, schema: ConfigSchema, of owner: String) throws {
+    func checkNamedSecrets(
+        _ db: any MetadataConnection,
+        _ config: ComponentConfig,
+        schema: ConfigSchema,
+        of owner: String
+    ) throws {
         for field in schema.fields where field.type == .secretName {
             guard let name = config[field.name]?.stringValue, SecretReference(name) == nil else { continue }
             _ = try namedSecret(db, name, field: field.name, of: owner)
@@ -111,8 +115,12 @@ extension MetadataStore {
     }
 
     /// The values of the secret `name` that `field` of `owner` names.
-    private func namedSecret(_ db: Database, _ name: String, field: String, of owner: String) throws -> [String: String]
-    {
+    private func namedSecret(
+        _ db: any MetadataConnection,
+        _ name: String,
+        field: String,
+        of owner: String
+    ) throws -> [String: String] {
         do {
             return try fetchSecret(db, name)
         } catch let error as StackError where error.code == .notFound {
@@ -123,10 +131,9 @@ extension MetadataStore {
         }
     }
 
-    private func fetchSecret(_ db: Database, _ name: String) throws -> [String: String] {
+    private func fetchSecret(_ db: any MetadataConnection, _ name: String) throws -> [String: String] {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.row(
                 sql: "SELECT payload, encrypted FROM secret WHERE name = ?",
                 arguments: [name]
             )

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 extension MetadataStore {
     /// Registers a stack from component names by type; it must hold exactly one artifact store.
@@ -15,7 +14,7 @@ extension MetadataStore {
     /// Every stack, sorted by name.
     public func stacks() throws -> [Stack] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM stack ORDER BY name").map { try fetchStack(db, $0) }
+            try db.values(String.self, sql: "SELECT name FROM stack ORDER BY name").map { try fetchStack(db, $0) }
         }
     }
 
@@ -27,8 +26,8 @@ extension MetadataStore {
     /// The active stack: the one `fileio` and the CLI use when nothing else is named.
     public func activeStack() throws -> Stack {
         try read { db in
-            guard let id = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'activeStack'"),
-                let name = try String.fetchOne(db, sql: "SELECT name FROM stack WHERE id = ?", arguments: [id])
+            guard let id = try db.value(String.self, sql: "SELECT value FROM setting WHERE key = 'activeStack'"),
+                let name = try db.value(String.self, sql: "SELECT name FROM stack WHERE id = ?", arguments: [id])
             else { throw StackError(.notFound, "no active stack: choose one with `artifactfs stack set NAME`") }
             return try fetchStack(db, name)
         }
@@ -49,7 +48,8 @@ extension MetadataStore {
                 if let componentName {
                     let component = try fetchComponent(db, componentName, type)
                     try db.execute(
-                        sql: "INSERT OR REPLACE INTO stackComponent (stackId, type, componentId) VALUES (?, ?, ?)",
+                        sql:
+                            "INSERT INTO stackComponent (stackId, type, componentId) VALUES (?, ?, ?) ON CONFLICT (stackId, type) DO UPDATE SET componentId = excluded.componentId",
                         arguments: [stack.id.uuidString, type.rawValue, component.id.uuidString]
                     )
                 } else {
@@ -87,7 +87,7 @@ extension MetadataStore {
     public func deleteStack(_ name: String) throws {
         try write { db in
             let stack = try fetchStack(db, name)
-            if try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'activeStack'")
+            if try db.value(String.self, sql: "SELECT value FROM setting WHERE key = 'activeStack'")
                 == stack.id.uuidString
             {
                 throw StackError(
@@ -101,7 +101,11 @@ extension MetadataStore {
 
     // MARK: - Rows
 
-    func insertStack(_ db: Database, name: String, components: [StackComponentType: StackComponent]) throws -> Stack {
+    func insertStack(
+        _ db: any MetadataConnection,
+        name: String,
+        components: [StackComponentType: StackComponent]
+    ) throws -> Stack {
         try checkStackNameFree(db, name)
         guard components[.artifactStore] != nil else {
             throw StackError(.invalidArgument, "stack '\(name)' needs an artifact store (--artifact-store NAME)")
@@ -121,13 +125,12 @@ extension MetadataStore {
         return stack
     }
 
-    func fetchStack(_ db: Database, _ name: String) throws -> Stack {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM stack WHERE name = ?", arguments: [name]) else {
+    func fetchStack(_ db: any MetadataConnection, _ name: String) throws -> Stack {
+        guard let row = try db.row(sql: "SELECT * FROM stack WHERE name = ?", arguments: [name]) else {
             throw StackError(.notFound, "no stack named '\(name)'")
         }
-        let id: String = row["id"]
-        let members = try Row.fetchAll(
-            db,
+        let id: String = try row["id"]
+        let members = try db.rows(
             sql: "SELECT c.* FROM component c JOIN stackComponent sc ON sc.componentId = c.id WHERE sc.stackId = ?",
             arguments: [id]
         )
@@ -136,7 +139,7 @@ extension MetadataStore {
             let component = try Self.component(member)
             components[component.type] = component
         }
-        return Stack(
+        return try Stack(
             id: UUID(uuidString: id)!,
             name: row["name"],
             components: components,
@@ -146,7 +149,7 @@ extension MetadataStore {
     }
 
     private func resolve(
-        _ db: Database,
+        _ db: any MetadataConnection,
         _ names: [StackComponentType: String]
     ) throws -> [StackComponentType: StackComponent] {
         var components: [StackComponentType: StackComponent] = [:]
@@ -154,8 +157,8 @@ extension MetadataStore {
         return components
     }
 
-    private func checkStackNameFree(_ db: Database, _ name: String) throws {
-        if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stack WHERE name = ?", arguments: [name])! > 0 {
+    private func checkStackNameFree(_ db: any MetadataConnection, _ name: String) throws {
+        if try db.count(sql: "SELECT COUNT(*) FROM stack WHERE name = ?", arguments: [name]) > 0 {
             throw StackError(.alreadyExists, "a stack named '\(name)' already exists")
         }
     }

@@ -5,9 +5,10 @@ import Stacks
 import TestServers
 import Testing
 
-/// The model-registry flavors every protocol check runs against.
+/// The model-registry flavors every protocol check runs against; `default` twice, on each
+/// metadata backend (the embedded SQLite file and a PostgreSQL server).
 enum RegistryFlavor: String, CaseIterable, CustomStringConvertible {
-    case `default`, mlflow
+    case `default`, defaultOnPostgres, mlflow
     var description: String { rawValue }
 }
 
@@ -22,14 +23,19 @@ struct ConformanceFixture {
         base =
             FileManager.default.temporaryDirectory.appendingPathComponent("artifactfs-registry-\(UUID().uuidString)")
             .path
+        var environment = ProcessInfo.processInfo.environment
+        if flavor == .defaultOnPostgres {
+            environment[MetadataServerURL.environmentKey] = try PostgresTestServer.shared().createDatabase()
+        }
         let metadata = try MetadataStore(
             directory: base + "/config",
             flavors: FlavorRegistry([
                 LocalArtifactStoreFlavor(), DefaultModelRegistryFlavor(), MLflowModelRegistryFlavor(),
-            ])
+            ]),
+            environment: environment
         )
         switch flavor {
-        case .default:
+        case .default, .defaultOnPostgres:
             registry = try DefaultModelRegistryFlavor().makeRegistry(
                 ["path": .string(base + "/store")],
                 metadata: metadata
