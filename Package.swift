@@ -110,7 +110,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .target(name: "TestServers", swiftSettings: strictSettings),
+        .target(
+            name: "TestServers",
+            dependencies: ["FileIO", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ArtifactFS",
             dependencies: [
