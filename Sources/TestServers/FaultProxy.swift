@@ -5,6 +5,8 @@ import Synchronization
 /// (SeaweedFS, moto, fake-gcs-server, the Blob test server): a client pointed at ``endpoint``
 /// reaches the server through it, and each request either passes through unchanged (keep-alive
 /// and chunked bodies included) or meets the ``Fault`` of the first ``FaultRule`` that hits it.
+/// A `Location` naming the upstream's address is rewritten to the proxy's, so a client that
+/// follows it (fake-gcs-server's resumable upload sessions) stays behind the proxy.
 ///
 /// Every request is logged with what was done to it (``events``, ``log``), so a failing test can
 /// say which fault hit which request. Plain POSIX sockets, one thread per connection; ``stop()``
@@ -35,6 +37,7 @@ public final class FaultProxy: Sendable {
             listener: listener.fd,
             upstreamHost: host,
             upstreamPort: UInt16(upstreamPort),
+            address: "http://127.0.0.1:\(listener.port)",
             rules: rules,
             seed: seed
         )
@@ -101,6 +104,8 @@ private final class ProxyCore: Sendable {
     private let listener: Int32
     private let upstreamHost: String
     private let upstreamPort: UInt16
+    /// The proxy's own `http://127.0.0.1:PORT`, which replaces the upstream's in a `Location`.
+    private let address: String
     private let threads = DispatchGroup()
     private let state: Mutex<State>
 
@@ -115,10 +120,18 @@ private final class ProxyCore: Sendable {
         var stopped = false
     }
 
-    init(listener: Int32, upstreamHost: String, upstreamPort: UInt16, rules: [FaultRule], seed: UInt64) {
+    init(
+        listener: Int32,
+        upstreamHost: String,
+        upstreamPort: UInt16,
+        address: String,
+        rules: [FaultRule],
+        seed: UInt64
+    ) {
         self.listener = listener
         self.upstreamHost = upstreamHost
         self.upstreamPort = upstreamPort
+        self.address = address
         state = Mutex(
             State(
                 rules: rules,
@@ -225,7 +238,7 @@ private final class ProxyCore: Sendable {
             var response: HTTPHead
             repeat {
                 guard let raw = server.readHead(), let parsed = HTTPHead(raw) else { return true }
-                response = parsed
+                response = parsed.rewritingLocation(from: "http://\(upstreamHost):\(upstreamPort)", to: address)
                 if (100..<200).contains(response.status), response.status != 101 {
                     guard client.send(raw) else { return true }
                     continue

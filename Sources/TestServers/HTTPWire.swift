@@ -123,6 +123,17 @@ struct HTTPHead {
         fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
+    /// The head with `old` at the start of its `Location` value replaced by `new`: how the proxy
+    /// keeps a client that follows a server's own address (a resumable upload's session) behind it.
+    func rewritingLocation(from old: String, to new: String) -> HTTPHead {
+        guard let location = value("location"), location.hasPrefix(old) else { return self }
+        let lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n").map { line in
+            guard line.lowercased().hasPrefix("location:") else { return line }
+            return "Location: " + new + location.dropFirst(old.count)
+        }
+        return HTTPHead(Array(lines.joined(separator: "\r\n").utf8)) ?? self
+    }
+
     /// The request's method and target, or the response's version and status.
     var startParts: [String] { startLine.split(separator: " ", maxSplits: 2).map(String.init) }
 
