@@ -17,8 +17,7 @@ struct GCSFaultMatrixTests {
         stallTimeout: 1,
         retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05)
     )
-    /// The smallest chunk the JSON API takes, so a multipart write is three chunks of 256 KiB,
-    /// 512 KiB and the last 768 KiB.
+    /// The smallest chunk the JSON API takes, so a multipart write is a resumable upload.
     static let partSize = GCSConfiguration.chunkGranularity
     static let matrix = FaultMatrix(attempts: 3, partSize: partSize, extra: 1 << 20, dataSize: 1 << 20)
 
