@@ -31,7 +31,10 @@ struct DemoTests {
             timeout: 120
         )
         #expect(result.status == 0, "scripts/demo failed:\n\(result.stdout)\n\(result.stderr)")
-        #expect(result.stdout.hasSuffix("demo passed\n"), "scripts/demo did not end with 'demo passed':\n\(result.stdout)")
+        #expect(
+            result.stdout.hasSuffix("demo passed\n"),
+            "scripts/demo did not end with 'demo passed':\n\(result.stdout)"
+        )
         #expect(result.stdout.contains("python: evaluated"), "the Python step did not run:\n\(result.stdout)")
         #expect(Self.mounts(under: scratch.path).isEmpty, "scripts/demo left mounts behind")
     }
