@@ -84,7 +84,7 @@ public final class FolderUnionStore: ArtifactStore {
     }
 
     /// The member's path, refusing the root and (unless `folderAllowed`) the top-level folders.
-    private func inner(_ path: String, _ operation: String, folderAllowed: Bool = false) throws -> (Member, String) {
+    private func route(_ path: String, _ operation: String, folderAllowed: Bool = false) throws -> (Member, String) {
         switch try place(path) {
         case .member(let member, let inner, let isFolder) where folderAllowed || !isFolder:
             return (member, inner)
@@ -99,8 +99,8 @@ public final class FolderUnionStore: ArtifactStore {
 
     /// Both paths in one member, else `EXDEV`.
     private func pair(_ source: String, _ destination: String, _ operation: String) throws -> (Member, String, String) {
-        let (from, fromPath) = try inner(source, operation)
-        let (to, toPath) = try inner(destination, operation)
+        let (from, fromPath) = try route(source, operation)
+        let (to, toPath) = try route(destination, operation)
         guard from.folder == to.folder else {
             throw ArtifactStoreError(
                 .unsupportedOperation,
@@ -117,7 +117,7 @@ public final class FolderUnionStore: ArtifactStore {
     }
 
     public func open(_ path: String, mode: OpenMode) throws -> any ArtifactFileHandle {
-        let (member, inner) = try inner(path, "open a file", folderAllowed: true)
+        let (member, inner) = try route(path, "open a file", folderAllowed: true)
         return try member.store.open(inner, mode: mode)
     }
 
@@ -143,17 +143,17 @@ public final class FolderUnionStore: ArtifactStore {
     }
 
     public func mkdir(_ path: String) throws {
-        let (member, inner) = try inner(path, "make a folder at the root")
+        let (member, inner) = try route(path, "make a folder at the root")
         try member.store.mkdir(inner)
     }
 
     public func rmdir(_ path: String) throws {
-        let (member, inner) = try inner(path, "remove a top-level folder")
+        let (member, inner) = try route(path, "remove a top-level folder")
         try member.store.rmdir(inner)
     }
 
     public func remove(_ path: String) throws {
-        let (member, inner) = try inner(path, "remove a top-level folder")
+        let (member, inner) = try route(path, "remove a top-level folder")
         try member.store.remove(inner)
     }
 
@@ -168,22 +168,22 @@ public final class FolderUnionStore: ArtifactStore {
     }
 
     public func setPermissions(_ path: String, _ permissions: UInt16) throws {
-        let (member, inner) = try inner(path, "change the root", folderAllowed: true)
+        let (member, inner) = try route(path, "change the root", folderAllowed: true)
         try member.store.setPermissions(inner, permissions)
     }
 
     public func setOwner(_ path: String, owner: UInt32?, group: UInt32?) throws {
-        let (member, inner) = try inner(path, "change the root", folderAllowed: true)
+        let (member, inner) = try route(path, "change the root", folderAllowed: true)
         try member.store.setOwner(inner, owner: owner, group: group)
     }
 
     public func setTimes(_ path: String, accessed: TimestampChange, modified: TimestampChange) throws {
-        let (member, inner) = try inner(path, "change the root", folderAllowed: true)
+        let (member, inner) = try route(path, "change the root", folderAllowed: true)
         try member.store.setTimes(inner, accessed: accessed, modified: modified)
     }
 
     public func symlink(_ target: String, at path: String) throws {
-        let (member, inner) = try inner(path, "make a link at the root")
+        let (member, inner) = try route(path, "make a link at the root")
         try member.store.symlink(target, at: inner)
     }
 
@@ -193,17 +193,17 @@ public final class FolderUnionStore: ArtifactStore {
     }
 
     public func makeSpecialFile(_ path: String, _ type: SpecialFile, permissions: UInt16) throws {
-        let (member, inner) = try inner(path, "make a file at the root")
+        let (member, inner) = try route(path, "make a file at the root")
         try member.store.makeSpecialFile(inner, type, permissions: permissions)
     }
 
     public func extendedAttribute(_ path: String, name: String) throws -> [UInt8] {
-        let (member, inner) = try inner(path, "read the root's attributes", folderAllowed: true)
+        let (member, inner) = try route(path, "read the root's attributes", folderAllowed: true)
         return try member.store.extendedAttribute(inner, name: name)
     }
 
     public func setExtendedAttribute(_ path: String, name: String, value: [UInt8], mode: AttributeWriteMode) throws {
-        let (member, inner) = try inner(path, "change the root", folderAllowed: true)
+        let (member, inner) = try route(path, "change the root", folderAllowed: true)
         try member.store.setExtendedAttribute(inner, name: name, value: value, mode: mode)
     }
 
@@ -215,7 +215,7 @@ public final class FolderUnionStore: ArtifactStore {
     }
 
     public func removeExtendedAttribute(_ path: String, name: String) throws {
-        let (member, inner) = try inner(path, "change the root", folderAllowed: true)
+        let (member, inner) = try route(path, "change the root", folderAllowed: true)
         try member.store.removeExtendedAttribute(inner, name: name)
     }
 }
