@@ -15,15 +15,21 @@ struct Mount: ParsableCommand {
             (`memory://scratch`, `/data/warehouse`). Returns once the mount is usable; the files stay \
             served by a background process until `artifactfs unmount MOUNTPOINT`. Writes reach the store \
             when the file is closed, and a failed upload fails close(). `.artifactfs/` at the mount root \
-            (not listed) holds component.json, stack.json and live stats.
+            (not listed) holds component.json, stack.json and live stats. With --stack, the only \
+            argument is the mountpoint (the active stack) or the stack's name and the mountpoint: every \
+            artifact-store component is a top-level folder named after it, and models/ the stack's model \
+            registry; a rename from one folder to another answers EXDEV, so mv copies.
             """
     )
 
     @Argument(help: "A registered artifact-store component, or a path or URI.", completion: Completion.mountSources)
     var storeOrURI: String
 
-    @Argument(help: "An existing, empty folder.", completion: .directory)
-    var mountpoint: String
+    @Argument(help: ArgumentHelp("An existing, empty folder.", valueName: "mountpoint"), completion: .directory)
+    var mountpointArgument: String?
+
+    @Flag(help: "Mount every artifact-store component as a folder, and models/ for the stack's model registry.")
+    var stack = false
 
     @Flag(help: "Refuse every change (EROFS).")
     var readOnly = false
@@ -48,7 +54,16 @@ struct Mount: ParsableCommand {
     @Flag(help: "Log every FUSE request (to the daemon log, or standard error with --foreground).")
     var debug = false
 
+    /// The folder to mount on: the last argument.
+    var mountpoint: String { mountpointArgument ?? storeOrURI }
+
+    /// The stack to mount with `--stack`: nil for the active one.
+    var stackName: String? { mountpointArgument == nil ? nil : storeOrURI }
+
     func validate() throws {
+        guard stack || mountpointArgument != nil else {
+            throw ValidationError("Missing expected argument '<mountpoint>' (or --stack MOUNTPOINT)")
+        }
         guard attributeTTL >= 0, attributeTTL.isFinite else {
             throw ValidationError("--attr-ttl must be a number of seconds >= 0")
         }
@@ -57,8 +72,13 @@ struct Mount: ParsableCommand {
     func run() throws {
         let target = try MountPreflight.checkMountpoint(mountpoint)
         let metadata = try Project.store()
-        let store = try MountTarget.resolve(storeOrURI, in: metadata)
-        try MountPreflight.checkRoot(store.root, of: store.store, readOnly: readOnly)
+        let store: MountTarget
+        if stack {
+            store = try MountTarget.stack(stackName, in: metadata, readOnly: readOnly)
+        } else {
+            store = try MountTarget.resolve(storeOrURI, in: metadata)
+            try MountPreflight.checkRoot(store.root, of: store.store, readOnly: readOnly)
+        }
         if foreground {
             try serve(store, at: target, metadata: metadata)
         } else {
@@ -86,7 +106,7 @@ struct Mount: ParsableCommand {
         try MountDaemon.serve(store.store, options: options) { pid, log in
             MountTable.State(
                 mountpoint: mountpoint,
-                source: storeOrURI,
+                source: stack ? store.root : storeOrURI,
                 component: store.component?.name,
                 flavor: store.component?.flavor,
                 root: store.root,

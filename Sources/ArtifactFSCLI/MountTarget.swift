@@ -16,16 +16,7 @@ struct MountTarget {
         let isPath = text.contains("://") || text.hasPrefix("/") || text.hasPrefix(".") || text.hasPrefix("~")
         guard isPath else {
             let component = try metadata.component(text, of: .artifactStore)
-            guard
-                let flavor = try metadata.flavors.flavor(component.flavor, of: .artifactStore)
-                    as? any ArtifactStoreFlavor
-            else {
-                throw StackError(
-                    .notFound,
-                    "flavor '\(component.flavor)' of artifact store '\(text)' is not an artifact-store flavor"
-                )
-            }
-            let store = try flavor.makeStore(metadata.resolvedConfig(of: component))
+            let store = try makeStore(of: component, in: metadata)
             return MountTarget(store: store, root: store.root.description, component: component)
         }
         let path = text.hasPrefix("~") ? NSString(string: text).expandingTildeInPath : text
@@ -40,6 +31,20 @@ struct MountTarget {
             }
             .max { $0.1 < $1.1 }?.0
         return MountTarget(store: store, root: root.description, component: owner)
+    }
+
+    /// The store of an artifact-store component, from its flavor, config and secrets.
+    /// - Throws: ``StackError`` when the flavor is unknown or not an artifact-store flavor.
+    static func makeStore(of component: StackComponent, in metadata: MetadataStore) throws -> any ArtifactStore {
+        guard
+            let flavor = try metadata.flavors.flavor(component.flavor, of: .artifactStore) as? any ArtifactStoreFlavor
+        else {
+            throw StackError(
+                .notFound,
+                "flavor '\(component.flavor)' of artifact store '\(component.name)' is not an artifact-store flavor"
+            )
+        }
+        return try flavor.makeStore(metadata.resolvedConfig(of: component))
     }
 
     /// The source name `/proc/mounts` shows: `artifactfs:<component>` or `artifactfs:<uri>`.
