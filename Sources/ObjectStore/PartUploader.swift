@@ -40,10 +40,18 @@ public final class PartUploader: Sendable {
     }
 
     /// Starts uploading part `number`, waiting first for a free slot.
-    /// - Throws: the error of a part that already failed, so a writer stops early.
+    /// - Throws: the error of a part that already failed, so a writer stops early; checked again
+    /// once a slot is free, since the part that freed it may have failed (a resumable upload must
+    /// send no chunk after a failed one).
     public func submit(_ number: Int, bytes: [UInt8]) throws {
         try checkFailure()
         slots.wait()
+        do {
+            try checkFailure()
+        } catch {
+            slots.signal()
+            throw error
+        }
         running.enter()
         Parallel.detach { [self] in
             defer {

@@ -22,6 +22,10 @@ public struct FaultTarget: Sendable, CustomStringConvertible {
     /// True when the client may repeat the request (it is idempotent), so a single transient fault
     /// must be retried away.
     public let retried: Bool
+    /// True when the client sends the request again only after the server's error answer (a 5xx
+    /// or 429 says nothing was kept), never after no answer: a resumable chunk the server may
+    /// already have appended.
+    public let retriedAfterErrorAnswers: Bool
     /// How many matching requests the operation sends when nothing fails: with the attempts per
     /// request, the bound on what the proxy may see.
     public let requests: Int
@@ -42,13 +46,15 @@ public struct FaultTarget: Sendable, CustomStringConvertible {
         requests: Int,
         hasRequestBody: Bool,
         hasResponseBody: Bool,
-        mayEmbedError: Bool = false
+        mayEmbedError: Bool = false,
+        retriedAfterErrorAnswers: Bool = false
     ) {
         self.name = name
         self.operation = operation
         self.match = match
         self.occurrence = occurrence
         self.retried = retried
+        self.retriedAfterErrorAnswers = retriedAfterErrorAnswers
         self.requests = requests
         self.hasRequestBody = hasRequestBody
         self.hasResponseBody = hasResponseBody
@@ -90,6 +96,24 @@ public struct FaultCase: Sendable, CustomStringConvertible, CustomTestStringConv
         persistent
             ? FaultRule(fault, on: target.match, schedule: .from(target.occurrence))
             : .nth(target.occurrence, target.match, fault)
+    }
+
+    /// True when the store must send the request again under this fault: it is idempotent, or
+    /// the fault is an error answer and the store retries after those.
+    public var retried: Bool {
+        guard !target.retried, target.retriedAfterErrorAnswers else { return target.retried }
+        if case .status = fault { return true }
+        return false
+    }
+
+    /// True when the server ran the request although the client got no whole answer: a store
+    /// that settles such a request it does not send again, by reading what the server holds, may
+    /// rightly succeed.
+    public var serverRan: Bool {
+        switch fault {
+        case .resetBeforeHeaders, .resetAfterHeaders, .cutResponseBody, .stall: true
+        default: false
+        }
     }
 
     /// True when the fault keeps the client from a whole answer (a reset after an empty body's
@@ -169,10 +193,13 @@ public struct FaultMatrix: Sendable {
         expect(!proxy.injected.isEmpty, "the fault hit no request")
         switch outcome {
         case .success:
-            expect(!(cell.persistent && cell.reachesClient), "succeeded although every attempt met the fault")
+            expect(
+                !(cell.persistent && cell.reachesClient && !(cell.serverRan && !cell.target.retried)),
+                "succeeded although every attempt met the fault"
+            )
         case .failure(let error):
             expect(
-                cell.persistent || !cell.target.retried,
+                cell.persistent || !cell.retried,
                 "a single transient fault was not retried away: \(error)"
             )
             if let error = error as? ArtifactStoreError {
@@ -191,10 +218,10 @@ public struct FaultMatrix: Sendable {
             sent <= attempts * 2 * (cell.target.requests + cell.target.occurrence - 1),
             "retried beyond the attempts"
         )
-        if !cell.target.retried, cell.reachesClient {
+        if !cell.retried, cell.reachesClient {
             expect(sent == cell.target.occurrence, "a request that is not idempotent was sent again")
         }
-        if cell.persistent, cell.reachesClient, cell.target.retried {
+        if cell.persistent, cell.reachesClient, cell.retried {
             expect(sent >= attempts + cell.target.occurrence - 1, "gave up before the attempts ran out")
         }
         problems += try verify(cell.target.operation, clean, root, result: try? outcome.get())

@@ -24,6 +24,27 @@ enum GCSFaultTargets {
             hasResponseBody: false
         ),
         FaultTarget(
+            name: "multipart.resumableChunk",
+            operation: .multipart,
+            match: RequestMatch(method: "PUT", pathContains: "/upload/storage/v1/"),
+            retried: false,
+            requests: 3,
+            hasRequestBody: true,
+            hasResponseBody: false,
+            retriedAfterErrorAnswers: true
+        ),
+        FaultTarget(
+            name: "multipart.resumableLastChunk",
+            operation: .multipart,
+            match: RequestMatch(method: "PUT", pathContains: "/upload/storage/v1/"),
+            occurrence: 3,
+            retried: false,
+            requests: 3,
+            hasRequestBody: true,
+            hasResponseBody: true,
+            retriedAfterErrorAnswers: true
+        ),
+        FaultTarget(
             name: "rangedRead.open",
             operation: .rangedRead,
             match: RequestMatch(method: "GET", pathContains: "data.bin"),

@@ -33,6 +33,30 @@ def _address(buffer, writable):
     return data, data, count
 
 
+_new_bytes = ctypes.pythonapi.PyBytes_FromStringAndSize
+_new_bytes.restype = ctypes.py_object
+_new_bytes.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t]
+_bytes_address = ctypes.pythonapi.PyBytes_AsString
+_bytes_address.restype = ctypes.c_void_p
+_bytes_address.argtypes = [ctypes.py_object]
+
+
+def _fill_new_bytes(count, fill):
+    """A new ``bytes`` of up to ``count`` (> 1) bytes that ``fill(address, room)`` writes into in
+    place (returning how many it wrote, 0 at the end), so a read costs no copy: the C API's
+    ``PyBytes_FromStringAndSize(NULL, n)`` makes an object nobody else holds until it is returned
+    (0- and 1-byte objects are shared singletons, hence ``count > 1``)."""
+    data = _new_bytes(None, count)
+    address = _bytes_address(data)
+    filled = 0
+    while filled < count:
+        got = fill(address + filled, count - filled)
+        if not got:
+            break
+        filled += got
+    return data if filled == count else data[:filled]
+
+
 class ArtifactFile(io.RawIOBase):
     """An open file of an artifact store, unbuffered (wrap it in io.BufferedReader/Writer).
 
@@ -86,15 +110,33 @@ class ArtifactFile(io.RawIOBase):
             return 0
         return check(lib.artifactfs_read_at(self._handle, pointer, count, offset), self.name)
 
-    def readall(self):
+    def read(self, size=-1):
+        """Up to ``size`` bytes (all that is left when ``size`` is negative), read straight into
+        the returned ``bytes``."""
         self._check_open()
-        chunks = bytearray()
-        chunk = bytearray(8 << 20)
+        if size is None or size < 0:
+            return self.readall()
+        if size <= 1:
+            return super().read(size)
+        return _fill_new_bytes(size, self._read_into_address)
+
+    def readall(self):
+        """The rest of the file in one allocation sized from the file's length, then any bytes
+        that appeared after it."""
+        self._check_open()
+        position = self.tell()
+        end = self.seek(0, io.SEEK_END)
+        self.seek(position)
+        parts = [_fill_new_bytes(end - position, self._read_into_address)] if end - position > 1 else []
         while True:
-            got = self.readinto(chunk)
-            if not got:
-                return bytes(chunks)
-            chunks += memoryview(chunk)[:got]
+            chunk = _fill_new_bytes(1 << 20, self._read_into_address)
+            if not chunk:
+                return b"".join(parts) if len(parts) != 1 else parts[0]
+            parts.append(chunk)
+
+    def _read_into_address(self, address, room):
+        """One read of up to ``room`` bytes to ``address``; 0 at the end of the file."""
+        return check(lib.artifactfs_read(self._handle, address, room), self.name)
 
     def write(self, buffer):
         self._check_open()
