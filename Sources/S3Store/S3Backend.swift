@@ -1,6 +1,6 @@
 import CurlHTTP
-import Foundation
 import FileIO
+import Foundation
 import ObjectStore
 import Synchronization
 

@@ -76,7 +76,8 @@ struct CrashTests {
         try killMidTransfer(ws, to: "s3://crash/big.bin", environment: server.environment) {
             (pending().last ?? 0) >= 2
         }
-        let head = "import boto3\ntry:\n boto3.client('s3').head_object(Bucket='crash', Key='big.bin'); print('there')\nexcept Exception: print('absent')"
+        let head =
+            "import boto3\ntry:\n boto3.client('s3').head_object(Bucket='crash', Key='big.bin'); print('there')\nexcept Exception: print('absent')"
         #expect(try server.runPython(head) == "absent\n", "a half object is at the destination")
 
         #expect(pending().first == 1, "the killed copy's upload is the stale one to clean up")
@@ -117,7 +118,9 @@ struct CrashTests {
     func killedRegistrationsLeaveAnIntactDatabaseWithWholeRowsOnly() throws {
         let ws = try Workspace()
         defer { ws.remove() }
-        #expect(try ws.cli.run("artifact-store", "register", "base", "--flavor", "local", "--path=/tmp/base").status == 0)
+        #expect(
+            try ws.cli.run("artifact-store", "register", "base", "--flavor", "local", "--path=/tmp/base").status == 0
+        )
         let database = (ws.cli.configDirectory ?? "") + "/metadata.db"
         let count = 30
         for index in 0..<count {
@@ -206,7 +209,9 @@ struct CrashTests {
             let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
             if descriptors.contains(where: {
                 (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == file
-            }) { return }
+            }) {
+                return
+            }
             usleep(200)
         }
     }
