@@ -186,20 +186,39 @@ struct CrashTests {
         let fd = open(fifo, O_RDWR)
         try #require(fd >= 0)
         defer { close(fd) }
-        let process = try start(ws, ["cp", "source.fifo", destination], environment: environment)
+        let errors = ws.path + "/cp.stderr"
+        let process = try start(ws, ["cp", "source.fifo", destination], environment: environment, stderrFile: errors)
+        func stderr() -> String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
         defer {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        // Non-blocking: a copy that stops reading (or ends) must fail the test, not hang it on a
+        // full pipe this process also holds open for reading.
+        try #require(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0)
         let chunk = [UInt8](repeating: 0x5A, count: 1 << 20)
-        for _ in 0..<(Self.sentBeforeKill >> 20) {
-            let written = chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            try #require(written == chunk.count)
-        }
         let deadline = Date().addingTimeInterval(30)
+        var fed = 0
+        while fed < Self.sentBeforeKill {
+            let written = chunk.withUnsafeBytes { bytes in
+                write(
+                    fd,
+                    bytes.baseAddress! + fed % chunk.count,
+                    min(chunk.count - fed % chunk.count, Self.sentBeforeKill - fed)
+                )
+            }
+            if written > 0 {
+                fed += written
+                continue
+            }
+            try #require(errno == EAGAIN, "writing to the copy's input failed: errno \(errno)")
+            try #require(process.isRunning, "the copy ended after reading \(fed) bytes of its input: \(stderr())")
+            try #require(Date() < deadline, "the copy stopped reading its input after \(fed) bytes")
+            usleep(10_000)
+        }
         while !sent() && Date() < deadline { usleep(100_000) }
-        try #require(sent(), "the copy did not reach the kill point")
-        try #require(process.isRunning, "the copy finished before it was killed")
+        try #require(sent(), "the copy did not reach the kill point: \(stderr())")
+        try #require(process.isRunning, "the copy finished before it was killed: \(stderr())")
     }
 
     /// Waits up to 10 s until process `pid` has `file` open, or has ended.
@@ -216,8 +235,14 @@ struct CrashTests {
         }
     }
 
-    /// Starts `artifactfs ARGUMENTS` in the workspace, its output discarded.
-    private func start(_ ws: Workspace, _ arguments: [String], environment: [String: String]) throws -> Process {
+    /// Starts `artifactfs ARGUMENTS` in the workspace, its output discarded but for standard error
+    /// into `stderrFile` when given (for a failure's message).
+    private func start(
+        _ ws: Workspace,
+        _ arguments: [String],
+        environment: [String: String],
+        stderrFile: String? = nil
+    ) throws -> Process {
         let process = Process()
         process.executableURL = CLIRunner.binary
         process.arguments = arguments
@@ -226,7 +251,12 @@ struct CrashTests {
             "ARTIFACTFS_CONFIG_DIR": ws.cli.configDirectory ?? "", "XDG_CONFIG_HOME": ws.path + "-xdg",
         ]) { $1 }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let stderrFile {
+            FileManager.default.createFile(atPath: stderrFile, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: stderrFile)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
