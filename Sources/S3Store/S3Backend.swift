@@ -1,5 +1,6 @@
 import CurlHTTP
 import FileIO
+import Foundation
 import ObjectStore
 import Synchronization
 
@@ -127,7 +128,21 @@ struct S3Upload: ObjectUpload {
         if !last.isEmpty || parts.isEmpty {
             all.append((number: parts.count + 1, tag: try upload(part: parts.count + 1, bytes: last)))
         }
+        let pending = (try? client.multipartUploads(key: key, path: path)) ?? []
         try client.completeMultipartUpload(key: key, uploadID: id, parts: all, path: path)
+        abortStale(among: pending)
+    }
+
+    /// Aborts the uploads of the same key that began no later than this one: what a writer killed
+    /// mid-upload (a `cp`, a mount daemon) left behind, whose parts S3 would otherwise keep and bill
+    /// for ever. Best effort: the object is already complete, and a lifecycle rule
+    /// (`AbortIncompleteMultipartUpload`) remains the backstop for keys never written again.
+    private func abortStale(among pending: [(id: String, initiated: Date?)]) {
+        guard let began = pending.first(where: { $0.id == id })?.initiated else { return }
+        for upload in pending where upload.id != id {
+            guard let initiated = upload.initiated, initiated <= began else { continue }
+            try? client.abortMultipartUpload(key: key, uploadID: upload.id, path: path)
+        }
     }
 
     func abort() {

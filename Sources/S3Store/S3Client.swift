@@ -331,6 +331,20 @@ final class S3Client: Sendable {
         }
     }
 
+    /// The multipart uploads in progress for exactly `key` (the first page of ListMultipartUploads
+    /// below it): each one's id and when the server says it was initiated.
+    /// - Throws: `io` naming `path` when the server refuses the listing.
+    func multipartUploads(key: String, path: String) throws -> [(id: String, initiated: Date?)] {
+        let response = try send("GET", key: nil, query: [("uploads", ""), ("prefix", key)], path: path)
+        guard response.isSuccess, let document = XMLTree.parse(response.body), document.name != "Error" else {
+            throw failure(response, operation: "ListMultipartUploads", path: path)
+        }
+        return document.children("Upload").compactMap { upload in
+            guard upload.text(of: "Key") == key, let id = upload.text(of: "UploadId") else { return nil }
+            return (id: id, initiated: upload.text(of: "Initiated").flatMap(HTTPDates.parseISO))
+        }
+    }
+
     /// Aborts a multipart upload, so none of its parts is kept or shown.
     func abortMultipartUpload(key: String, uploadID: String, path: String) throws {
         let response = try send("DELETE", key: key, query: [("uploadId", uploadID)], path: path)

@@ -12,7 +12,8 @@ import Darwin
 /// Reads use `pread`, so sequential and positional reads never disturb each other and positional
 /// reads from several threads run in parallel. A `w` handle writes into a hidden temporary file
 /// beside the destination and renames it into place on `close()`: readers see the old file or the
-/// whole new one, never a part.
+/// whole new one, never a part. A descriptor that cannot seek (a FIFO, a pipe given as
+/// `/dev/stdin`) is read in order with `read`, so `artifactfs cp` streams from one.
 final class LocalFileHandle: ArtifactFileHandle {
     /// Where a `w` handle stages its bytes, and where they go on close.
     struct Staging: Sendable {
@@ -23,6 +24,8 @@ final class LocalFileHandle: ArtifactFileHandle {
     private struct State {
         var position: UInt64 = 0
         var closed = false
+        /// Set once `pread` answered ESPIPE: the descriptor is a stream.
+        var streaming = false
     }
 
     let path: String
@@ -51,7 +54,16 @@ final class LocalFileHandle: ArtifactFileHandle {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try state.withLock { state in
             try checkAccess(closed: state.closed, reading: true)
-            let got = try pread(into: buffer, at: state.position)
+            if !state.streaming {
+                do {
+                    let got = try pread(into: buffer, at: state.position)
+                    state.position += UInt64(got)
+                    return got
+                } catch let error as ArtifactStoreError where error.errno == ESPIPE {
+                    state.streaming = true
+                }
+            }
+            let got = try POSIXCalls.check("read", path: path) { Glibc.read(fd, buffer.baseAddress, buffer.count) }
             state.position += UInt64(got)
             return got
         }
