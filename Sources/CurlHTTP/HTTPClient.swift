@@ -70,7 +70,10 @@ public final class HTTPClient: Sendable {
                 let result = try handle.perform(request, body: body, response: response, settings: configuration)
                 checkIn(handle)
                 if attempt < attempts, RetryPolicy.isRetryable(status: result.status) {
-                    configuration.retry.backoff(before: attempt)
+                    configuration.retry.backoff(
+                        before: attempt,
+                        serverDelay: RetryPolicy.serverDelay(retryAfter: result.header("retry-after"))
+                    )
                     attempt += 1
                     continue
                 }

@@ -142,7 +142,10 @@ final class GCSResumableUpload: ObjectUpload {
                 )
             }
             guard attempt < retry.maxAttempts, RetryPolicy.isRetryable(status: response.status) else { return response }
-            retry.backoff(before: attempt)
+            retry.backoff(
+                before: attempt,
+                serverDelay: RetryPolicy.serverDelay(retryAfter: response.header("retry-after"))
+            )
             attempt += 1
         }
     }

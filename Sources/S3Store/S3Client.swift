@@ -247,9 +247,11 @@ final class S3Client: Sendable {
 
     // MARK: - Multipart
 
-    /// Starts a multipart upload and returns its id. Not retried: a repeat would leave a stray upload.
+    /// Starts a multipart upload and returns its id. Retried like any request: an upload begun by an
+    /// attempt whose answer was lost is aborted when this key's next multipart upload completes
+    /// (``S3Upload``), as the AWS SDKs retry it too.
     func createMultipartUpload(key: String, path: String) throws -> String {
-        let response = try send("POST", key: key, query: [("uploads", "")], idempotent: false, path: path)
+        let response = try send("POST", key: key, query: [("uploads", "")], path: path)
         guard response.isSuccess, let id = XMLTree.parse(response.body)?.text(of: "UploadId") else {
             throw failure(response, operation: "CreateMultipartUpload", path: path)
         }

@@ -21,7 +21,7 @@ enum S3FaultTargets {
             name: "multipart.CreateMultipartUpload",
             operation: .multipart,
             match: RequestMatch(method: "POST", pathContains: "/big.bin", queryHas: ["uploads"]),
-            retried: false,
+            retried: true,
             requests: 1,
             hasRequestBody: false,
             hasResponseBody: true
