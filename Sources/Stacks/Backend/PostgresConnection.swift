@@ -10,8 +10,11 @@ struct PostgresError: Error, CustomStringConvertible {
 
     var description: String { message }
 
-    /// A concurrent transaction won (serialisation failure, deadlock): the whole transaction may run again.
-    var isRetryable: Bool { state == "40001" || state == "40P01" }
+    /// A concurrent transaction won (serialisation failure, deadlock), or inserted the key this
+    /// one computed from what it read (a unique violation: PostgreSQL reports that rather than a
+    /// serialisation failure when two transactions insert one key, and its manual advises
+    /// retrying it): the whole transaction may run again, and its own checks then see the winner's row.
+    var isRetryable: Bool { ["40001", "40P01", "23505"].contains(state) }
 }
 
 /// One libpq connection (`PGconn`), freed with the object. Not thread-safe: its owner serialises use.
@@ -35,11 +38,12 @@ final class PostgresConnection {
 
     deinit { PQfinish(handle) }
 
-    /// UTC, so timestamps read back as written; warnings only, so the server's notices (a table
-    /// that already exists) never reach the user's terminal.
+    /// UTC, so timestamps read back as written; errors only, so the server's notices and warnings
+    /// (a table that already exists, the ROLLBACK after a COMMIT that failed) never reach the
+    /// user's terminal through libpq's default notice printer.
     private func configureSession() throws {
         _ = try run("SET TimeZone = 'UTC'", [])
-        _ = try run("SET client_min_messages = warning", [])
+        _ = try run("SET client_min_messages = error", [])
     }
 
     /// Whether the connection is still up; a dropped one is reconnected by ``reset()``.
