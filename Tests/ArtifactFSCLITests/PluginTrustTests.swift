@@ -223,6 +223,8 @@ private struct SharedProject {
     let laptop: CLIRunner
     let cluster: CLIRunner
     let password: [String: String]
+    /// The database's URL with the password, for a store opened in this process.
+    private let urlWithPassword: String
     private let laptopWorkspace: Workspace
     private let clusterWorkspace: Workspace
 
@@ -232,6 +234,7 @@ private struct SharedProject {
         try server.createDatabase(database)
         let url = server.url(database: database, includingPassword: false)
         password = ["PGPASSWORD": server.password]
+        urlWithPassword = server.url(database: database)
         laptopWorkspace = try Workspace()
         clusterWorkspace = try Workspace()
         laptop = CLIRunner(directory: laptopWorkspace.path, configDirectory: nil)
@@ -257,7 +260,7 @@ private struct SharedProject {
     func openLaptopStore() throws -> MetadataStore {
         try MetadataStore(
             directory: laptopFolder + "/.artifactfs",
-            environment: ProcessInfo.processInfo.environment.merging(password) { $1 }
+            environment: [MetadataServerURL.environmentKey: urlWithPassword]
         )
     }
 
