@@ -52,7 +52,7 @@ struct TrustFlavor<T: ComponentTypeSelector>: ParsableCommand {
             Output.line("It was registered before plugins were pinned by content hash: pinning it to this content.")
         } else if found != pin.contentHash {
             Output.line(
-                "It changed since it was pinned (\(pin.contentHash)): pinning it to this content; other machines must trust it again."
+                "It changed since it was pinned (\(pin.contentHash)): pinning it to this content\(pin.trust == nil ? "." : "; every other machine must trust it again.")"
             )
         }
         try store.trustPluginFlavor(pin, at: found)

@@ -81,13 +81,11 @@ public struct TrustedPlugins: Sendable, Hashable {
     }
 
     /// Trusts the flavor of `pin` at its pinned hash, replacing what was trusted for it before.
-    /// The file is replaced atomically (written beside it, then renamed) with mode 0600.
+    /// The file is replaced atomically (written beside it, then renamed) with mode 0600, under an
+    /// exclusive lock (`flock` on a `.lock` file beside it), so two processes trusting at once both count.
     /// - Throws: ``StackError`` `.storage` naming the file when it cannot be written.
     public func trust(_ pin: PluginPin) throws {
         let entry = Entry(type: pin.type.rawValue, name: pin.name, source: pin.source, contentHash: pin.contentHash)
-        var entries = try entries().filter { !$0.sameFlavor(as: entry) }
-        entries.append(entry)
-        entries.sort { ($0.type, $0.name) < ($1.type, $1.name) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
@@ -95,6 +93,17 @@ public struct TrustedPlugins: Sendable, Hashable {
         let temporary = path + ".\(getpid()).tmp"
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard lock >= 0 else {
+                throw StackError(.storage, "cannot open '\(path).lock': \(String(cString: strerror(errno)))")
+            }
+            defer { close(lock) }
+            guard flock(lock, LOCK_EX) == 0 else {
+                throw StackError(.storage, "cannot lock '\(path).lock': \(String(cString: strerror(errno)))")
+            }
+            var entries = try entries().filter { !$0.sameFlavor(as: entry) }
+            entries.append(entry)
+            entries.sort { ($0.type, $0.name) < ($1.type, $1.name) }
             try write(encoder.encode(entries), to: temporary)
             guard rename(temporary, path) == 0 else {
                 throw StackError(.storage, "cannot rename '\(temporary)': \(String(cString: strerror(errno)))")

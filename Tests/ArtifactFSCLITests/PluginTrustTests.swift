@@ -1,6 +1,7 @@
 import Foundation
 import PluginHost
 import Stacks
+import Synchronization
 import TestServers
 import Testing
 
@@ -206,6 +207,38 @@ struct PluginTrustTests {
         #expect(try team.run(cluster, "alerter", "flavor", "trust", "marker").status == 0)
         _ = try team.run(cluster, "alerter", "register", "ops", "--flavor", "marker")
         #expect(FileManager.default.fileExists(atPath: marker), "once trusted, the package is built on this machine")
+    }
+
+    @Test func theTrustFileKeepsEveryTrustMadeAtOnceAndIsPrivate() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("trust-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let trust = TrustedPlugins(environment: ["XDG_CONFIG_HOME": home])
+        #expect(trust.path == home + "/artifactfs/trusted-plugins.json")
+        let pins = (0..<16).map {
+            PluginPin(
+                type: .artifactStore,
+                name: "flavor-\($0)",
+                source: "/plugins/\($0).so",
+                library: "/plugins/\($0).so",
+                contentHash: "sha256:\($0)",
+                trust: trust
+            )
+        }
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: pins.count) { index in
+            do {
+                try trust.trust(pins[index])
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(try trust.entries().map(\.name).sorted() == pins.map(\.name).sorted())
+        #expect(try pins.allSatisfy(trust.trusts))
+        var changed = pins[0]
+        changed.contentHash = "sha256:other"
+        #expect(try !trust.trusts(changed), "trust is for one content hash")
+        #expect(try FileManager.default.attributesOfItem(atPath: trust.path)[.posixPermissions] as? Int == 0o600)
     }
 
     /// Appends `text` to the file at `path`: a shared library that still loads, with another content hash.
