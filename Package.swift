@@ -53,7 +53,10 @@ let package = Package(
         ),
         .target(
             name: "PluginHost",
-            dependencies: ["FileIO", "StackModel", "ModelRegistryAPI", "ArtifactFSPlugin", "CArtifactFSPlugin"],
+            dependencies: [
+                "FileIO", "StackModel", "ModelRegistryAPI", "ArtifactFSPlugin", "CArtifactFSPlugin",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),

@@ -12,7 +12,7 @@ public func openMetadataStore(
 ) throws -> MetadataStore {
     let folder = directory ?? ConfigLocation.find(environment: environment).directory
     let store = try MetadataStore(directory: folder, flavors: builtInFlavors(), environment: environment)
-    try store.addPluginFlavors()
+    try store.addPluginFlavors(environment: environment)
     return store
 }
 

@@ -55,7 +55,10 @@ struct FlavorCommand<T: ComponentTypeSelector>: ParsableCommand {
         CommandConfiguration(
             commandName: "flavor",
             abstract: "List, describe, register and delete \(T.type.displayName) flavors.",
-            subcommands: [ListFlavors<T>.self, DescribeFlavor<T>.self, RegisterFlavor<T>.self, DeleteFlavor<T>.self]
+            subcommands: [
+                ListFlavors<T>.self, DescribeFlavor<T>.self, RegisterFlavor<T>.self, TrustFlavor<T>.self,
+                DeleteFlavor<T>.self,
+            ]
         )
     }
 }
@@ -74,7 +77,10 @@ struct ListFlavors<T: ComponentTypeSelector>: ParsableCommand {
         guard !flavors.isEmpty else {
             return Output.line("No \(T.type.displayName) flavors are registered.")
         }
-        Output.table(["FLAVOR", "SOURCE", "DESCRIPTION"], flavors.map { [$0.name, flavorSource($0), $0.summary] })
+        Output.table(
+            ["FLAVOR", "SOURCE", "TRUST", "DESCRIPTION"],
+            flavors.map { [$0.name, flavorSource($0), flavorTrust($0), $0.summary] }
+        )
     }
 }
 
@@ -277,6 +283,7 @@ struct FlavorRecord: Encodable {
     let type: String
     let summary: String
     let source: String
+    let trust: String
     let fields: [ConfigField]
     let exclusive: [[String]]
 
@@ -285,9 +292,16 @@ struct FlavorRecord: Encodable {
         type = flavor.type.rawValue
         summary = flavor.summary
         source = flavorSource(flavor)
+        trust = flavorTrust(flavor)
         fields = flavor.schema.fields
         exclusive = flavor.schema.exclusive
     }
+}
+
+/// Whether this machine may load a flavor's plugin: `built-in`, or the ``PluginTrustStatus`` word
+/// (`trusted`, `untrusted`, `changed`, `unpinned`, `unreadable`).
+func flavorTrust(_ flavor: any Flavor) -> String {
+    (flavor as? any PluginBackedFlavor)?.pin.status().word ?? "built-in"
 }
 
 /// Where a flavor comes from: `built-in`, or the plugin source it was registered from.

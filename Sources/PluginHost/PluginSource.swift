@@ -15,16 +15,27 @@ public enum PluginSource {
         base: String,
         log: (String) -> Void = { _ in }
     ) throws -> (source: String, library: String) {
+        let source = try resolve(path, base: base)
+        guard isPackage(source) else { return (source, source) }
+        return (source, try build(package: source, log: log))
+    }
+
+    /// The absolute path `path` names (a relative one taken from `base`), which must exist.
+    /// - Throws: ``StackError`` `.notFound` naming the path.
+    public static func resolve(_ path: String, base: String) throws -> String {
         let source = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
             .standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+        guard FileManager.default.fileExists(atPath: source) else {
             throw StackError(.notFound, "no plugin at '\(source)': the file does not exist")
         }
-        guard isDirectory.boolValue, FileManager.default.fileExists(atPath: source + "/Package.swift") else {
-            return (source, source)
-        }
-        return (source, try build(package: source, log: log))
+        return source
+    }
+
+    /// Whether `source` is a Swift package folder (built before loading) rather than a shared library.
+    public static func isPackage(_ source: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) && isDirectory.boolValue
+            && FileManager.default.fileExists(atPath: source + "/Package.swift")
     }
 
     /// Builds the package in release mode and finds the one library in it that exports the entry point.

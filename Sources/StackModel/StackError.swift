@@ -8,7 +8,7 @@ public typealias StackError = CodedError<StackErrorCode>
 /// without breaking callers that branch on them with a default.
 public struct StackErrorCode: ArtifactFSErrorCode {
     private enum Kind: String, CaseIterable, Sendable {
-        case notFound, alreadyExists, invalidConfig, secret, inUse, invalidArgument, storage
+        case notFound, alreadyExists, invalidConfig, secret, inUse, invalidArgument, storage, untrusted
     }
     private let kind: Kind
     private init(_ kind: Kind) { self.kind = kind }
@@ -27,6 +27,9 @@ public struct StackErrorCode: ArtifactFSErrorCode {
     public static let invalidArgument = Self(.invalidArgument)
     /// The metadata store itself failed (SQLite, the file system).
     public static let storage = Self(.storage)
+    /// A plugin this machine may not build or load: not trusted here, or changed since it was
+    /// pinned by content hash. Nothing of it ran.
+    public static let untrusted = Self(.untrusted)
 
     /// Every code, for looking one up by its ``description``.
     public static let allCodes = Kind.allCases.map(Self.init)

@@ -43,15 +43,18 @@ extension MetadataStore {
                 _ = try flavor.validate(component.config)
                 _ = try resolvedConfig(of: component)
             } catch let error as StackError {
-                problems.append(
-                    MetadataProblem(
-                        subject: subject,
-                        problem: error.message,
-                        fix: error.code == .secret
-                            ? "`artifactfs secret create|update NAME --KEY=...`, or `\(command) update \(component.name) --FIELD=...`"
-                            : "`\(command) update \(component.name) --FIELD=VALUE` (or `--unset FIELD`)"
+                // A plugin this machine may not load is reported once, for its flavor, by `doctor()`.
+                if error.code != .untrusted {
+                    problems.append(
+                        MetadataProblem(
+                            subject: subject,
+                            problem: error.message,
+                            fix: error.code == .secret
+                                ? "`artifactfs secret create|update NAME --KEY=...`, or `\(command) update \(component.name) --FIELD=...`"
+                                : "`\(command) update \(component.name) --FIELD=VALUE` (or `--unset FIELD`)"
+                        )
                     )
-                )
+                }
             }
             if component.type == .artifactStore, let root = component.config.text("path") {
                 if let other = roots[root] {

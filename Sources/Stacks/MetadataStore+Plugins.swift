@@ -13,6 +13,10 @@ public struct PluginFlavorRegistration: Sendable, Hashable {
     public var library: String
     /// The SDK release the plugin was built with.
     public var sdkVersion: String
+    /// The SHA-256 content hash of `source` pinned at registration (`sha256:` and hex): a plugin
+    /// whose content no longer has it is not built or loaded. Empty for a registration made
+    /// before hashes were pinned.
+    public var contentHash: String
     /// The flavor as its plugin declared it, in the plugin wire format (JSON).
     public var declaration: String
     /// When it was registered.
@@ -25,6 +29,7 @@ public struct PluginFlavorRegistration: Sendable, Hashable {
         source: String,
         library: String,
         sdkVersion: String,
+        contentHash: String,
         declaration: String,
         registered: Date
     ) {
@@ -33,6 +38,7 @@ public struct PluginFlavorRegistration: Sendable, Hashable {
         self.source = source
         self.library = library
         self.sdkVersion = sdkVersion
+        self.contentHash = contentHash
         self.declaration = declaration
         self.registered = registered
     }
@@ -59,10 +65,10 @@ extension MetadataStore {
                 }
                 try db.execute(
                     sql:
-                        "INSERT INTO pluginFlavor (type, name, source, library, sdkVersion, description, registered) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO pluginFlavor (type, name, source, library, sdkVersion, contentHash, description, registered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         type.rawValue, registration.name, registration.source, registration.library,
-                        registration.sdkVersion,
+                        registration.sdkVersion, registration.contentHash,
                         registration.declaration, registration.registered,
                     ]
                 )
@@ -83,10 +89,31 @@ extension MetadataStore {
                     source: row["source"],
                     library: row["library"],
                     sdkVersion: row["sdkVersion"],
+                    contentHash: row["contentHash"],
                     declaration: row["description"],
                     registered: row["registered"]
                 )
             }
+        }
+    }
+
+    /// Pins the plugin flavor `name` to `contentHash`, what its source hashes to now: after its
+    /// plugin changed on purpose, every machine refuses it until that machine trusts the new content.
+    /// - Throws: ``StackError`` `notFound` for a flavor no plugin registered.
+    public func repinPluginFlavor(_ name: String, of type: StackComponentType, contentHash: String) throws {
+        try write { db in
+            guard
+                try db.count(
+                    sql: "SELECT COUNT(*) FROM pluginFlavor WHERE type = ? AND name = ?",
+                    arguments: [type.rawValue, name]
+                ) == 1
+            else {
+                throw StackError(.notFound, "no plugin \(type.displayName) flavor named '\(name)' is registered")
+            }
+            try db.execute(
+                sql: "UPDATE pluginFlavor SET contentHash = ? WHERE type = ? AND name = ?",
+                arguments: [contentHash, type.rawValue, name]
+            )
         }
     }
 

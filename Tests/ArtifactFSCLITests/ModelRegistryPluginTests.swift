@@ -78,7 +78,10 @@ struct ModelRegistryPluginTests {
     @Test func everyProtocolMethodCrossesThePluginBoundary() throws {
         let library = try PluginFixtures.modelRegistryLibrary()
         let description = try #require(try PluginLibrary.load(library).flavors.first { $0.name == "folder" })
-        let flavor = PluginModelRegistryFlavor(description, source: library, library: library)
+        let flavor = PluginModelRegistryFlavor(
+            description,
+            pin: try PluginFixtures.pin(library, type: .modelRegistry, name: "folder")
+        )
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("folder-registry-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: base) }

@@ -1,4 +1,6 @@
 import Foundation
+import PluginHost
+import Stacks
 
 /// The plugins the plugin tests load: the example package built once per test run (shared by
 /// every test), and tiny C libraries compiled with `cc` to stand for broken or foreign plugins.
@@ -41,6 +43,19 @@ enum PluginFixtures {
             return .failure(Failure(description: "no \(path) after the build"))
         }
         return .success(path)
+    }
+
+    /// A pin of the shared library `library` at its content now, needing no trust file: for tests
+    /// that make a plugin flavor in process, without a metadata store.
+    static func pin(_ library: String, type: StackComponentType, name: String) throws -> PluginPin {
+        PluginPin(
+            type: type,
+            name: name,
+            source: library,
+            library: library,
+            contentHash: try PluginContentHash.of(library),
+            trust: nil
+        )
     }
 
     /// Compiles a C plugin into `directory`: a table of ABI version `abi` whose `describe` returns

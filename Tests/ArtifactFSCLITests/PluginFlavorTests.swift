@@ -374,7 +374,10 @@ struct PluginConformanceTests {
         let library = try PluginFixtures.exampleLibrary()
         let plugin = try PluginLibrary.load(library)
         let description = try #require(plugin.flavors.first { $0.name == "blob" })
-        let flavor = PluginArtifactStoreFlavor(description, source: library, library: library)
+        let flavor = PluginArtifactStoreFlavor(
+            description,
+            pin: try PluginFixtures.pin(library, type: .artifactStore, name: "blob")
+        )
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("blob-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try flavor.makeStore(

@@ -113,6 +113,7 @@ struct MetadataBackendConformanceTests {
         defer { fixture.remove() }
         let store = try fixture.open()
         let now = Date()
+        let pinned = "sha256:" + String(repeating: "0", count: 64)
         func registration(_ name: String, from source: String) -> PluginFlavorRegistration {
             PluginFlavorRegistration(
                 type: .artifactStore,
@@ -120,6 +121,7 @@ struct MetadataBackendConformanceTests {
                 source: source,
                 library: source + "/lib.so",
                 sdkVersion: "1",
+                contentHash: pinned,
                 declaration: #"{"name":"\#(name)"}"#,
                 registered: now
             )
@@ -136,6 +138,14 @@ struct MetadataBackendConformanceTests {
         #expect(stored.map(\.name) == ["blob"])
         #expect(stored.first?.library == "/plugins/blob/lib.so")
         #expect(stored.first?.declaration == #"{"name":"blob"}"#)
+        #expect(stored.first?.contentHash == pinned)
+        let repinned = "sha256:" + String(repeating: "1", count: 64)
+        try store.repinPluginFlavor("blob", of: .artifactStore, contentHash: repinned)
+        #expect(try fixture.open().pluginFlavorRegistrations().first?.contentHash == repinned)
+        #expect(
+            stackError { try store.repinPluginFlavor("ghost", of: .artifactStore, contentHash: repinned) }?.code
+                == .notFound
+        )
         try store.deletePluginFlavor("blob", of: .artifactStore)
         #expect(try store.pluginFlavorRegistrations().isEmpty)
     }

@@ -103,7 +103,12 @@ final class PostgresMetadataBackend: MetadataBackend, @unchecked Sendable {
                     registered TIMESTAMPTZ NOT NULL, PRIMARY KEY (type, name))
                 """,
             ]
-        )
+        ),
+        // A registration pins its plugin's content hash; rows from before have none ('').
+        (
+            "v4: plugin content hashes",
+            ["ALTER TABLE pluginFlavor ADD COLUMN contentHash TEXT NOT NULL DEFAULT ''"]
+        ),
     ]
 
     func migrate(_ schema: MetadataSchema) throws {

@@ -110,6 +110,11 @@ struct SQLiteMetadataBackend: MetadataBackend {
                 table.primaryKey(["type", "name"])
             }
         }
+        migrator.registerMigration("v4: plugin content hashes") { db in
+            try db.alter(table: "pluginFlavor") { table in
+                table.add(column: "contentHash", .text).notNull().defaults(to: "")
+            }
+        }
         return migrator
     }
 }
