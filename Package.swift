@@ -168,7 +168,7 @@ let package = Package(
             dependencies: [
                 "artifactfs", "ArtifactFS", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry",
                 "ArtifactStoreConformance",
-                "TestServers",
+                "TestServers", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
