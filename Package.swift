@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CSystemShims"),
@@ -42,7 +44,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
-        .target(name: "FuseBridge", dependencies: ["FileIO", "CFuse", "CSystemShims"], swiftSettings: strictSettings),
+        .target(
+            name: "FuseBridge",
+            dependencies: [
+                "FileIO", "CFuse", "CSystemShims", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "StackModel", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(name: "ModelRegistryAPI", dependencies: ["FileIO"], swiftSettings: strictSettings),
         .target(name: "CArtifactFSPlugin"),
@@ -139,6 +148,7 @@ let package = Package(
                 "PluginHost",
                 "FuseBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

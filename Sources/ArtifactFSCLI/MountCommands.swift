@@ -2,6 +2,7 @@ import ArgumentParser
 import ArtifactFS
 import Foundation
 import FuseBridge
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -54,6 +55,23 @@ struct Mount: ParsableCommand {
     @Flag(help: "Log every FUSE request (to the daemon log, or standard error with --foreground).")
     var debug = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464).",
+            valueName: "host:port"
+        )
+    )
+    var metricsAddress: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Least severe log line: trace, debug, info, notice, warning, error or critical (default: $ARTIFACTFS_LOG_LEVEL, else notice).",
+            discussion:
+                "Failed operations log at error for EIO, info for refusals (EACCES, EPERM, ENOTSUP, ...), debug for the rest."
+        )
+    )
+    var logLevel: String?
+
     /// The folder to mount on: the last argument.
     var mountpoint: String { mountpointArgument ?? storeOrURI }
 
@@ -67,6 +85,29 @@ struct Mount: ParsableCommand {
         guard attributeTTL >= 0, attributeTTL.isFinite else {
             throw ValidationError("--attr-ttl must be a number of seconds >= 0")
         }
+        _ = try parsedMetricsAddress()
+        _ = try parsedLogLevel()
+    }
+
+    /// `--metrics-address`, checked.
+    func parsedMetricsAddress() throws -> MetricsAddress? {
+        do {
+            return try metricsAddress.map(MetricsAddress.init(parsing:))
+        } catch let error as MountError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// `--log-level`, else `ARTIFACTFS_LOG_LEVEL`, else notice (debug with --debug).
+    func parsedLogLevel() throws -> Logger.Level {
+        let environment = ProcessInfo.processInfo.environment["ARTIFACTFS_LOG_LEVEL"]
+        guard let text = logLevel ?? environment else { return debug ? .debug : .notice }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let source = logLevel == nil ? "ARTIFACTFS_LOG_LEVEL" : "--log-level"
+            let known = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("\(source) '\(text)' is not a log level (\(known))")
+        }
+        return level
     }
 
     func run() throws {
@@ -97,6 +138,8 @@ struct Mount: ParsableCommand {
         options.allowOther = allowOther
         options.attributeTTL = attributeTTL
         options.debug = debug
+        options.metricsAddress = try parsedMetricsAddress()
+        options.logLevel = try parsedLogLevel()
         options.sourceName = store.sourceName
         options.stagingDirectory = stagingDir ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/var/tmp"
         options.controlFiles = [

@@ -95,6 +95,8 @@ enum MountHelper {
             }
             invocation.arguments += ["--attr-ttl", value]
         case ("staging_dir", let value?): invocation.arguments += ["--staging-dir", value]
+        case ("metrics_address", let value?): invocation.arguments += ["--metrics-address", value]
+        case ("log_level", let value?): invocation.arguments += ["--log-level", value]
         case ("config", let value?): invocation.configDirectory = value
         case _ where value == nil && mountOptionsIgnored.contains(key): break
         case _ where key.hasPrefix("x-") || key == "comment": break
@@ -102,7 +104,7 @@ enum MountHelper {
             guard sloppy else {
                 throw UsageError(
                     description: "unknown option '\(option)' (known: ro, allow_other, attr_ttl=SECONDS, "
-                        + "staging_dir=DIR, config=DIR, debug)"
+                        + "staging_dir=DIR, metrics_address=HOST:PORT, log_level=LEVEL, config=DIR, debug)"
                 )
             }
         }

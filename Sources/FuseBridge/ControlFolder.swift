@@ -11,7 +11,7 @@ struct ControlFolder: Sendable {
     let stats: MountStats
 
     /// The names in the folder, sorted.
-    var names: [String] { (Array(files.keys) + ["stats"]).sorted() }
+    var names: [String] { (Array(files.keys) + ["stats", "metrics"]).sorted() }
 
     /// True for the folder itself.
     func isFolder(_ path: String) -> Bool { path == Self.path }
@@ -24,6 +24,7 @@ struct ControlFolder: Sendable {
         guard path.hasPrefix(Self.path + "/") else { return nil }
         let name = String(path.dropFirst(Self.path.count + 1))
         if name == "stats" { return Array(stats.json().utf8) }
+        if name == "metrics" { return Array(stats.prometheusText().utf8) }
         return files[name].map { Array($0.utf8) }
     }
 }

@@ -1,6 +1,7 @@
 import CFuse
 import FileIO
 import Foundation
+import Logging
 
 /// The file system a mount serves: FUSE requests (mount-relative paths such as `/runs/1/model.bin`)
 /// turned into calls of one ``ArtifactStore``, generic over the flavor. Each method returns 0 or a
@@ -17,6 +18,7 @@ final class FuseFileSystem: Sendable {
     let kernel = KernelCache()
     let hardLinks = HardLinkNames()
     let control: ControlFolder
+    let failures: FailureLog
     /// The store, when its files are local files the mount opens in place.
     let inPlace: (any InPlaceFileStore)?
     private let owner: (uid: uid_t, gid: gid_t)
@@ -32,6 +34,7 @@ final class FuseFileSystem: Sendable {
         // the change at once (the kernel still caches for the TTL, and is told of other names).
         cache = AttributeCache(ttl: store.capabilities.metadata.contains(.hardLinks) ? 0 : options.attributeTTL)
         control = ControlFolder(files: options.controlFiles, stats: stats)
+        failures = FailureLog(level: options.logLevel)
         owner = (getuid(), getgid())
     }
 
@@ -52,19 +55,19 @@ final class FuseFileSystem: Sendable {
         do {
             result = try body()
         } catch let error as ArtifactStoreError {
-            if options.debug || error.errno == EIO { log("\(operation): \(error)") }
+            failures.failed(operation, error)
             result = -error.errno
         } catch {
-            log("\(operation): \(error)")
+            failures.failed(operation, error)
             result = -EIO
         }
         stats.record(operation, nanoseconds: AttributeCache.now() - start, failed: result < 0)
         return result
     }
 
+    /// Logs a failure outside any one request (an upload at release or unmount) at `error`.
     func log(_ message: String) {
-        let line = Array("artifactfs: \(message)\n".utf8)
-        line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+        failures.logger.error("\(message)")
     }
 
     // MARK: - Attributes

@@ -18,6 +18,10 @@ public enum FuseMount {
     ///   ``ArtifactStoreError`` when `options.root` is not a path of `store`.
     public static func serve(store: any ArtifactStore, options: MountOptions, ready: () -> Void) throws {
         let fileSystem = try FuseFileSystem(store: store, options: options)
+        let metrics = try options.metricsAddress.map { address in
+            try MetricsServer(address: address) { [stats = fileSystem.stats] in stats.prometheusText() }
+        }
+        defer { metrics?.stop() }
         var mountOptions = [
             "fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions", "auto_cache",
         ]

@@ -8,7 +8,7 @@ public typealias MountError = CodedError<MountErrorCode>
 /// without breaking callers that branch on them with a default.
 public struct MountErrorCode: ArtifactFSErrorCode {
     private enum Kind: String, CaseIterable, Sendable {
-        case invalidMountpoint, invalidRoot, notMounted, unavailable, failed
+        case invalidMountpoint, invalidRoot, invalidOption, notMounted, unavailable, failed
     }
     private let kind: Kind
     private init(_ kind: Kind) { self.kind = kind }
@@ -17,6 +17,8 @@ public struct MountErrorCode: ArtifactFSErrorCode {
     public static let invalidMountpoint = Self(.invalidMountpoint)
     /// The folder of the store to mount is a file.
     public static let invalidRoot = Self(.invalidRoot)
+    /// A mount option's value is malformed; the message names the option.
+    public static let invalidOption = Self(.invalidOption)
     /// The path to unmount is no artifactfs mount.
     public static let notMounted = Self(.notMounted)
     /// Something the mount needs is not there: `/dev/fuse`, or the store does not answer.

@@ -1,3 +1,5 @@
+import Logging
+
 /// How a store is mounted.
 public struct MountOptions: Sendable {
     /// The directory the store appears at.
@@ -21,6 +23,12 @@ public struct MountOptions: Sendable {
     /// The kernel's read-ahead for the mount, in KiB (its default of 128 KiB caps FUSE reads at
     /// that size); set through `/sys/class/bdi`, which needs root. 0 keeps the kernel's.
     public var kernelReadAheadKiB = 4096
+    /// Where to serve `/metrics` (Prometheus text), or nowhere.
+    public var metricsAddress: MetricsAddress?
+    /// The least severe log line written to standard error: a failed operation logs at `error`
+    /// for EIO, `info` for a refusal (EACCES, EPERM, EROFS, ENOSPC, ENOTSUP, EXDEV), `debug` for
+    /// the answers lookups expect (ENOENT, EEXIST, ENODATA, ...).
+    public var logLevel: Logger.Level = .notice
     /// Worker threads of the multi-threaded loop.
     public var maxThreads: UInt32 = 16
 

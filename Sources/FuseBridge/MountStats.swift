@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Live counters of one mount, served as `.artifactfs/stats`: operations by kind, errors, bytes
-/// moved, cache hits and latency percentiles, so a slow or failing mount can be diagnosed in place.
+/// moved, cache hits and latency percentiles, so a slow or failing mount can be diagnosed in place;
+/// and the same as Prometheus metrics (`.artifactfs/metrics`, `--metrics-address`).
 public final class MountStats: Sendable {
     /// The file-system operations that are counted.
     public enum Operation: String, CaseIterable, Sendable {
@@ -27,6 +28,7 @@ public final class MountStats: Sendable {
     }
 
     private let counters = Mutex(Counters())
+    private let metrics = MountMetrics()
     private let started = Date()
 
     /// Creates empty counters.
@@ -41,12 +43,34 @@ public final class MountStats: Sendable {
             if failed { counters.errors[operation, default: 0] += 1 }
             counters.latency[operation, default: Array(repeating: 0, count: Self.bucketCount)][bucket] += 1
         }
+        metrics.record(operation, nanoseconds: nanoseconds, failed: failed)
     }
 
-    func addBytesRead(_ count: Int) { counters.withLock { $0.bytesRead += UInt64(count) } }
-    func addBytesWritten(_ count: Int) { counters.withLock { $0.bytesWritten += UInt64(count) } }
-    func cacheLookup(hit: Bool) { counters.withLock { hit ? ($0.cacheHits += 1) : ($0.cacheMisses += 1) } }
-    func upload(failed: Bool) { counters.withLock { failed ? ($0.failedUploads += 1) : ($0.uploads += 1) } }
+    func addBytesRead(_ count: Int) {
+        counters.withLock { $0.bytesRead += UInt64(count) }
+        metrics.addBytesRead(count)
+    }
+
+    func addBytesWritten(_ count: Int) {
+        counters.withLock { $0.bytesWritten += UInt64(count) }
+        metrics.addBytesWritten(count)
+    }
+
+    func cacheLookup(hit: Bool) {
+        counters.withLock { hit ? ($0.cacheHits += 1) : ($0.cacheMisses += 1) }
+        metrics.cacheLookup(hit: hit)
+    }
+
+    func upload(failed: Bool) {
+        counters.withLock { failed ? ($0.failedUploads += 1) : ($0.uploads += 1) }
+        metrics.upload(failed: failed)
+    }
+
+    /// The counters in Prometheus's text format (the content of `.artifactfs/metrics` and of the
+    /// `--metrics-address` endpoint).
+    public func prometheusText() -> String {
+        metrics.text(uptime: Date().timeIntervalSince(started))
+    }
 
     /// The counters as pretty JSON (the content of `.artifactfs/stats`).
     public func json() -> String {
