@@ -25,7 +25,9 @@ struct StackErrorTests {
         let imported = try #require(throws: StackError.self) { try folder.open().importStack(yaml: "stack: [unclosed") }
         #expect(imported.code == .invalidArgument && imported.cause != nil)
 
-        let names = ["notFound", "alreadyExists", "invalidConfig", "secret", "inUse", "invalidArgument", "storage"]
+        let names = [
+            "notFound", "alreadyExists", "invalidConfig", "secret", "inUse", "invalidArgument", "storage", "untrusted",
+        ]
         #expect(StackError.Code.allCodes.map(\.description) == names)
         for code in StackError.Code.allCodes {
             #expect(StackError.Code(name: code.description) == code)
