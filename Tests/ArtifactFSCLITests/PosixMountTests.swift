@@ -7,8 +7,8 @@ import Glibc
 
 /// A mounted store as a file system the everyday tools trust: on a local store every POSIX
 /// operation reaches the disk (git, tar, cp -a, rsync and shutil.copytree keep modes, links and
-/// times), and a memory store keeps them too. (A store that keeps no metadata refusing each change
-/// is `ObjectStoreMountTests`'.)
+/// times), and a memory store keeps them too. (Object stores keeping them in their objects'
+/// metadata are `ObjectStoreMountTests`'.)
 @Suite("POSIX on mounts", .serialized)
 struct PosixMountTests {
     /// A tree with what copies must keep: modes (an executable, a private file, a private
