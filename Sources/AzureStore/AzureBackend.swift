@@ -160,13 +160,54 @@ final class AzureBackend: ObjectBackend {
             key: key,
             size: UInt64(response.header("content-length") ?? "") ?? 0,
             version: response.header("etag"),
-            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP)
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP),
+            attributes: Self.attributes(of: response)
         )
+    }
+
+    /// The prefix of a blob's user metadata in headers.
+    static let metadataPrefix = "x-ms-meta-"
+
+    /// The POSIX attributes in an answer's `x-ms-meta-*` headers; nil when it has none.
+    static func attributes(of response: HTTPResponse) -> POSIXAttributes? {
+        POSIXAttributes { response.header(metadataPrefix + $0) }
+    }
+
+    /// The `x-ms-meta-*` headers that carry `attributes`.
+    static func headers(for attributes: POSIXAttributes?) -> [(String, String)] {
+        attributes?.fields.map { (metadataPrefix + $0.name, $0.value) } ?? []
+    }
+
+    /// Blobs keep the attributes in their `x-ms-meta-*` metadata.
+    var keepsAttributes: Bool { true }
+
+    /// Set Blob Metadata, pinned to the ETag: the service changes metadata in place (nothing is
+    /// copied), though the blob gets a new ETag.
+    func replaceAttributes(
+        _ key: String,
+        _ attributes: POSIXAttributes,
+        version: String?,
+        size: UInt64,
+        path: String
+    ) throws {
+        var headers = Self.headers(for: attributes)
+        if let version { headers.append(("If-Match", version)) }
+        let response = try send("PUT", key: key, query: [("comp", "metadata")], headers: headers, path: path)
+        if response.status == 412 || response.status == 404 {
+            throw ArtifactStoreError(.notFound, path: path, "the blob changed or went while its attributes were set")
+        }
+        guard response.isSuccess else { throw failure(response, operation: "Set Blob Metadata", path: path) }
     }
 
     /// One ranged Get Blob: its `Content-Range` tells the size, its ETag the version.
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
-        try openWithRangedGet(key, leading: count, path: path, version: { $0.header("etag") }) { buffer in
+        try openWithRangedGet(
+            key,
+            leading: count,
+            path: path,
+            version: { $0.header("etag") },
+            attributes: Self.attributes(of:)
+        ) { buffer in
             let response = try send(
                 "GET",
                 key: key,
@@ -196,11 +237,16 @@ final class AzureBackend: ObjectBackend {
     }
 
     func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
+        try put(key, body: body, attributes: nil, path: path)
+    }
+
+    /// Put Blob with the attributes in its `x-ms-meta-*` headers.
+    func put(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws {
         let md5 = Self.md5(body)
         let response = try send(
             "PUT",
             key: key,
-            headers: [("Content-MD5", md5), ("x-ms-blob-type", "BlockBlob")],
+            headers: [("Content-MD5", md5), ("x-ms-blob-type", "BlockBlob")] + Self.headers(for: attributes),
             body: body,
             path: path
         )
@@ -315,7 +361,12 @@ final class AzureBackend: ObjectBackend {
     }
 
     func startUpload(_ key: String, path: String) throws -> any ObjectUpload {
-        AzureBlockUpload(backend: self, key: key, path: path)
+        AzureBlockUpload(backend: self, key: key, path: path, attributes: nil)
+    }
+
+    /// Staged blocks whose Put Block List gives the blob `attributes`.
+    func startUpload(_ key: String, attributes: POSIXAttributes?, path: String) throws -> any ObjectUpload {
+        AzureBlockUpload(backend: self, key: key, path: path, attributes: attributes)
     }
 
     /// Put Block: stages one block, checked by Content-MD5; returns its id.
@@ -334,7 +385,7 @@ final class AzureBackend: ObjectBackend {
     }
 
     /// Put Block List: commits the staged blocks, in order; the blob appears now, whole.
-    func putBlockList(_ key: String, ids: [String], path: String) throws {
+    func putBlockList(_ key: String, ids: [String], attributes: POSIXAttributes? = nil, path: String) throws {
         let list = ids.map { "<Latest>\($0)</Latest>" }.joined()
         let body = Array("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>\(list)</BlockList>".utf8)
         let response = try body.withUnsafeBytes {
@@ -342,7 +393,7 @@ final class AzureBackend: ObjectBackend {
                 "PUT",
                 key: key,
                 query: [("comp", "blocklist")],
-                headers: [("Content-Type", "application/xml")],
+                headers: [("Content-Type", "application/xml")] + Self.headers(for: attributes),
                 body: $0,
                 path: path
             )
@@ -357,6 +408,8 @@ struct AzureBlockUpload: ObjectUpload {
     let backend: AzureBackend
     let key: String
     let path: String
+    /// What Put Block List gives the blob, where the store keeps attributes.
+    let attributes: POSIXAttributes?
 
     var partConcurrency: Int { backend.concurrency }
 
@@ -375,7 +428,7 @@ struct AzureBlockUpload: ObjectUpload {
     func complete(parts: [(number: Int, tag: String)], last: [UInt8], total: UInt64) throws {
         var ids = parts.map(\.tag)
         if !last.isEmpty || parts.isEmpty { ids.append(try upload(part: parts.count + 1, bytes: last)) }
-        try backend.putBlockList(key, ids: ids, path: path)
+        try backend.putBlockList(key, ids: ids, attributes: attributes, path: path)
     }
 
     func abort() {}

@@ -153,12 +153,48 @@ final class GCSBackend: ObjectBackend {
 
     static func info(_ object: [String: Any]) -> ObjectInfo? {
         guard let name = object["name"] as? String else { return nil }
+        let metadata = object["metadata"] as? [String: Any]
         return ObjectInfo(
             key: name,
             size: UInt64(object["size"] as? String ?? "") ?? 0,
             version: object["generation"] as? String,
-            modified: (object["updated"] as? String).flatMap(HTTPDates.parseISO)
+            modified: (object["updated"] as? String).flatMap(HTTPDates.parseISO),
+            attributes: POSIXAttributes { metadata?[$0] as? String }
         )
+    }
+
+    /// The object resource's `metadata` map holding `attributes` (s3fs-fuse's field names).
+    static func metadata(_ attributes: POSIXAttributes) -> [String: String] {
+        Dictionary(attributes.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Cloud Storage keeps the attributes in the object's `metadata` map.
+    var keepsAttributes: Bool { true }
+
+    /// `objects.patch` of the `metadata` map, pinned to the generation: Cloud Storage changes an
+    /// object's metadata in place (a new metageneration), so nothing is copied.
+    func replaceAttributes(
+        _ key: String,
+        _ attributes: POSIXAttributes,
+        version: String?,
+        size: UInt64,
+        path: String
+    ) throws {
+        let body = try JSONSerialization.data(withJSONObject: ["metadata": Self.metadata(attributes)])
+        let query = version.map { [("ifGenerationMatch", $0)] } ?? []
+        let response = try [UInt8](body).withUnsafeBytes {
+            try send(
+                "PATCH",
+                url: objectURL(key, query: query),
+                headers: [("Content-Type", "application/json; charset=UTF-8")],
+                body: $0,
+                path: path
+            )
+        }
+        if response.status == 412 || response.status == 404 {
+            throw ArtifactStoreError(.notFound, path: path, "the object changed or went while its attributes were set")
+        }
+        guard response.isSuccess else { throw failure(response, operation: "objects.patch", path: path) }
     }
 
     /// The CRC32C and MD5 of bytes sent, base64 as the JSON API writes them.
@@ -210,8 +246,16 @@ final class GCSBackend: ObjectBackend {
     }
 
     /// One ranged media GET: its `Content-Range` tells the size, `x-goog-generation` the generation.
+    /// A media answer need not carry the `metadata` map (`x-goog-meta-*`); without it the object's
+    /// resource is read too, so a symbolic link is never taken for a file.
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
-        try openWithRangedGet(key, leading: count, path: path, version: { $0.header("x-goog-generation") }) { buffer in
+        var opening = try openWithRangedGet(
+            key,
+            leading: count,
+            path: path,
+            version: { $0.header("x-goog-generation") },
+            attributes: { response in POSIXAttributes { response.header("x-goog-meta-" + $0) } }
+        ) { buffer in
             let response = try send(
                 "GET",
                 url: objectURL(key, api: "/download/storage/v1", query: [("alt", "media")]),
@@ -223,6 +267,10 @@ final class GCSBackend: ObjectBackend {
             if response.status == 404 { return nil }
             throw failure(response, operation: "objects.get (media)", path: path)
         }
+        if let found = opening, found.info.attributes == nil {
+            opening?.info.attributes = try head(key, path: path)?.attributes
+        }
+        return opening
     }
 
     func getRange(
@@ -256,26 +304,41 @@ final class GCSBackend: ObjectBackend {
     /// A simple upload (`uploadType=multipart`: metadata carrying the checksums, then the bytes),
     /// checked against the stored object's `crc32c` and `md5Hash`.
     func put(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
-        try insert(key, body: body, createOnly: false, path: path)
+        try insert(key, body: body, attributes: nil, createOnly: false, path: path)
+    }
+
+    /// A simple upload whose object resource carries `attributes` in its `metadata` map.
+    func put(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws {
+        try insert(key, body: body, attributes: attributes, createOnly: false, path: path)
     }
 
     /// A simple upload with `ifGenerationMatch=0`: the server writes only where no object is.
     func create(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
-        try insert(key, body: body, createOnly: true, path: path)
+        try insert(key, body: body, attributes: nil, createOnly: true, path: path)
     }
 
-    private func insert(_ key: String, body: UnsafeRawBufferPointer, createOnly: Bool, path: String) throws {
+    /// A create-only simple upload carrying `attributes`.
+    func create(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws {
+        try insert(key, body: body, attributes: attributes, createOnly: true, path: path)
+    }
+
+    private func insert(
+        _ key: String,
+        body: UnsafeRawBufferPointer,
+        attributes: POSIXAttributes?,
+        createOnly: Bool,
+        path: String
+    ) throws {
         var crc = CRC32C()
         crc.update(body)
         var md5 = Insecure.MD5()
         md5.update(bufferPointer: body)
         let sent = Checksums(crc32c: crc.base64, md5: Data(md5.finalize()).base64EncodedString())
-        let metadata = try JSONSerialization.data(
-            withJSONObject: [
-                "name": key, "contentType": "application/octet-stream", "crc32c": sent.crc32c, "md5Hash": sent.md5,
-            ],
-            options: [.sortedKeys]
-        )
+        var resource: [String: Any] = [
+            "name": key, "contentType": "application/octet-stream", "crc32c": sent.crc32c, "md5Hash": sent.md5,
+        ]
+        if let attributes { resource["metadata"] = Self.metadata(attributes) }
+        let metadata = try JSONSerialization.data(withJSONObject: resource, options: [.sortedKeys])
         let boundary = "artifactfs-" + UUID().uuidString
         var payload: [UInt8] = []
         payload.reserveCapacity(body.count + metadata.count + 256)
@@ -400,7 +463,13 @@ final class GCSBackend: ObjectBackend {
 
     /// Opens a resumable upload session; its chunks then go up in order.
     func startUpload(_ key: String, path: String) throws -> any ObjectUpload {
-        let body = Array("{}".utf8)
+        try startUpload(key, attributes: nil, path: path)
+    }
+
+    /// Opens a resumable upload session whose object carries `attributes` in its `metadata` map.
+    func startUpload(_ key: String, attributes: POSIXAttributes?, path: String) throws -> any ObjectUpload {
+        let resource = attributes.map { ["metadata": Self.metadata($0)] } ?? [:]
+        let body = [UInt8](try JSONSerialization.data(withJSONObject: resource, options: [.sortedKeys]))
         let response = try body.withUnsafeBytes {
             try send(
                 "POST",

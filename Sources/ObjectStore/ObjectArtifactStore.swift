@@ -3,6 +3,10 @@ import FileIO
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An artifact store over an object service (S3, Cloud Storage, Azure Blob): objects in one
 /// bucket or container, below an optional prefix; each flavor brings only its protocol, an
 /// ``ObjectBackend`` its ``ObjectStoreConfiguration`` makes.
@@ -12,6 +16,12 @@ import Synchronization
 /// directory exists too (directories without markers, made by other tools, read the same). Files
 /// appear only when their write handle closes (one request, or an upload in parts completed at
 /// close and aborted on failure). `rename` is copy-then-delete, so it is not atomic.
+///
+/// Where the service keeps them (``ObjectBackend/keepsAttributes``), objects carry their POSIX
+/// attributes in s3fs-fuse's metadata fields (see ``POSIXAttributes``), symbolic links are objects
+/// whose body is the target, and a directory's attributes live in a hidden empty object below
+/// it, ``directoryAttributesName`` (and in its marker, where the server keeps a marker's
+/// metadata); see `ObjectArtifactStore+Attributes.swift`.
 public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>: ArtifactStore {
     public let root: ArtifactPath
     public let supportedSchemes: Set<String>
@@ -21,7 +31,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             randomWrite: false,
             atomicRename: false,
             serverSideCopy: true,
-            emptyDirectories: true
+            emptyDirectories: true,
+            metadata: backend.keepsAttributes
+                ? [.permissions, .ownership, .timestamps, .symbolicLinks, .specialFiles] : []
         )
     }
     /// The bucket or container every path of this store lives in.
@@ -35,7 +47,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
 
     /// Prefixes this process saw as directories; a write below them skips the "is a parent a
     /// file?" HEADs. Anything removed or written over is dropped from it.
-    private let knownDirectories = Mutex<Set<String>>([])
+    let knownDirectories = Mutex<Set<String>>([])
 
     /// Creates a store rooted at the configuration's root (`scheme://container[/prefix]`) over the
     /// backend it makes for the root's container. Nothing is sent until the first operation.
@@ -78,31 +90,47 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
                 }
                 throw ArtifactStoreError(.notFound, path: path, "no such file")
             }
+            if opening.info.attributes?.kind == .symlink {
+                return try open(followLinks(path).description, mode: .read)
+            }
             return ObjectReadHandle(backend: backend, path: path, key: key, opening: opening)
         case .write:
+            try checkName(target, path: path)
             try prepareWrite(target, path: path)
-            return ObjectWriteHandle(store: self, path: path, key: key)
+            guard backend.keepsAttributes else { return ObjectWriteHandle(store: self, path: path, key: key) }
+            let existing = try backend.head(key, path: path)?.attributes
+            if existing?.kind == .symlink { return try open(followLinks(path).description, mode: .write) }
+            return ObjectWriteHandle(
+                store: self,
+                path: path,
+                key: key,
+                attributes: existing ?? .new(UInt32(S_IFREG), permissions: 0o644)
+            )
         }
     }
 
+    /// The metadata of a path, following symbolic links (up to 40, as Linux does).
     public func stat(_ path: String) throws -> FileInfo {
+        let info = try lstat(path)
+        guard info.kind == .symlink else { return info }
+        var followed = try lstat(followLinks(path).description)
+        followed.path = info.path
+        return followed
+    }
+
+    public func lstat(_ path: String) throws -> FileInfo {
         let target = try resolve(path)
         let key = Self.key(of: target)
         if key.isEmpty {
             _ = try backend.list(prefix: "", delimiter: "/", maxKeys: 1, token: nil, path: path)
-            return FileInfo(path: target.description, kind: .directory, size: 0)
+            return try directoryInfo(target, key: key, marker: false, path: path)
         }
-        if let info = try backend.head(key, path: path) {
-            return FileInfo(
-                path: target.description,
-                kind: .file,
-                size: info.size,
-                modified: info.modified,
-                etag: info.version
-            )
+        if let object = try backend.head(key, path: path) {
+            return try fileInfo(object, target: target, path: path)
         }
-        if try target == root || hasChildren(key, path: path) {
-            return FileInfo(path: target.description, kind: .directory, size: 0)
+        let page = try backend.list(prefix: key + "/", delimiter: nil, maxKeys: 1, token: nil, path: path)
+        if target == root || !page.objects.isEmpty || !page.prefixes.isEmpty {
+            return try directoryInfo(target, key: key, marker: page.objects.first?.key == key + "/", path: path)
         }
         throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
     }
@@ -117,7 +145,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             for object in page.objects {
                 sawAnything = true
                 let name = String(object.key.dropFirst(prefix.count))
-                if !name.isEmpty {
+                if !name.isEmpty, name != Self.directoryAttributesName {
                     entries.append(
                         DirectoryEntry(name: name, kind: .file, size: object.size, modified: object.modified)
                     )
@@ -172,8 +200,11 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
                 throw ArtifactStoreError(.notADirectory, path: path, "'\(target.parent)' is a file, not a directory")
             }
         }
+        try checkName(target, path: path)
         // Create-only, so of two concurrent mkdirs exactly one succeeds.
-        try [UInt8]().withUnsafeBytes { try backend.create(key + "/", body: $0, path: path) }
+        try [UInt8]().withUnsafeBytes {
+            try backend.create(key + "/", body: $0, attributes: newDirectoryAttributes, path: path)
+        }
     }
 
     /// Checks that no level is a file, then writes one marker for the deepest directory.
@@ -195,8 +226,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         guard !key.isEmpty, target != root else {
             throw ArtifactStoreError(.invalidPath, path: path, "the store's root cannot be removed")
         }
-        let page = try backend.list(prefix: key + "/", delimiter: nil, maxKeys: 2, token: nil, path: path)
-        if page.objects.contains(where: { $0.key != key + "/" }) || !page.prefixes.isEmpty {
+        let own: Set = [key + "/", Self.attributesKey(of: key)]
+        let page = try backend.list(prefix: key + "/", delimiter: nil, maxKeys: 3, token: nil, path: path)
+        if page.objects.contains(where: { !own.contains($0.key) }) || !page.prefixes.isEmpty {
             throw ArtifactStoreError(.directoryNotEmpty, path: path, "directory not empty")
         }
         if page.objects.isEmpty {
@@ -211,6 +243,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             return
         }
         forget(prefix: key)
+        if page.objects.contains(where: { $0.key == Self.attributesKey(of: key) }) {
+            try backend.delete(Self.attributesKey(of: key), path: path)
+        }
         try backend.delete(key + "/", path: path)
     }
 
@@ -251,7 +286,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
                 for directory in parts.dropLast() where !directory.isEmpty {
                     node = node.child(String(directory))
                 }
-                if let name = parts.last, !name.isEmpty { node.files.append((String(name), object.size)) }
+                if let name = parts.last, !name.isEmpty, name != Self.directoryAttributesName {
+                    node.files.append((String(name), object.size))
+                }
             }
             return true
         }
@@ -264,8 +301,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
         let from = try resolve(source)
         let to = try resolve(destination)
-        let info = try stat(source)
-        guard info.kind == .file else {
+        let info = try lstat(source)
+        try checkName(to, path: destination)
+        guard info.kind != .directory else {
             throw ArtifactStoreError(
                 .isADirectory,
                 path: source,
@@ -287,10 +325,11 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     public func rename(_ source: String, _ destination: String, overwrite: Bool) throws {
         let from = try resolve(source)
         let to = try resolve(destination)
-        let info = try stat(source)
+        let info = try lstat(source)
+        try checkName(to, path: destination)
         let sourceKey = Self.key(of: from)
         let destinationKey = Self.key(of: to)
-        if info.kind == .file {
+        if info.kind != .directory {
             try checkDestination(to, path: destination, overwrite: overwrite)
             try prepareWrite(to, path: destination)
             try backend.copy(
@@ -312,7 +351,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         guard !from.contains(to), !sourceKey.isEmpty, from != root else {
             throw ArtifactStoreError(.invalidPath, path: destination, "cannot move directory '\(from)' into itself")
         }
-        if let existing = try? stat(destination) {
+        if let existing = try? lstat(destination) {
             guard existing.kind == .directory else {
                 throw ArtifactStoreError(.notADirectory, path: destination, "cannot replace a file with a directory")
             }
@@ -375,7 +414,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     }
 
     /// Fails with `notADirectory` when a level above `target` (below the bucket) is a file.
-    private func checkAncestors(of target: ArtifactPath, path: String) throws {
+    func checkAncestors(of target: ArtifactPath, path: String) throws {
         let known = knownDirectories.withLock { $0 }
         var level = target.components.count - 1
         while level >= 2 {
@@ -396,7 +435,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         knownDirectories.withLock { _ = $0.remove(key) }
     }
 
-    private func remember(directoriesAbove target: ArtifactPath, including: Bool) {
+    func remember(directoriesAbove target: ArtifactPath, including: Bool) {
         knownDirectories.withLock { known in
             var level = including ? target.components.count : target.components.count - 1
             while level >= 2 {
@@ -421,7 +460,9 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     }
 
     private func putMarker(_ key: String, path: String) throws {
-        try [UInt8]().withUnsafeBytes { try backend.put(key + "/", body: $0, path: path) }
+        try [UInt8]().withUnsafeBytes {
+            try backend.put(key + "/", body: $0, attributes: newDirectoryAttributes, path: path)
+        }
     }
 
     /// Refuses an existing destination without `overwrite`, and a directory as a file's destination.

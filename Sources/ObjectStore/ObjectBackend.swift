@@ -12,13 +12,17 @@ public struct ObjectInfo: Sendable {
     public var version: String?
     /// When it was last written.
     public var modified: Date?
+    /// The POSIX attributes its metadata holds (a HEAD's answer only: listings carry no metadata);
+    /// nil for an object written without them.
+    public var attributes: POSIXAttributes?
 
     /// Describes an object.
-    public init(key: String, size: UInt64, version: String?, modified: Date?) {
+    public init(key: String, size: UInt64, version: String?, modified: Date?, attributes: POSIXAttributes? = nil) {
         self.key = key
         self.size = size
         self.version = version
         self.modified = modified
+        self.attributes = attributes
     }
 }
 
@@ -108,12 +112,38 @@ public protocol ObjectBackend: Sendable {
     /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
     func startUpload(_ key: String, path: String) throws -> any ObjectUpload
 
+    // MARK: POSIX attributes (defaults below keep none)
+
+    /// True when objects keep ``POSIXAttributes`` in their metadata: written by the `attributes:`
+    /// variants below, returned by ``head(_:path:)`` and ``open(_:leading:path:)``.
+    var keepsAttributes: Bool { get }
+    /// Writes a whole (small) object carrying `attributes` in its metadata.
+    /// - Throws: `io` when the server's checksum differs from the one sent.
+    func put(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws
+    /// Starts an upload in parts whose object carries `attributes`.
+    /// - Throws: ``FileIO/ArtifactStoreError`` when the service refuses.
+    func startUpload(_ key: String, attributes: POSIXAttributes?, path: String) throws -> any ObjectUpload
+    /// Replaces the attributes of an object on the server side (a copy onto itself with new
+    /// metadata, never a download), pinned to `version` when given.
+    /// - Throws: `notFound` when the object is gone or was replaced; `unsupportedOperation` where
+    ///   the service keeps no attributes.
+    func replaceAttributes(
+        _ key: String,
+        _ attributes: POSIXAttributes,
+        version: String?,
+        size: UInt64,
+        path: String
+    ) throws
+
     // MARK: Conditional operations (defaults below check first, then act)
 
     /// Writes a whole (small) object only if no object has its key; where the service takes a
     /// precondition, "absent, then write" is one server-side step, so two creators cannot both win.
     /// - Throws: `alreadyExists` naming `path` when the object exists.
     func create(_ key: String, body: UnsafeRawBufferPointer, path: String) throws
+    /// ``create(_:body:path:)`` of an object carrying `attributes`.
+    /// - Throws: `alreadyExists` naming `path` when the object exists.
+    func create(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws
     /// Copies `source` on the server side, pinned to its `version` when given (a replaced source
     /// fails the copy), and only to an absent `destination` when `exclusive`.
     /// - Throws: `alreadyExists` when `exclusive` and the destination exists; `notFound` when the source changed.
@@ -139,8 +169,39 @@ extension ObjectBackend {
 
     /// Checks with a HEAD, then writes: for services without a create-only precondition.
     public func create(_ key: String, body: UnsafeRawBufferPointer, path: String) throws {
+        try create(key, body: body, attributes: nil, path: path)
+    }
+
+    /// Checks with a HEAD, then writes: for services without a create-only precondition.
+    public func create(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws {
         if try head(key, path: path) != nil { throw ArtifactStoreError(.alreadyExists, path: path, "already exists") }
+        try put(key, body: body, attributes: attributes, path: path)
+    }
+
+    /// No attributes, unless the service says so.
+    public var keepsAttributes: Bool { false }
+
+    /// A plain write: a service that keeps no attributes (``keepsAttributes`` false) is never
+    /// given any, since its store declares no metadata.
+    public func put(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws {
         try put(key, body: body, path: path)
+    }
+
+    /// A plain upload, for services that keep no attributes.
+    public func startUpload(_ key: String, attributes: POSIXAttributes?, path: String) throws -> any ObjectUpload {
+        try startUpload(key, path: path)
+    }
+
+    /// Refuses: the service keeps no attributes.
+    /// - Throws: `unsupportedOperation` always.
+    public func replaceAttributes(
+        _ key: String,
+        _ attributes: POSIXAttributes,
+        version: String?,
+        size: UInt64,
+        path: String
+    ) throws {
+        throw ArtifactStoreError(.unsupportedOperation, path: path, "\(serviceName) objects keep no POSIX attributes")
     }
 
     /// Checks the destination with a HEAD when `exclusive`, then copies, ignoring `version`.
@@ -230,7 +291,7 @@ extension ObjectBackend {
     /// `Content-Range`: the way a service that reports it saves the HEAD before the first read.
     /// `get` sends the GET (range `0-(count-1)`) into the buffer it is given and returns the answer
     /// (2xx or 416), `nil` when there is no such object, or throws for any other failure; `version`
-    /// reads the version token from the answer. An answer that does not tell the size (the 416 of
+    /// reads the version token from the answer, `attributes` the POSIX attributes. An answer that does not tell the size (the 416 of
     /// an empty object) or a server that ignored the range for a larger object costs a HEAD.
     /// - Throws: what `get` or the HEAD throws.
     public func openWithRangedGet(
@@ -238,6 +299,7 @@ extension ObjectBackend {
         leading count: Int,
         path: String,
         version: (HTTPResponse) -> String?,
+        attributes: (HTTPResponse) -> POSIXAttributes? = { _ in nil },
         get: (UnsafeMutableRawBufferPointer) throws -> HTTPResponse?
     ) throws -> ObjectOpening? {
         var answer: HTTPResponse?
@@ -264,7 +326,8 @@ extension ObjectBackend {
             key: key,
             size: size,
             version: version(response),
-            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP)
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP),
+            attributes: attributes(response)
         )
         return ObjectOpening(info: info, leading: leading)
     }

@@ -1,5 +1,6 @@
 import CurlHTTP
 import FileIO
+import Foundation
 import Synchronization
 
 /// A read handle on one object version: the first bytes come with the open (where the service
@@ -86,6 +87,8 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
     private let store: ObjectArtifactStore<Configuration>
     private let key: String
     private let partSize: Int
+    /// The POSIX attributes the object gets (its times set when it goes up); nil where the service keeps none.
+    private let attributes: POSIXAttributes?
     private let state: Mutex<WriteState>
 
     private struct WriteState {
@@ -100,10 +103,11 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         var closed = false
     }
 
-    init(store: ObjectArtifactStore<Configuration>, path: String, key: String) {
+    init(store: ObjectArtifactStore<Configuration>, path: String, key: String, attributes: POSIXAttributes? = nil) {
         self.store = store
         self.path = path
         self.key = key
+        self.attributes = attributes
         partSize = store.backend.partSize
         state = Mutex(WriteState(partSize: partSize))
     }
@@ -187,7 +191,9 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
                     let parts = try uploader.finish()
                     try upload.complete(parts: parts, last: state.buffer, total: state.position)
                 } else {
-                    try state.buffer.withUnsafeBytes { try store.backend.put(key, body: $0, path: path) }
+                    try state.buffer.withUnsafeBytes {
+                        try store.backend.put(key, body: $0, attributes: attributesNow, path: path)
+                    }
                 }
                 state.buffer = []
                 store.published(key, path: path)
@@ -201,6 +207,16 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         }
     }
 
+    /// The attributes to write now: modified and changed at this moment.
+    private var attributesNow: POSIXAttributes? {
+        guard var attributes else { return nil }
+        let now = Date()
+        attributes.modified = now
+        attributes.changed = now
+        if attributes.accessed == nil { attributes.accessed = now }
+        return attributes
+    }
+
     /// Hands the full buffer to the uploader (starting the upload on the first part).
     private func flushPart(_ state: inout WriteState) throws {
         let upload: any ObjectUpload
@@ -208,7 +224,7 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         if let started = state.upload, let running = state.uploader {
             (upload, uploader) = (started, running)
         } else {
-            let started = try store.backend.startUpload(key, path: path)
+            let started = try store.backend.startUpload(key, attributes: attributesNow, path: path)
             (upload, uploader) = (
                 started, PartUploader(concurrency: started.partConcurrency) { try started.upload(part: $0, bytes: $1) }
             )

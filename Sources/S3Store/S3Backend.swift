@@ -40,7 +40,13 @@ struct S3Backend: ObjectBackend {
 
     /// One ranged GET: its `Content-Range` tells the size, its ETag the version.
     func open(_ key: String, leading count: Int, path: String) throws -> ObjectOpening? {
-        try openWithRangedGet(key, leading: count, path: path, version: { $0.header("etag") }) { buffer in
+        try openWithRangedGet(
+            key,
+            leading: count,
+            path: path,
+            version: { $0.header("etag") },
+            attributes: S3Client.attributes(of:)
+        ) { buffer in
             try client.getLeading(key: key, into: buffer, path: path)
         }
     }
@@ -73,7 +79,35 @@ struct S3Backend: ObjectBackend {
     }
 
     func startUpload(_ key: String, path: String) throws -> any ObjectUpload {
-        S3Upload(client: client, key: key, path: path, id: try client.createMultipartUpload(key: key, path: path))
+        try startUpload(key, attributes: nil, path: path)
+    }
+
+    /// S3 keeps s3fs-fuse's `x-amz-meta-*` attributes.
+    var keepsAttributes: Bool { true }
+
+    func put(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws {
+        try client.put(key: key, body: body, attributes: attributes, path: path)
+    }
+
+    func startUpload(_ key: String, attributes: POSIXAttributes?, path: String) throws -> any ObjectUpload {
+        let id = try client.createMultipartUpload(key: key, attributes: attributes, path: path)
+        return S3Upload(client: client, key: key, path: path, id: id)
+    }
+
+    /// CopyObject onto itself with `REPLACE`; an object above 5 GiB is copied in parts onto itself
+    /// with the new metadata on the upload.
+    func replaceAttributes(
+        _ key: String,
+        _ attributes: POSIXAttributes,
+        version: String?,
+        size: UInt64,
+        path: String
+    ) throws {
+        guard size > Self.singleCopyLimit else {
+            try client.replaceMetadata(key: key, attributes: attributes, etag: version, path: path)
+            return
+        }
+        try copyInParts(from: key, to: key, size: size, attributes: attributes, path: path)
     }
 
     /// CopyObject, or a parallel multipart copy (UploadPartCopy) above 5 GiB.
@@ -82,7 +116,19 @@ struct S3Backend: ObjectBackend {
             try client.copy(from: source, to: destination, path: path)
             return
         }
-        let uploadID = try client.createMultipartUpload(key: destination, path: path)
+        let attributes = try keepsAttributes ? head(source, path: path)?.attributes : nil
+        try copyInParts(from: source, to: destination, size: size, attributes: attributes, path: path)
+    }
+
+    /// A parallel multipart copy (UploadPartCopy) whose object carries `attributes`.
+    private func copyInParts(
+        from source: String,
+        to destination: String,
+        size: UInt64,
+        attributes: POSIXAttributes?,
+        path: String
+    ) throws {
+        let uploadID = try client.createMultipartUpload(key: destination, attributes: attributes, path: path)
         let count = Int((size + Self.copyPartSize - 1) / Self.copyPartSize)
         let tags = Mutex<[Int: String]>([:])
         do {

@@ -104,8 +104,22 @@ final class S3Client: Sendable {
             key: key,
             size: UInt64(response.header("content-length") ?? "") ?? 0,
             version: response.header("etag"),
-            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP)
+            modified: response.header("last-modified").flatMap(HTTPDates.parseHTTP),
+            attributes: Self.attributes(of: response)
         )
+    }
+
+    /// The prefix S3 gives user metadata in headers, the one s3fs-fuse's attributes carry.
+    static let metadataPrefix = "x-amz-meta-"
+
+    /// The POSIX attributes in an answer's `x-amz-meta-*` headers; nil when it has none.
+    static func attributes(of response: HTTPResponse) -> POSIXAttributes? {
+        POSIXAttributes { response.header(metadataPrefix + $0) }
+    }
+
+    /// The `x-amz-meta-*` headers that carry `attributes`.
+    static func headers(for attributes: POSIXAttributes?) -> [(String, String)] {
+        attributes?.fields.map { (metadataPrefix + $0.name, $0.value) } ?? []
     }
 
     /// A GET of the object's first `buffer.count` bytes into `buffer`; `nil` when there is no such
@@ -144,12 +158,12 @@ final class S3Client: Sendable {
 
     /// Uploads a whole object with one PUT, checked by Content-MD5 (the server verifies it, and the
     /// ETag it reports is compared with it).
-    func put(key: String, body: UnsafeRawBufferPointer, path: String) throws {
+    func put(key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes? = nil, path: String) throws {
         let md5 = Insecure.MD5.hash(data: body)
         let response = try send(
             "PUT",
             key: key,
-            headers: [("Content-MD5", Data(md5).base64EncodedString())],
+            headers: [("Content-MD5", Data(md5).base64EncodedString())] + Self.headers(for: attributes),
             body: body,
             path: path
         )
@@ -162,6 +176,24 @@ final class S3Client: Sendable {
         let response = try send("DELETE", key: key, path: path)
         guard response.isSuccess || response.status == 404 else {
             throw failure(response, operation: "DeleteObject", path: path)
+        }
+    }
+
+    /// Replaces an object's metadata with `attributes` by copying it onto itself on the server
+    /// side (`x-amz-metadata-directive: REPLACE`), only while it is still at `etag` when given.
+    /// - Throws: `notFound` when it is gone or was replaced meanwhile; the service's other refusals.
+    func replaceMetadata(key: String, attributes: POSIXAttributes, etag: String?, path: String) throws {
+        var headers = [
+            ("x-amz-copy-source", "/" + URIEncoding.path(bucket) + "/" + URIEncoding.path(key)),
+            ("x-amz-metadata-directive", "REPLACE"),
+        ]
+        if let etag { headers.append(("x-amz-copy-source-if-match", etag)) }
+        do {
+            try sendCheckingEmbeddedError(operation: "CopyObject", path: path) {
+                try send("PUT", key: key, headers: headers + Self.headers(for: attributes), path: path)
+            }
+        } catch let error as ArtifactStoreError where (error.cause as? ObjectServiceError)?.status == 412 {
+            throw ArtifactStoreError(.notFound, path: path, "the object changed while its attributes were set")
         }
     }
 
@@ -250,8 +282,14 @@ final class S3Client: Sendable {
     /// Starts a multipart upload and returns its id. Retried like any request: an upload begun by an
     /// attempt whose answer was lost is aborted when this key's next multipart upload completes
     /// (``S3Upload``), as the AWS SDKs retry it too.
-    func createMultipartUpload(key: String, path: String) throws -> String {
-        let response = try send("POST", key: key, query: [("uploads", "")], path: path)
+    func createMultipartUpload(key: String, attributes: POSIXAttributes? = nil, path: String) throws -> String {
+        let response = try send(
+            "POST",
+            key: key,
+            query: [("uploads", "")],
+            headers: Self.headers(for: attributes),
+            path: path
+        )
         guard response.isSuccess, let id = XMLTree.parse(response.body)?.text(of: "UploadId") else {
             throw failure(response, operation: "CreateMultipartUpload", path: path)
         }
