@@ -16,6 +16,11 @@ final class MountMetrics: Sendable {
     private let failedUploads: Counter
     private let uptime: Gauge
 
+    /// The descriptor of the metric `artifactfs_NAME_UNIT` (`artifactfs_read_bytes_total`), with its help line.
+    static func named(_ name: String, unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "artifactfs", metricName: name, unitName: unit, helpText: help)
+    }
+
     /// Latency buckets from 50 µs (a cached getattr) to 10 s (a large upload at close).
     static let buckets: [Duration] = [
         .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
@@ -31,50 +36,54 @@ final class MountMetrics: Sendable {
         }
         calls = byOperation {
             registry.makeCounter(
-                name: "artifactfs_operations_total",
-                labels: [("operation", $0.rawValue)],
-                help: "File-system operations served, by kind."
+                descriptor: Self.named("operations", unit: "total", "File-system operations served, by kind."),
+                labels: [("operation", $0.rawValue)]
             )
         }
         errors = byOperation {
             registry.makeCounter(
-                name: "artifactfs_operation_errors_total",
-                labels: [("operation", $0.rawValue)],
-                help: "Operations answered with an error, by kind."
+                descriptor: Self.named(
+                    "operation_errors",
+                    unit: "total",
+                    "Operations answered with an error, by kind."
+                ),
+                labels: [("operation", $0.rawValue)]
             )
         }
         latency = byOperation {
             registry.makeDurationHistogram(
-                name: "artifactfs_operation_duration_seconds",
+                descriptor: Self.named("operation_duration", unit: "seconds", "Time to serve an operation, by kind."),
                 labels: [("operation", $0.rawValue)],
-                buckets: Self.buckets,
-                help: "Time to serve an operation, by kind."
+                buckets: Self.buckets
             )
         }
-        bytesRead = registry.makeCounter(name: "artifactfs_read_bytes_total", help: "Bytes read through the mount.")
+        bytesRead = registry.makeCounter(
+            descriptor: Self.named("read_bytes", unit: "total", "Bytes read through the mount.")
+        )
         bytesWritten = registry.makeCounter(
-            name: "artifactfs_written_bytes_total",
-            help: "Bytes written through the mount."
+            descriptor: Self.named("written_bytes", unit: "total", "Bytes written through the mount.")
         )
         cacheHits = registry.makeCounter(
-            name: "artifactfs_attribute_cache_hits_total",
-            help: "Attribute lookups answered from the cache."
+            descriptor: Self.named(
+                "attribute_cache_hits",
+                unit: "total",
+                "Attribute lookups answered from the cache."
+            )
         )
         cacheMisses = registry.makeCounter(
-            name: "artifactfs_attribute_cache_misses_total",
-            help: "Attribute lookups that asked the store."
+            descriptor: Self.named("attribute_cache_misses", unit: "total", "Attribute lookups that asked the store.")
         )
         uploads = registry.makeCounter(
-            name: "artifactfs_uploads_total",
-            labels: [("outcome", "completed")],
-            help: "Files published to the store at close, by outcome."
+            descriptor: Self.named("uploads", unit: "total", "Files published to the store at close, by outcome."),
+            labels: [("outcome", "completed")]
         )
         failedUploads = registry.makeCounter(
-            name: "artifactfs_uploads_total",
-            labels: [("outcome", "failed")],
-            help: "Files published to the store at close, by outcome."
+            descriptor: Self.named("uploads", unit: "total", "Files published to the store at close, by outcome."),
+            labels: [("outcome", "failed")]
         )
-        uptime = registry.makeGauge(name: "artifactfs_uptime_seconds", help: "Seconds since the mount started.")
+        uptime = registry.makeGauge(
+            descriptor: Self.named("uptime", unit: "seconds", "Seconds since the mount started.")
+        )
     }
 
     func record(_ operation: MountStats.Operation, nanoseconds: UInt64, failed: Bool) {
