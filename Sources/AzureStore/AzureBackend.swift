@@ -170,12 +170,12 @@ final class AzureBackend: ObjectBackend {
 
     /// The POSIX attributes in an answer's `x-ms-meta-*` headers; nil when it has none.
     static func attributes(of response: HTTPResponse) -> POSIXAttributes? {
-        POSIXAttributes { response.header(metadataPrefix + $0) }
+        POSIXAttributes(headerPrefix: metadataPrefix, header: response.header)
     }
 
     /// The `x-ms-meta-*` headers that carry `attributes`.
     static func headers(for attributes: POSIXAttributes?) -> [(String, String)] {
-        attributes?.fields.map { (metadataPrefix + $0.name, $0.value) } ?? []
+        POSIXAttributes.headers(attributes, prefix: metadataPrefix)
     }
 
     /// Blobs keep the attributes in their `x-ms-meta-*` metadata.

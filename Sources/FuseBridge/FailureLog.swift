@@ -42,14 +42,14 @@ struct FailureLog: Sendable {
         logger.error("\(operation) failed: \(error)", metadata: ["errno": "\(EIO) (EIO)"])
     }
 
+    /// The symbolic names of the errnos a mount answers with.
+    private static let names: [Int32: String] = [
+        EPERM: "EPERM", ENOENT: "ENOENT", EIO: "EIO", EACCES: "EACCES", EEXIST: "EEXIST", EXDEV: "EXDEV",
+        ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS",
+        ENAMETOOLONG: "ENAMETOOLONG", ENOSYS: "ENOSYS", ENOTEMPTY: "ENOTEMPTY", ENODATA: "ENODATA",
+        ENOTSUP: "ENOTSUP", EDQUOT: "EDQUOT", EBADF: "EBADF",
+    ]
+
     /// The symbolic name of common errnos (`ENOENT`), else the number.
-    static func name(of errno: Int32) -> String {
-        let names: [Int32: String] = [
-            EPERM: "EPERM", ENOENT: "ENOENT", EIO: "EIO", EACCES: "EACCES", EEXIST: "EEXIST", EXDEV: "EXDEV",
-            ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS",
-            ENAMETOOLONG: "ENAMETOOLONG", ENOSYS: "ENOSYS", ENOTEMPTY: "ENOTEMPTY", ENODATA: "ENODATA",
-            ENOTSUP: "ENOTSUP", EDQUOT: "EDQUOT", EBADF: "EBADF",
-        ]
-        return names[errno] ?? "errno \(errno)"
-    }
+    static func name(of errno: Int32) -> String { names[errno] ?? "errno \(errno)" }
 }

@@ -86,6 +86,17 @@ public struct POSIXAttributes: Sendable, Hashable {
         device = field(Field.device).flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
     }
 
+    /// Reads the attributes from metadata headers named by the service's `prefix` and the field
+    /// (`x-amz-meta-mode`, `x-ms-meta-mode`).
+    public init?(headerPrefix prefix: String, header: (String) -> String?) {
+        self.init { header(prefix + $0) }
+    }
+
+    /// The headers (`prefix` and the field's name) that carry `attributes`; none for nil.
+    public static func headers(_ attributes: POSIXAttributes?, prefix: String) -> [(String, String)] {
+        attributes?.fields.map { (prefix + $0.name, $0.value) } ?? []
+    }
+
     /// The metadata fields (names without prefix) holding these attributes.
     public var fields: [(name: String, value: String)] {
         var fields = [(name: Field.mode, value: String(mode))]

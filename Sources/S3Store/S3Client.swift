@@ -114,12 +114,12 @@ final class S3Client: Sendable {
 
     /// The POSIX attributes in an answer's `x-amz-meta-*` headers; nil when it has none.
     static func attributes(of response: HTTPResponse) -> POSIXAttributes? {
-        POSIXAttributes { response.header(metadataPrefix + $0) }
+        POSIXAttributes(headerPrefix: metadataPrefix, header: response.header)
     }
 
     /// The `x-amz-meta-*` headers that carry `attributes`.
     static func headers(for attributes: POSIXAttributes?) -> [(String, String)] {
-        attributes?.fields.map { (metadataPrefix + $0.name, $0.value) } ?? []
+        POSIXAttributes.headers(attributes, prefix: metadataPrefix)
     }
 
     /// A GET of the object's first `buffer.count` bytes into `buffer`; `nil` when there is no such
