@@ -10,27 +10,8 @@ rounds="${2:-2}"
 swift build -c release --product artifactfs >/dev/null
 artifactfs="$(swift build -c release --show-bin-path)/artifactfs"
 work="$(mktemp -d -p "${BENCH_DIR:-/var/tmp}" artifactfs-s3-bench.XXXXXX)"
-read -r -a ports <<< "$(free_ports 11)"
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
-export AWS_ENDPOINT_URL="http://127.0.0.1:${ports[6]}"
-weed mini -dir="$work/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -admin.ui=false -webdav=false \
-  -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" -volume.port="${ports[2]}" -volume.port.grpc="${ports[3]}" \
-  -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" -s3.port="${ports[6]}" -s3.port.grpc="${ports[7]}" \
-  -admin.port="${ports[8]}" -admin.port.grpc="${ports[9]}" -metricsPort="${ports[10]}" \
-  -s3.port.iceberg=0 -s3.port.lance=0 >"$work/weed.log" 2>&1 &
-weed_pid=$!
-cleanup() {
-  kill "$weed_pid" 2>/dev/null || true
-  for _ in $(seq 15); do kill -0 "$weed_pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$weed_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$work/data"
-for _ in $(seq 300); do
-  python3 -c 'import boto3; boto3.client("s3").create_bucket(Bucket="bench")' 2>/dev/null && break
-  sleep 0.2
-done
+start_weed_mini 'python3 -c '\''import boto3; boto3.client("s3").create_bucket(Bucket="bench")'\'''
 
 head -c "$((size_mib << 20))" /dev/urandom > "$work/big.bin"
 

@@ -30,3 +30,34 @@ measure_round() {
   measure "${prefix}artifactfs GET (cat ${scheme}:// > /dev/null)" "$artifactfs" cat "${scheme}://bench/ours-$round.bin"
   measure "${prefix}$peer GET ($get_name)" python3 -c "$get" "$key_prefix-$round.bin"
 }
+
+# start_weed_mini: a SeaweedFS `weed mini` in $work/data on free loopback ports, its S3 endpoint in
+# AWS_ENDPOINT_URL (credentials from the caller's AWS_* variables), and an EXIT trap that stops it
+# and removes $work. Returns once the bucket `bench` exists (made with CREATE_BUCKET, a command).
+start_weed_mini() {
+  local create_bucket="$1" ports
+  read -r -a ports <<< "$(free_ports 11)"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:${ports[6]}"
+  mkdir -p "$work/data"
+  weed mini -dir="$work/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -admin.ui=false -webdav=false \
+    -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" -volume.port="${ports[2]}" -volume.port.grpc="${ports[3]}" \
+    -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" -s3.port="${ports[6]}" -s3.port.grpc="${ports[7]}" \
+    -admin.port="${ports[8]}" -admin.port.grpc="${ports[9]}" -metricsPort="${ports[10]}" \
+    -s3.port.iceberg=0 -s3.port.lance=0 >"$work/weed.log" 2>&1 &
+  weed_pid=$!
+  trap stop_weed_mini EXIT
+  for _ in $(seq 300); do
+    eval "$create_bucket" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "the SeaweedFS server did not start (log: $work/weed.log)" >&2
+  return 1
+}
+
+# stop_weed_mini: stops the server start_weed_mini started and removes $work.
+stop_weed_mini() {
+  kill "$weed_pid" 2>/dev/null || true
+  for _ in $(seq 15); do kill -0 "$weed_pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$weed_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
