@@ -7,7 +7,13 @@ final class WireSocket {
     private var pending: [UInt8] = []
     private var pendingStart = 0
 
-    init(fd: Int32) { self.fd = fd }
+    /// Takes over a connected TCP socket, with Nagle's algorithm off: a head and a body written
+    /// apart must not wait for the peer's delayed ACK.
+    init(fd: Int32) {
+        self.fd = fd
+        var on: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
 
     /// The bytes up to and including the blank line ending an HTTP head; `nil` at the end of the stream.
     func readHead() -> [UInt8]? {
