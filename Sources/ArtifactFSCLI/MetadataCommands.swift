@@ -28,17 +28,7 @@ struct ExportMetadata: ParsableCommand {
     var includeSecrets = false
 
     func run() throws {
-        let yaml = try Project.store().exportMetadata(includeSecrets: includeSecrets)
-        if file == "-" { return Output.line(yaml.trimmingCharacters(in: .newlines)) }
-        guard
-            FileManager.default.createFile(
-                atPath: file,
-                contents: Data(yaml.utf8),
-                attributes: [.posixPermissions: 0o600]
-            )
-        else {
-            throw StackError(.storage, "cannot write '\(file)'")
-        }
+        guard try writeExport(Project.store().exportMetadata(includeSecrets: includeSecrets), to: file) else { return }
         Output.line("Exported the metadata of \(try Project.store().location) to \(file).")
     }
 }
@@ -61,15 +51,7 @@ struct ImportMetadata: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        let yaml: String
-        if file == "-" {
-            yaml = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        } else {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw StackError(.notFound, "cannot read '\(file)': no such file, or not UTF-8 text")
-            }
-            yaml = text
-        }
+        let yaml = try readText(file)
         let store = try Project.store()
         let report = try store.importMetadata(
             yaml: yaml,
