@@ -13,7 +13,9 @@ public struct ArtifactFSCommand: ParsableCommand {
         version: ArtifactFSVersion.current,
         subcommands: [
             List.self, Cat.self, Copy.self, Move.self, Remove.self, MakeDirectory.self, Stat.self, Glob.self, Find.self,
-            SyncCommand.self, Init.self, Status.self, Doctor.self, StackCommand.self, SecretCommand.self, Mount.self,
+            SyncCommand.self, Init.self, Status.self, Doctor.self, StackCommand.self, SecretCommand.self,
+            MetadataCommand.self,
+            Mount.self,
             Unmount.self,
             Mounts.self,
         ] + ComponentTypeCommands.all

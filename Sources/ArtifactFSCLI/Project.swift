@@ -20,6 +20,30 @@ enum Project {
     }
 }
 
+/// Writes an export to `file`, mode 0600 (it holds the project's configuration, perhaps sealed
+/// secrets), or to standard output for `-`; returns whether it went to a file.
+/// - Throws: ``StackError`` `.storage` naming the file when it cannot be written.
+func writeExport(_ text: String, to file: String) throws -> Bool {
+    if file == "-" {
+        Output.line(text.trimmingCharacters(in: .newlines))
+        return false
+    }
+    guard
+        FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+    else { throw StackError(.storage, "cannot write '\(file)'") }
+    return true
+}
+
+/// The text of the file an import names, or of standard input for `-`.
+/// - Throws: ``StackError`` `.notFound` naming a file that cannot be read as UTF-8 text.
+func readText(_ file: String) throws -> String {
+    if file == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        throw StackError(.notFound, "cannot read '\(file)': no such file, or not UTF-8 text")
+    }
+    return text
+}
+
 /// Parses `KEY=VALUE` labels.
 func parseLabels(_ labels: [String]) throws -> [String: String] {
     try labels.reduce(into: [:]) { result, label in

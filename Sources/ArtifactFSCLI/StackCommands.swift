@@ -200,13 +200,7 @@ struct ExportStack: ParsableCommand {
     var file: String
 
     func run() throws {
-        let yaml = try Project.store().exportStack(name)
-        if file == "-" { return Output.line(yaml.trimmingCharacters(in: .newlines)) }
-        do {
-            try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        } catch {
-            throw StackError(.storage, "cannot write '\(file)': \(error.localizedDescription)")
-        }
+        guard try writeExport(Project.store().exportStack(name), to: file) else { return }
         Output.line("Exported stack '\(name)' to \(file).")
     }
 }
@@ -225,15 +219,7 @@ struct ImportStack: ParsableCommand {
     var name: String?
 
     func run() throws {
-        let yaml: String
-        if file == "-" {
-            yaml = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        } else {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw StackError(.notFound, "cannot read '\(file)': no such file, or not UTF-8 text")
-            }
-            yaml = text
-        }
+        let yaml = try readText(file)
         let (stack, created) = try Project.store().importStack(
             yaml: yaml,
             name: name,

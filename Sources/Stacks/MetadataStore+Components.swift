@@ -136,7 +136,8 @@ extension MetadataStore {
         type: StackComponentType,
         flavor: String,
         config: ComponentConfig,
-        labels: [String: String]
+        labels: [String: String],
+        dates: (created: Date, updated: Date)? = nil
     ) throws -> StackComponent {
         try checkComponentNameFree(db, name, type)
         try checkRootFree(db, type, config, of: name)
@@ -148,15 +149,15 @@ extension MetadataStore {
             flavor: flavor,
             config: config,
             labels: labels,
-            created: now,
-            updated: now
+            created: dates?.created ?? now,
+            updated: dates?.updated ?? now
         )
         try db.execute(
             sql:
                 "INSERT INTO component (id, name, type, flavor, config, labels, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
-                component.id.uuidString, name, type.rawValue, flavor, try Self.json(config), try Self.json(labels), now,
-                now,
+                component.id.uuidString, name, type.rawValue, flavor, try Self.json(config), try Self.json(labels),
+                component.created, component.updated,
             ]
         )
         return component

@@ -51,49 +51,54 @@ extension MetadataStore {
     ///   from; nothing is stored then.
     public func insertPluginFlavors(_ registrations: [PluginFlavorRegistration]) throws {
         try write { db in
-            for registration in registrations {
-                let type = registration.type
-                if let other = try db.value(
-                    String.self,
-                    sql: "SELECT source FROM pluginFlavor WHERE type = ? AND name = ?",
-                    arguments: [type.rawValue, registration.name]
-                ) {
-                    throw StackError(
-                        .alreadyExists,
-                        "\(type.displayName) flavor '\(registration.name)' is already registered from '\(other)': `artifactfs \(type.cliName) flavor delete \(registration.name)` first"
-                    )
-                }
-                try db.execute(
-                    sql:
-                        "INSERT INTO pluginFlavor (type, name, source, library, sdkVersion, contentHash, description, registered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        type.rawValue, registration.name, registration.source, registration.library,
-                        registration.sdkVersion, registration.contentHash,
-                        registration.declaration, registration.registered,
-                    ]
-                )
-            }
+            for registration in registrations { try insertPluginFlavor(db, registration) }
         }
+    }
+
+    /// Stores one plugin flavor registration.
+    /// - Throws: ``StackErrorCode/alreadyExists`` naming where a flavor of that name was registered from.
+    func insertPluginFlavor(_ db: any MetadataConnection, _ registration: PluginFlavorRegistration) throws {
+        let type = registration.type
+        if let other = try db.value(
+            String.self,
+            sql: "SELECT source FROM pluginFlavor WHERE type = ? AND name = ?",
+            arguments: [type.rawValue, registration.name]
+        ) {
+            throw StackError(
+                .alreadyExists,
+                "\(type.displayName) flavor '\(registration.name)' is already registered from '\(other)': `artifactfs \(type.cliName) flavor delete \(registration.name)` first"
+            )
+        }
+        try db.execute(
+            sql:
+                "INSERT INTO pluginFlavor (type, name, source, library, sdkVersion, contentHash, description, registered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                type.rawValue, registration.name, registration.source, registration.library,
+                registration.sdkVersion, registration.contentHash,
+                registration.declaration, registration.registered,
+            ]
+        )
     }
 
     /// The registered plugin flavors, of one type or all, sorted by type and name.
     public func pluginFlavorRegistrations(of type: StackComponentType? = nil) throws -> [PluginFlavorRegistration] {
-        try read { db in
-            try db.rows(sql: "SELECT * FROM pluginFlavor ORDER BY type, name").compactMap { row in
-                guard let rowType = StackComponentType(rawValue: try row["type"]), type == nil || rowType == type else {
-                    return nil
-                }
-                return try PluginFlavorRegistration(
-                    type: rowType,
-                    name: row["name"],
-                    source: row["source"],
-                    library: row["library"],
-                    sdkVersion: row["sdkVersion"],
-                    contentHash: row["contentHash"],
-                    declaration: row["description"],
-                    registered: row["registered"]
-                )
-            }
+        try read { db in try fetchPluginFlavors(db).filter { type == nil || $0.type == type } }
+    }
+
+    /// Every registration of a known component type, sorted by type and name.
+    func fetchPluginFlavors(_ db: any MetadataConnection) throws -> [PluginFlavorRegistration] {
+        try db.rows(sql: "SELECT * FROM pluginFlavor ORDER BY type, name").compactMap { row in
+            guard let type = StackComponentType(rawValue: try row["type"]) else { return nil }
+            return try PluginFlavorRegistration(
+                type: type,
+                name: row["name"],
+                source: row["source"],
+                library: row["library"],
+                sdkVersion: row["sdkVersion"],
+                contentHash: row["contentHash"],
+                declaration: row["description"],
+                registered: row["registered"]
+            )
         }
     }
 

@@ -6,19 +6,7 @@ extension MetadataStore {
     public func createSecret(_ name: String, values: [String: String]) throws {
         try Self.checkSecret(name, values)
         let (payload, encrypted) = try cipher.seal(values, secret: name)
-        try write { db in
-            if try db.count(sql: "SELECT COUNT(*) FROM secret WHERE name = ?", arguments: [name]) > 0 {
-                throw StackError(
-                    .alreadyExists,
-                    "a secret named '\(name)' already exists (use `artifactfs secret update`)"
-                )
-            }
-            let now = Date()
-            try db.execute(
-                sql: "INSERT INTO secret (name, payload, encrypted, created, updated) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, payload, encrypted, now, now]
-            )
-        }
+        try write { db in try insertSecret(db, name, payload: payload, encrypted: encrypted) }
     }
 
     /// Sets keys of a secret (merged over its values); a `nil` value removes a key.
@@ -131,7 +119,23 @@ extension MetadataStore {
         }
     }
 
-    private func fetchSecret(_ db: any MetadataConnection, _ name: String) throws -> [String: String] {
+    /// Stores a new secret's sealed values (``SecretCipher/seal(_:secret:)``).
+    /// - Throws: ``StackErrorCode/alreadyExists`` when the name is taken.
+    func insertSecret(_ db: any MetadataConnection, _ name: String, payload: Data, encrypted: Bool) throws {
+        if try db.count(sql: "SELECT COUNT(*) FROM secret WHERE name = ?", arguments: [name]) > 0 {
+            throw StackError(
+                .alreadyExists,
+                "a secret named '\(name)' already exists (use `artifactfs secret update`)"
+            )
+        }
+        let now = Date()
+        try db.execute(
+            sql: "INSERT INTO secret (name, payload, encrypted, created, updated) VALUES (?, ?, ?, ?, ?)",
+            arguments: [name, payload, encrypted, now, now]
+        )
+    }
+
+    func fetchSecret(_ db: any MetadataConnection, _ name: String) throws -> [String: String] {
         guard
             let row = try db.row(
                 sql: "SELECT payload, encrypted FROM secret WHERE name = ?",
@@ -143,7 +147,7 @@ extension MetadataStore {
         return try cipher.open(row["payload"], encrypted: row["encrypted"], secret: name)
     }
 
-    private static func checkSecret(_ name: String, _ values: [String: String]) throws {
+    static func checkSecret(_ name: String, _ values: [String: String]) throws {
         guard SecretReference.isValidName(name) else {
             throw StackError(.invalidArgument, "invalid secret name '\(name)': use letters, digits, '_' and '-'")
         }

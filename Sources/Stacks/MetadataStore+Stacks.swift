@@ -26,9 +26,9 @@ extension MetadataStore {
     /// The active stack: the one `fileio` and the CLI use when nothing else is named.
     public func activeStack() throws -> Stack {
         try read { db in
-            guard let id = try db.value(String.self, sql: "SELECT value FROM setting WHERE key = 'activeStack'"),
-                let name = try db.value(String.self, sql: "SELECT name FROM stack WHERE id = ?", arguments: [id])
-            else { throw StackError(.notFound, "no active stack: choose one with `artifactfs stack set NAME`") }
+            guard let name = try activeStackName(db) else {
+                throw StackError(.notFound, "no active stack: choose one with `artifactfs stack set NAME`")
+            }
             return try fetchStack(db, name)
         }
     }
@@ -101,20 +101,35 @@ extension MetadataStore {
 
     // MARK: - Rows
 
+    /// The active stack's name, if one is set and exists.
+    func activeStackName(_ db: any MetadataConnection) throws -> String? {
+        guard let id = try db.value(String.self, sql: "SELECT value FROM setting WHERE key = 'activeStack'") else {
+            return nil
+        }
+        return try db.value(String.self, sql: "SELECT name FROM stack WHERE id = ?", arguments: [id])
+    }
+
     func insertStack(
         _ db: any MetadataConnection,
         name: String,
-        components: [StackComponentType: StackComponent]
+        components: [StackComponentType: StackComponent],
+        dates: (created: Date, updated: Date)? = nil
     ) throws -> Stack {
         try checkStackNameFree(db, name)
         guard components[.artifactStore] != nil else {
             throw StackError(.invalidArgument, "stack '\(name)' needs an artifact store (--artifact-store NAME)")
         }
         let now = Date()
-        let stack = Stack(id: UUID(), name: name, components: components, created: now, updated: now)
+        let stack = Stack(
+            id: UUID(),
+            name: name,
+            components: components,
+            created: dates?.created ?? now,
+            updated: dates?.updated ?? now
+        )
         try db.execute(
             sql: "INSERT INTO stack (id, name, created, updated) VALUES (?, ?, ?, ?)",
-            arguments: [stack.id.uuidString, name, now, now]
+            arguments: [stack.id.uuidString, name, stack.created, stack.updated]
         )
         for (type, component) in components {
             try db.execute(

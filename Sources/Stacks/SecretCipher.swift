@@ -64,4 +64,52 @@ struct SecretCipher: Sendable {
             throw StackError(.storage, "secret '\(name)' is damaged in the metadata store")
         }
     }
+
+    // MARK: - Metadata exports
+
+    /// The values of secret `name` sealed for a metadata export (base64 AES-GCM, bound to the
+    /// name): an export file with values is as safe as the project key, never plain text.
+    /// - Throws: ``StackErrorCode/secret`` when no project key is set.
+    func sealForExport(_ values: [String: String], secret name: String) throws -> String {
+        guard let key else {
+            throw StackError(
+                .secret,
+                "--include-secrets writes secret values encrypted with the project key: set \(Self.environmentKey) (the key secret '\(name)' is to be read with on import)"
+            )
+        }
+        let plain = try JSONEncoder().encode(values)
+        guard let combined = try AES.GCM.seal(plain, using: key, authenticating: Self.exportContext(name)).combined
+        else {
+            throw StackError(.storage, "could not encrypt secret values")
+        }
+        return combined.base64EncodedString()
+    }
+
+    /// The values of secret `name` from a metadata export's `sealed` field.
+    /// - Throws: ``StackErrorCode/secret`` when no key, or not the exporting key, is set, or the
+    ///   field is not a sealed value.
+    func openFromExport(_ sealed: String, secret name: String) throws -> [String: String] {
+        guard let key else {
+            throw StackError(
+                .secret,
+                "secret '\(name)': field 'sealed' holds values encrypted with the exporting project's key: set \(Self.environmentKey) to it"
+            )
+        }
+        guard let data = Data(base64Encoded: sealed),
+            let plain = try? AES.GCM.open(
+                AES.GCM.SealedBox(combined: data),
+                using: key,
+                authenticating: Self.exportContext(name)
+            ),
+            let values = try? JSONDecoder().decode([String: String].self, from: plain)
+        else {
+            throw StackError(
+                .secret,
+                "secret '\(name)': field 'sealed' cannot be decrypted: \(Self.environmentKey) is not the key it was exported with, or the field is damaged"
+            )
+        }
+        return values
+    }
+
+    private static func exportContext(_ name: String) -> Data { Data("artifactfs metadata export: \(name)".utf8) }
 }

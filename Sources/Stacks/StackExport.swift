@@ -143,13 +143,16 @@ extension MetadataStore {
             if let underlying = context.underlyingError as? YamlError { return importProblem(underlying) }
             return context.codingPath.isEmpty ? "not YAML." : "field '\(fieldPath(context.codingPath))' is malformed."
         default:
-            return "not a stack export."
+            return "not in the expected form."
         }
     }
 
     private static func fieldPath(_ path: [any CodingKey]) -> String {
-        path.isEmpty
-            ? "(top level)" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        guard !path.isEmpty else { return "(top level)" }
+        return path.reduce("") { text, key in
+            if let index = key.intValue { return text + "[\(index)]" }
+            return text.isEmpty ? key.stringValue : text + "." + key.stringValue
+        }
     }
 
     private static func typeName(_ type: Any.Type) -> String {
@@ -159,7 +162,10 @@ extension MetadataStore {
         case is [String: StackExport.Component].Type: "a mapping of component types"
         case is StackExport.Component.Type, is ComponentConfig.Type: "a mapping"
         case is Node.Scalar.Type: "a single value (a string)"
-        default: "\(type)"
+        case is Int.Type: "a whole number"
+        case is Bool.Type: "true or false"
+        default:
+            "\(type)".hasPrefix("Array<") ? "a list" : "\(type)".hasPrefix("Dictionary<") ? "a mapping" : "\(type)"
         }
     }
 }
