@@ -1,3 +1,5 @@
+import Foundation
+
 /// An open file of an artifact store: it streams, and never holds the whole file in memory.
 ///
 /// Read handles serve sequential reads (which advance the position) and positional reads (which
@@ -39,11 +41,20 @@ public protocol ArtifactFileHandle: AnyObject, Sendable {
     /// The descriptor of the local file a read handle reads, valid until ``close()``; nil when the
     /// bytes come from anywhere else. The FUSE bridge splices such files to the kernel uncopied.
     var readableFileDescriptor: Int32? { get }
+
+    /// Makes ``close()`` publish the file with `modified` as its modification and access time, in
+    /// the request that publishes it (a copy keeping times, as `cp -p` does, without a second step).
+    /// - Returns: false where the handle cannot (a read handle, a store that keeps no times, an
+    ///   upload already started): the caller then sets the times after ``close()``.
+    func setModificationTimeOnClose(_ modified: Date) -> Bool
 }
 
 extension ArtifactFileHandle {
     /// Nil: most handles do not read from one local file.
     public var readableFileDescriptor: Int32? { nil }
+
+    /// False: most handles publish with the time of their close, and the caller sets times after it.
+    public func setModificationTimeOnClose(_ modified: Date) -> Bool { false }
 
     /// Reads up to `count` bytes at the current position; an empty array at the end of the file.
     public func read(upToCount count: Int) throws -> [UInt8] {

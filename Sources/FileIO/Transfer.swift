@@ -1,3 +1,5 @@
+import Foundation
+
 /// Tree and cross-store algorithms built only on the ``ArtifactStore`` primitives, shared by the
 /// protocol's defaults, `fileio`'s cross-store `copy`/`rename`, and flavors' fallbacks.
 ///
@@ -9,7 +11,9 @@ public enum Transfer {
     /// Streams one file from one store to another (or the same one), unless the destination copies
     /// it on the server side (``CrossStoreCopying``). The destination appears only once the whole
     /// file is written; on failure it is left as it was.
-    /// `progress` hears of each chunk as it is written.
+    /// `progress` hears of each chunk as it is written. Given `modified`, a streamed copy gets that
+    /// modification time where the destination keeps times: in the request that publishes it where
+    /// the handle can, otherwise set after; a store that refuses it leaves the copy its own, newer time.
     /// - Throws: `isADirectory` for a directory on either side, `alreadyExists` without `overwrite`.
     public static func copyFile(
         from source: any ArtifactStore,
@@ -17,6 +21,7 @@ public enum Transfer {
         to destination: any ArtifactStore,
         _ destinationPath: String,
         overwrite: Bool,
+        modified: Date? = nil,
         progress: TransferProgress? = nil
     ) throws {
         let info = try source.stat(sourcePath)
@@ -27,7 +32,11 @@ public enum Transfer {
                 "is a directory (copy a tree with copyTree or `cp -r`)"
             )
         }
-        try checkDestination(destination, destinationPath, overwrite: overwrite, sourceIsDirectory: false)
+        // With `overwrite`, only a directory at the destination stops the copy, and opening it
+        // for writing refuses that (every flavor's contract), so no request is spent on asking first.
+        if !overwrite {
+            try checkDestination(destination, destinationPath, overwrite: overwrite, sourceIsDirectory: false)
+        }
         if let target = destination as? any CrossStoreCopying,
             try target.copyFile(from: source, sourcePath, size: info.size, to: destinationPath)
         {
@@ -38,6 +47,8 @@ public enum Transfer {
         let input = try source.open(sourcePath, mode: .read)
         defer { try? input.close() }
         let output = try destination.open(destinationPath, mode: .write)
+        let modified = destination.capabilities.metadata.contains(.timestamps) ? modified : nil
+        let timeSetOnClose = modified.map(output.setModificationTimeOnClose) ?? false
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
@@ -47,6 +58,9 @@ public enum Transfer {
             progress?.bytesMoved(UInt64(got))
         }
         try output.close()
+        if let modified, !timeSetOnClose {
+            try? destination.setTimes(destinationPath, accessed: .keep, modified: .set(modified))
+        }
         progress?.fileCopied()
     }
 

@@ -101,6 +101,8 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         var uploader: PartUploader?
         var failure: (any Error)?
         var closed = false
+        /// The modification time the object goes up with, instead of the time it goes up.
+        var modifiedOnClose: Date?
     }
 
     init(store: ObjectArtifactStore<Configuration>, path: String, key: String, attributes: POSIXAttributes? = nil) {
@@ -191,8 +193,9 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
                     let parts = try uploader.finish()
                     try upload.complete(parts: parts, last: state.buffer, total: state.position)
                 } else {
+                    let attributes = attributes(now: state)
                     try state.buffer.withUnsafeBytes {
-                        try store.backend.put(key, body: $0, attributes: attributesNow, path: path)
+                        try store.backend.put(key, body: $0, attributes: attributes, path: path)
                     }
                 }
                 state.buffer = []
@@ -207,13 +210,28 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         }
     }
 
-    /// The attributes to write now: modified and changed at this moment.
-    private var attributesNow: POSIXAttributes? {
+    func setModificationTimeOnClose(_ modified: Date) -> Bool {
+        guard attributes != nil else { return false }
+        return state.withLock { state in
+            guard !state.closed, state.upload == nil else { return false }
+            state.modifiedOnClose = modified
+            return true
+        }
+    }
+
+    /// The attributes to write now: changed at this moment, and modified then too unless
+    /// ``setModificationTimeOnClose(_:)`` gave a time (which is the access time as well).
+    private func attributes(now state: WriteState) -> POSIXAttributes? {
         guard var attributes else { return nil }
         let now = Date()
-        attributes.modified = now
         attributes.changed = now
-        if attributes.accessed == nil { attributes.accessed = now }
+        if let modified = state.modifiedOnClose {
+            attributes.modified = modified
+            attributes.accessed = modified
+        } else {
+            attributes.modified = now
+            if attributes.accessed == nil { attributes.accessed = now }
+        }
         return attributes
     }
 
@@ -224,7 +242,7 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         if let started = state.upload, let running = state.uploader {
             (upload, uploader) = (started, running)
         } else {
-            let started = try store.backend.startUpload(key, attributes: attributesNow, path: path)
+            let started = try store.backend.startUpload(key, attributes: attributes(now: state), path: path)
             (upload, uploader) = (
                 started, PartUploader(concurrency: started.partConcurrency) { try started.upload(part: $0, bytes: $1) }
             )

@@ -123,4 +123,46 @@ struct S3POSIXAttributesTests {
         try second.rmdir(base + "/runs/1")
         #expect(try !second.exists(base + "/runs/1"), "rmdir removes a directory holding only its attributes")
     }
+
+    /// `sync` and `cp -p` keep a source's time: it goes up with the object, in the PUT or in the
+    /// multipart upload's start, not in a self-copy after it (which would double the requests).
+    @Test func aCopyKeepingItsTimeSendsItWithTheUpload() throws {
+        let server = try SharedServers.server(.seaweedfs)
+        let proxy = try FaultProxy(upstream: server.endpoint)
+        defer { proxy.stop() }
+        let prefix = SharedServers.uniquePrefix("timed-upload")
+        let base = "s3://\(SharedServers.bucket)/\(prefix)"
+        var configuration = SharedServers.configuration(for: server, root: base, partSize: 5 << 20)
+        configuration.endpoint = proxy.endpoint
+        let store = try S3ArtifactStore(configuration: configuration)
+        defer { try? store.rmtree(base) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let local = try LocalArtifactStore(root: folder)
+        try local.write(folder + "/small", contents: Array("small".utf8))
+        try local.write(folder + "/big.bin", contents: (0..<(11 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+
+        let old = Date(timeIntervalSince1970: 1_600_000_000.5)
+        for name in ["small", "big.bin"] {
+            try Transfer.copyFile(
+                from: local,
+                folder + "/" + name,
+                to: store,
+                base + "/" + name,
+                overwrite: true,
+                modified: old
+            )
+            #expect(try store.stat(base + "/" + name).modified == old, "\(name)")
+        }
+        let seen = try Self.metadata(server, prefix: prefix, ["small", "big.bin"])
+        #expect(
+            seen["small"]?["mtime"] == "1600000000.500000000" && seen["big.bin"]?["mtime"] == "1600000000.500000000"
+        )
+        let plainPuts = proxy.events.filter { $0.request.method == "PUT" && $0.request.queryNames.isEmpty }
+        #expect(
+            plainPuts.map(\.request.path).sorted() == ["/\(SharedServers.bucket)/\(prefix)/small"],
+            "one PUT for the small file, none for the multipart one (no self-copy): \(proxy.log)"
+        )
+    }
 }

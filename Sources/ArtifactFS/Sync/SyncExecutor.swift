@@ -125,10 +125,12 @@ public struct SyncExecutor: Sendable {
         )
     }
 
-    /// Copies one file as `fileio.copy` does, then gives it the source's modification time where
-    /// the destination keeps times (``FileIO/MetadataCapabilities/timestamps``). A failure to set
-    /// it needs no report: the copy then keeps its own, newer time, which the next run also leaves alone.
-    /// A copy within one store moves no bytes through here: `transfer` hears of its size once done.
+    /// Copies one file as `fileio.copy` does, giving it the source's modification time where
+    /// the destination keeps times (``FileIO/MetadataCapabilities/timestamps``): across stores in the
+    /// upload itself where it can (``FileIO/Transfer/copyFile(from:_:to:_:overwrite:modified:progress:)``).
+    /// A failure to set it needs no report: the copy then keeps its own, newer time, which the next
+    /// run also leaves alone. A copy within one store moves no bytes through here: `transfer` hears
+    /// of its size once done.
     private func copy(
         _ action: SyncAction,
         to target: ArtifactPath,
@@ -138,6 +140,9 @@ public struct SyncExecutor: Sendable {
         let from = sourceRoot.appending(relativePath: action.path).description
         if source === destination {
             try source.copyfile(from, target.description, overwrite: true)
+            if let modified, destination.capabilities.metadata.contains(.timestamps) {
+                try? destination.setTimes(target.description, accessed: .keep, modified: .set(modified))
+            }
             transfer?.bytesMoved(action.size)
             transfer?.fileCopied()
         } else {
@@ -147,11 +152,9 @@ public struct SyncExecutor: Sendable {
                 to: destination,
                 target.description,
                 overwrite: true,
+                modified: modified,
                 progress: transfer
             )
-        }
-        if let modified, destination.capabilities.metadata.contains(.timestamps) {
-            try? destination.setTimes(target.description, accessed: .keep, modified: .set(modified))
         }
     }
 
