@@ -14,6 +14,8 @@ public enum Transfer {
     /// `progress` hears of each chunk as it is written. Given `modified`, a streamed copy gets that
     /// modification time where the destination keeps times: in the request that publishes it where
     /// the handle can, otherwise set after; a store that refuses it leaves the copy its own, newer time.
+    /// `destinationListedAbsent` passes on that a listing made just before found nothing at the
+    /// destination (``ArtifactStore/openForWrite(_:listedAbsent:)``).
     /// - Throws: `isADirectory` for a directory on either side, `alreadyExists` without `overwrite`.
     public static func copyFile(
         from source: any ArtifactStore,
@@ -22,6 +24,7 @@ public enum Transfer {
         _ destinationPath: String,
         overwrite: Bool,
         modified: Date? = nil,
+        destinationListedAbsent: Bool = false,
         progress: TransferProgress? = nil
     ) throws {
         let info = try source.stat(sourcePath)
@@ -46,7 +49,7 @@ public enum Transfer {
         }
         let input = try source.open(sourcePath, mode: .read)
         defer { try? input.close() }
-        let output = try destination.open(destinationPath, mode: .write)
+        let output = try destination.openForWrite(destinationPath, listedAbsent: destinationListedAbsent)
         let modified = destination.capabilities.metadata.contains(.timestamps) ? modified : nil
         let timeSetOnClose = modified.map(output.setModificationTimeOnClose) ?? false
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)

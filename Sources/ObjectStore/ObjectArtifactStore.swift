@@ -95,18 +95,33 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             }
             return ObjectReadHandle(backend: backend, path: path, key: key, opening: opening)
         case .write:
-            try checkName(target, path: path)
-            try prepareWrite(target, path: path)
-            guard backend.keepsAttributes else { return ObjectWriteHandle(store: self, path: path, key: key) }
-            let existing = try backend.head(key, path: path)?.attributes
-            if existing?.kind == .symlink { return try open(followLinks(path).description, mode: .write) }
-            return ObjectWriteHandle(
-                store: self,
-                path: path,
-                key: key,
-                attributes: existing ?? .new(UInt32(S_IFREG), permissions: 0o644)
-            )
+            return try openForWrite(path, listedAbsent: false)
         }
+    }
+
+    /// Opens for writing. Told a listing just found nothing at `path`, it sends no request before
+    /// the upload: no check for a directory of that name (the listing had none), no look for the
+    /// mode and owner a rewrite keeps (a new file gets 0644 and the mount's owner); ancestors are
+    /// still checked where this store has not seen them as directories.
+    public func openForWrite(_ path: String, listedAbsent: Bool) throws -> any ArtifactFileHandle {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        try checkName(target, path: path)
+        if listedAbsent {
+            if key.isEmpty || target == root { throw ArtifactStoreError(.isADirectory, path: path, "is a directory") }
+            try checkAncestors(of: target, path: path)
+        } else {
+            try prepareWrite(target, path: path)
+        }
+        guard backend.keepsAttributes else { return ObjectWriteHandle(store: self, path: path, key: key) }
+        let existing = listedAbsent ? nil : try backend.head(key, path: path)?.attributes
+        if existing?.kind == .symlink { return try open(followLinks(path).description, mode: .write) }
+        return ObjectWriteHandle(
+            store: self,
+            path: path,
+            key: key,
+            attributes: existing ?? .new(UInt32(S_IFREG), permissions: 0o644)
+        )
     }
 
     /// The metadata of a path, following symbolic links (up to 40, as Linux does).

@@ -284,6 +284,56 @@ struct SyncCommandTests {
         try checksumRoundTrip(ws, remote: "gs://sync-sums/data", large: 1 << 20) { _ in }
     }
 
+    /// What the destination listing found free costs one request to fill: the upload, carrying
+    /// the source's time. What it found taken is checked as any write is, so a folder where the
+    /// source has a file still refuses that file.
+    @Test func aMissingFileCostsOnlyItsUploadAndAFolderInTheWayStillRefuses() throws {
+        let s3 = try S3TestServer(.seaweedfs, buckets: ["sync-cost"])
+        defer { s3.shutDown() }
+        let proxy = try FaultProxy(upstream: s3.endpoint)
+        defer { proxy.stop() }
+        let ws = try Workspace()
+        defer { ws.remove() }
+        try register(
+            ws,
+            secret: ["--key=\(s3.accessKey)", "--secret=\(s3.secretKey)"],
+            store: [
+                "--flavor", "s3", "--path=s3://sync-cost/data", "--endpoint_url=\(proxy.endpoint)",
+                "--key={{store.key}}", "--secret={{store.secret}}",
+            ]
+        )
+        let sourceTime = Date(timeIntervalSince1970: 1_577_836_800)
+        try setModified(ws.path + "/runs/1/model.bin", sourceTime)
+        #expect(try Report(ws.cli.run("sync", "--json", "runs", "s3://sync-cost/data")).copied.count == 3)
+        let fileRequests = proxy.events.filter {
+            $0.request.path.hasSuffix(".json") || $0.request.path.hasSuffix(".bin")
+        }
+        #expect(
+            fileRequests.map { "\($0.request.method) \($0.request.path)" }.sorted() == [
+                "PUT /sync-cost/data/1/metrics.json", "PUT /sync-cost/data/1/model.bin",
+                "PUT /sync-cost/data/2/model.bin",
+            ],
+            "\(proxy.log)"
+        )
+        let remote = try ws.cli.run("stat", "--json", "s3://sync-cost/data/1/model.bin")
+        let info = try #require(try JSONSerialization.jsonObject(with: Data(remote.stdout.utf8)) as? [String: Any])
+        let remoteTime = (info["modified"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
+        #expect(remoteTime == sourceTime, "the object carries the source's time: \(info)")
+
+        #expect(try ws.cli.run("mkdir", "-p", "s3://sync-cost/data/3/weights.bin/shard").status == 0)
+        #expect(try ws.cli.run("cp", "runs/1/model.bin", "s3://sync-cost/data/3/weights.bin/shard/0").status == 0)
+        try write(ws.path, ["runs/3/weights.bin": Data("a file where the destination has a folder".utf8)])
+        let blocked = try ws.cli.run("sync", "--json", "runs", "s3://sync-cost/data")
+        #expect(blocked.status != 0)
+        #expect(blocked.stderr.contains("3/weights.bin"), "\(blocked.stderr)")
+        #expect(
+            try ws.cli.run("stat", "s3://sync-cost/data/3/weights.bin/shard/0").status == 0,
+            "the folder is untouched"
+        )
+        let listed = try ws.cli.run("ls", "s3://sync-cost/data/3").stdout
+        #expect(listed == "weights.bin/\n", "and no object shares its name: \(listed)")
+    }
+
     @Test func syncsBetweenS3AndCloudStorage() throws {
         let s3 = try S3TestServer(.seaweedfs, buckets: ["sync-s3"])
         defer { s3.shutDown() }

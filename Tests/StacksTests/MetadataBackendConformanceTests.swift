@@ -166,7 +166,7 @@ struct MetadataBackendConformanceTests {
             config: ["path": .string("memory://locked"), "token": .string("{{vault.token}}")]
         )
         #expect(try store.resolvedConfig(of: component)["token"] == .string("open-sesame"))
-        #expect(stackError { try fixture.open().secret("vault") }?.code == .secret)
+        #expect(stackError { _ = try fixture.open().secret("vault") }?.code == .secret)
         #expect(stackError { try store.createSecret("vault", values: ["k": "v"]) }?.code == .alreadyExists)
         try store.deleteSecret("vault")
         #expect(try store.secretKeys().isEmpty)

@@ -146,6 +146,7 @@ public enum Sync {
             plan,
             sourceFiles: sourceListing.files,
             keepDirectories: sourceListing.directories,
+            destinationOccupied: destinationListing.occupied,
             transfer: observer?.transfer,
             done: progress
         )

@@ -71,10 +71,13 @@ public struct SyncExecutor: Sendable {
     /// - Parameters:
     ///   - sourceFiles: the source listing, whose times copies to a local destination keep.
     ///   - keepDirectories: relative paths of the source's directories, never pruned after deletions.
+    ///   - destinationOccupied: what the destination listing saw (``SyncListing/occupied``); a copy
+    ///     to a path outside it opens without asking the store again. Nil: nothing is known.
     public func execute(
         _ plan: SyncPlan,
         sourceFiles: [String: SyncEntry],
         keepDirectories: Set<String>,
+        destinationOccupied: Set<String>? = nil,
         transfer: TransferProgress? = nil,
         done: @escaping @Sendable (SyncAction) -> Void
     ) -> SyncReport {
@@ -86,7 +89,13 @@ public struct SyncExecutor: Sendable {
             let action = copies[index]
             let target = destinationRoot.appending(relativePath: action.path)
             do {
-                try copy(action, to: target, modified: sourceFiles[action.path]?.modified, transfer: transfer)
+                try copy(
+                    action,
+                    to: target,
+                    modified: sourceFiles[action.path]?.modified,
+                    listedAbsent: destinationOccupied.map { !$0.contains(action.path) } ?? false,
+                    transfer: transfer
+                )
                 copied.withLock { $0.append(action) }
                 done(action)
             } catch {
@@ -135,6 +144,7 @@ public struct SyncExecutor: Sendable {
         _ action: SyncAction,
         to target: ArtifactPath,
         modified: Date?,
+        listedAbsent: Bool,
         transfer: TransferProgress?
     ) throws {
         let from = sourceRoot.appending(relativePath: action.path).description
@@ -153,6 +163,7 @@ public struct SyncExecutor: Sendable {
                 target.description,
                 overwrite: true,
                 modified: modified,
+                destinationListedAbsent: listedAbsent,
                 progress: transfer
             )
         }

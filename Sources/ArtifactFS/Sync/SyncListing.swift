@@ -28,11 +28,15 @@ public struct SyncListing: Sendable {
     public var files: [String: SyncEntry]
     /// The relative paths of every directory below the root.
     public var directories: Set<String>
+    /// The relative path of everything the listing saw, whatever its kind and whether admitted or
+    /// not: a path outside it was free when listed, so a copy there may skip asking again.
+    public var occupied: Set<String>
 
     /// A listing of the given files, for planning without a store.
     public init(_ entries: [SyncEntry], directories: Set<String> = []) {
         files = Dictionary(entries.map { ($0.relativePath, $0) }) { first, _ in first }
         self.directories = directories
+        occupied = directories.union(files.keys)
     }
 
     /// Lists the tree below `root` (or the single file `root`), one `scandir` per directory and a
@@ -51,6 +55,7 @@ public struct SyncListing: Sendable {
             for item in try store.scandir(dir.description) {
                 let path = dir.appending(item.name)
                 let relative = prefix + item.name
+                listing.occupied.insert(relative)
                 switch item.kind {
                 case .directory:
                     listing.directories.insert(relative)
