@@ -42,11 +42,9 @@ struct Copy: ParsableCommand {
 
     func run() throws {
         let (source, target) = try (paths.source, paths.resolvedDestination())
-        let isDirectory = try fileio.isdir(source)
+        // Without -r the source must be a file, and opening it tells: one request before the data.
+        let isDirectory = try recursive && fileio.isdir(source)
         if isDirectory {
-            guard recursive else {
-                throw ArtifactStoreError(.isADirectory, path: source, "is a directory (use cp -r)")
-            }
             if !force, try fileio.exists(target) {
                 throw ArtifactStoreError(
                     .alreadyExists,
@@ -60,7 +58,11 @@ struct Copy: ParsableCommand {
             if isDirectory {
                 try fileio.copyTree(source, target, overwrite: force, progress: meter?.transfer)
             } else {
-                try fileio.copy(source, target, overwrite: force, progress: meter?.transfer)
+                do {
+                    try fileio.copy(source, target, overwrite: force, progress: meter?.transfer)
+                } catch let error as ArtifactStoreError where error.code == .isADirectory && error.path == source {
+                    throw ArtifactStoreError(.isADirectory, path: source, "is a directory (use cp -r)")
+                }
             }
         }
     }

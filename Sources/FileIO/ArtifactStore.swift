@@ -29,12 +29,6 @@ public protocol ArtifactStore: AnyObject, Sendable {
     ///   a file), `unsupportedOperation` (e.g. append on a store that cannot).
     func open(_ path: String, mode: OpenMode) throws -> any ArtifactFileHandle
 
-    /// Opens `path` for writing, as ``open(_:mode:)`` with `.write` does, for a caller whose listing
-    /// made just before found nothing at `path` (a sync's missing files): a store may then skip asking
-    /// the service whether something is there (an object store sends only the upload). A hint for
-    /// speed, never a change of meaning: a store that cannot use it opens as usual.
-    func openForWrite(_ path: String, listedAbsent: Bool) throws -> any ArtifactFileHandle
-
     /// The metadata of a file or directory, following symbolic links.
     /// - Throws: `notFound` when nothing is there.
     func stat(_ path: String) throws -> FileInfo
@@ -154,11 +148,6 @@ extension ArtifactStore {
     /// Opens a file with a reference-framework mode string (`r`, `rb`, `w`, `wb`, `a`, `ab`).
     public func open(_ path: String, mode: String = "r") throws -> any ArtifactFileHandle {
         try open(path, mode: OpenMode(parsing: mode, path: path))
-    }
-
-    /// Opens for writing as ``open(_:mode:)`` does: most stores learn nothing from a listing.
-    public func openForWrite(_ path: String, listedAbsent: Bool) throws -> any ArtifactFileHandle {
-        try open(path, mode: .write)
     }
 
     /// Copies a file, refusing to overwrite an existing destination.

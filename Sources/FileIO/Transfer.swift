@@ -15,7 +15,7 @@ public enum Transfer {
     /// modification time where the destination keeps times: in the request that publishes it where
     /// the handle can, otherwise set after; a store that refuses it leaves the copy its own, newer time.
     /// `destinationListedAbsent` passes on that a listing made just before found nothing at the
-    /// destination (``ArtifactStore/openForWrite(_:listedAbsent:)``).
+    /// destination (``ListedAbsentWriting``).
     /// - Throws: `isADirectory` for a directory on either side, `alreadyExists` without `overwrite`.
     public static func copyFile(
         from source: any ArtifactStore,
@@ -27,29 +27,38 @@ public enum Transfer {
         destinationListedAbsent: Bool = false,
         progress: TransferProgress? = nil
     ) throws {
-        let info = try source.stat(sourcePath)
-        if info.kind == .directory {
-            throw ArtifactStoreError(
-                .isADirectory,
-                path: sourcePath,
-                "is a directory (copy a tree with copyTree or `cp -r`)"
-            )
-        }
+        let directory = ArtifactStoreError(
+            .isADirectory,
+            path: sourcePath,
+            "is a directory (copy a tree with copyTree or `cp -r`)"
+        )
         // With `overwrite`, only a directory at the destination stops the copy, and opening it
         // for writing refuses that (every flavor's contract), so no request is spent on asking first.
         if !overwrite {
             try checkDestination(destination, destinationPath, overwrite: overwrite, sourceIsDirectory: false)
         }
-        if let target = destination as? any CrossStoreCopying,
-            try target.copyFile(from: source, sourcePath, size: info.size, to: destinationPath)
-        {
-            progress?.bytesMoved(info.size)
-            progress?.fileCopied()
-            return
+        if let target = destination as? any CrossStoreCopying {
+            let info = try source.stat(sourcePath)
+            if info.kind == .directory { throw directory }
+            if try target.copyFile(from: source, sourcePath, size: info.size, to: destinationPath) {
+                progress?.bytesMoved(info.size)
+                progress?.fileCopied()
+                return
+            }
         }
-        let input = try source.open(sourcePath, mode: .read)
+        // Opening the source is what finds it missing or a directory: nothing asks before the read.
+        let input: any ArtifactFileHandle
+        do {
+            input = try source.open(sourcePath, mode: .read)
+        } catch let error as ArtifactStoreError where error.code == .isADirectory {
+            throw directory
+        }
         defer { try? input.close() }
-        let output = try destination.openForWrite(destinationPath, listedAbsent: destinationListedAbsent)
+        let output =
+            try destinationListedAbsent
+            ? (destination as? any ListedAbsentWriting)?.openForWrite(listedAbsent: destinationPath)
+                ?? destination.open(destinationPath, mode: .write)
+            : destination.open(destinationPath, mode: .write)
         let modified = destination.capabilities.metadata.contains(.timestamps) ? modified : nil
         let timeSetOnClose = modified.map(output.setModificationTimeOnClose) ?? false
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)

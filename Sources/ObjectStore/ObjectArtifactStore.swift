@@ -95,7 +95,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             }
             return ObjectReadHandle(backend: backend, path: path, key: key, opening: opening)
         case .write:
-            return try openForWrite(path, listedAbsent: false)
+            return try openWrite(path, listedAbsent: false)
         }
     }
 
@@ -103,7 +103,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     /// the upload: no check for a directory of that name (the listing had none), no look for the
     /// mode and owner a rewrite keeps (a new file gets 0644 and the mount's owner); ancestors are
     /// still checked where this store has not seen them as directories.
-    public func openForWrite(_ path: String, listedAbsent: Bool) throws -> any ArtifactFileHandle {
+    private func openWrite(_ path: String, listedAbsent: Bool) throws -> any ArtifactFileHandle {
         let target = try resolve(path)
         let key = Self.key(of: target)
         try checkName(target, path: path)
@@ -500,6 +500,12 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
 
     private func allKeys(below prefix: String, path: String) throws -> [String] {
         try allObjects(below: prefix, path: path).map(\.key)
+    }
+}
+
+extension ObjectArtifactStore: ListedAbsentWriting {
+    public func openForWrite(listedAbsent path: String) throws -> any ArtifactFileHandle {
+        try openWrite(path, listedAbsent: true)
     }
 }
 

@@ -4,6 +4,36 @@ import Testing
 
 @Suite("artifactfs with the s3 flavor, against SeaweedFS")
 struct S3CommandTests {
+    /// `cp` of an object to a folder asks the server nothing before the data: the GET that brings
+    /// the first bytes is also what finds the object (its size, its version) or finds it missing.
+    @Test func copyingAnObjectOutSendsOneRequestBeforeTheData() throws {
+        let server = try S3TestServer(.seaweedfs, buckets: ["cli-count"])
+        defer { server.shutDown() }
+        let proxy = try FaultProxy(upstream: server.endpoint)
+        defer { proxy.stop() }
+        let ws = try Workspace()
+        defer { ws.remove() }
+        var env = server.environment
+        env["AWS_ENDPOINT_URL"] = proxy.endpoint
+        env["AWS_ENDPOINT_URL_S3"] = proxy.endpoint
+        #expect(try ws.cli.run("cp", "runs/1/model.bin", "s3://cli-count/model.bin", environment: env).status == 0)
+        try FileManager.default.createDirectory(atPath: ws.path + "/out", withIntermediateDirectories: true)
+        let before = proxy.events.count
+
+        let copied = try ws.cli.run("cp", "s3://cli-count/model.bin", "out", environment: env)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(try String(contentsOfFile: ws.path + "/out/model.bin", encoding: .utf8) == "model one")
+        let requests = proxy.events.dropFirst(before).map { "\($0.request.method) \($0.request.path)" }
+        #expect(requests == ["GET /cli-count/model.bin"], "\(proxy.log)")
+
+        let missing = try ws.cli.run("cp", "s3://cli-count/absent.bin", "out", environment: env)
+        #expect(missing.status == 1 && missing.stderr.contains("absent.bin"), "\(missing.stderr)")
+        #expect(try ws.cli.run("mkdir", "-p", "s3://cli-count/folder", environment: env).status == 0)
+        let folder = try ws.cli.run("cp", "s3://cli-count/folder", "out", environment: env)
+        #expect(folder.status == 1 && folder.stderr.contains("use cp -r"), "\(folder.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/out/folder"), "a refused copy writes nothing")
+    }
+
     @Test func pathsWorkFromTheEnvironmentAndThroughARegisteredComponent() throws {
         let server = try S3TestServer(.seaweedfs, buckets: ["cli-bucket"])
         defer { server.shutDown() }
