@@ -32,7 +32,7 @@ func parseLabels(_ labels: [String]) throws -> [String: String] {
 
 /// Parses free-form `--KEY=VALUE` (or `--KEY VALUE`) arguments, as the reference CLI takes config
 /// fields. Dashes in keys become underscores (`--endpoint-url` is `endpoint_url`).
-func parseSettings(_ arguments: [String]) throws -> [(key: String, value: String)] {
+package func parseSettings(_ arguments: [String]) throws -> [(key: String, value: String)] {
     var settings: [(key: String, value: String)] = []
     var index = 0
     while index < arguments.count {

@@ -150,7 +150,8 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
         result.reserveCapacity(parts.count)
         for part in parts {
             switch part {
-            case "": if keepEmpty { result.append("") }
+            // An empty component is kept only inside a path: first or last, the rendered path would lose it.
+            case "": if keepEmpty, !result.isEmpty { result.append("") }
             case ".": continue
             case "..":
                 if result.isEmpty {
@@ -163,6 +164,8 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
             default: result.append(String(part))
             }
         }
+        // `..` can leave a kept empty component last (`a//b/..`).
+        while result.last?.isEmpty == true { result.removeLast() }
         return result
     }
 

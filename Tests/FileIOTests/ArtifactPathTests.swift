@@ -24,6 +24,15 @@ struct ArtifactPathTests {
         #expect(path.description == "s3://b/a//c")
     }
 
+    /// Found by `scripts/fuzz fuzz-artifact-path`: `.` or `..` left an empty component first or
+    /// last, which the rendered path loses, so it named another object (`s3:///t` is bucket `t`).
+    @Test(arguments: ["s3://./////t/!", "s3://a/..//b", "s3://a//b/..", "s3://a/b//./"])
+    func keptEmptyComponentsNeverStartOrEndAPath(_ text: String) throws {
+        let path = try ArtifactPath(parsing: text, keepEmptyComponents: true)
+        #expect(path.components.first?.isEmpty != true && path.components.last?.isEmpty != true)
+        #expect(try ArtifactPath(parsing: path.description, keepEmptyComponents: true) == path)
+    }
+
     @Test func relativeLocalPathsResolveAgainstTheWorkingDirectory() throws {
         let path = try ArtifactPath(parsing: "some/file")
         #expect(path.isLocal)
