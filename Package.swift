@@ -216,12 +216,23 @@ let package = Package(
 
 // MARK: - A slice of the test targets
 
-/// `ARTIFACTFS_TEST_TARGETS=FileIOTests,CurlHTTPTests` keeps only those test targets, so a
-/// sanitized `swift test` (`scripts/sanitize`, in its own build path) builds and links only them and
-/// what they depend on, instead of every test target.
+/// `ARTIFACTFS_TEST_TARGETS=FileIOTests,CurlHTTPTests` keeps only those test targets and the
+/// targets they depend on (and no products), so a sanitized `swift test` (`scripts/sanitize`, in
+/// its own build path) builds only what it runs.
 if let slice = Context.environment["ARTIFACTFS_TEST_TARGETS"] {
-    let kept = Set(slice.split(separator: ",").map(String.init))
-    package.targets.removeAll { $0.type == .test && !kept.contains($0.name) }
+    var kept = Set(slice.split(separator: ",").map(String.init))
+    var pending = Array(kept)
+    while let name = pending.popLast() {
+        for dependency in package.targets.first(where: { $0.name == name })?.dependencies ?? [] {
+            switch dependency {
+            case .targetItem(let name, _), .byNameItem(let name, _):
+                if kept.insert(name).inserted { pending.append(name) }
+            default: continue
+            }
+        }
+    }
+    package.targets.removeAll { !kept.contains($0.name) }
+    package.products.removeAll()
 }
 
 // MARK: - Fuzz targets

@@ -27,9 +27,14 @@ public struct FuzzInput {
     /// The bytes as text, invalid UTF-8 replaced (as any `String` made from bytes would be).
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// The text split at each newline, so one input carries several fields (a pattern and a name,
-    /// a method and a path); the seed corpus files are written the same way.
-    public var fields: [String] { text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    /// The text split at each line feed byte (a `\r\n` too, which is one `Character`), so one input
+    /// carries several fields (a pattern and a name, a method and a path); the seed corpus files
+    /// are written the same way.
+    public var fields: [String] {
+        bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+    }
 }
 
 /// Stops the run with a message when an invariant fails: libFuzzer records the input as a crash.

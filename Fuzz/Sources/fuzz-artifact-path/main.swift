@@ -27,7 +27,10 @@ public func fuzzArtifactPath(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CI
         }
         invariant(!path.components.contains("."), "'.' left in \(path.components)")
         invariant(!path.components.contains(".."), "'..' left in \(path.components)")
-        invariant(!path.components.contains { $0.contains("/") }, "'/' inside a component of \(path.components)")
+        invariant(
+            !path.components.contains { $0.unicodeScalars.contains("/") },
+            "'/' inside a component of \(path.components)"
+        )
         let again = try? ArtifactPath(parsing: path.description, keepEmptyComponents: keepEmpty)
         invariant(
             again == path,

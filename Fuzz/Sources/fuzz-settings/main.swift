@@ -1,5 +1,6 @@
 import ArtifactFSCLI
 import AzureStore
+import Foundation
 import FuzzSupport
 import GCSStore
 import S3Store
@@ -11,51 +12,62 @@ let flavors: [any ArtifactStoreFlavor] = [
     MemoryArtifactStoreFlavor(),
 ]
 
+/// A value planted in every secret field, then looked for in the error messages.
+let canary = "CANARY-7f3a9c21"
+
 /// Input: a flavor name, then one command-line argument per line (`--KEY=VALUE`, or `--KEY` and
 /// `VALUE`). Runs them through the CLI's settings parser, the flavor's schema and its validation,
-/// as `artifactstore register` does, and checks that only typed errors come out, that no error
-/// repeats a value given to a secret field, and that a valid config validates again unchanged.
+/// as `artifactstore register` does, and checks that only typed errors come out and that a valid
+/// config validates again unchanged; then runs them again with a canary in place of every value
+/// given to a secret field (`--secret=VALUE`) and checks that no error repeats it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSettings(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let fields = FuzzInput(start, count).fields
     guard let name = fields.first else { return 0 }
     let flavor = flavors.first { $0.name == name } ?? flavors[Int(name.utf8.count) % flavors.count]
-    let secretValues = secretValues(Array(fields.dropFirst()), schema: flavor.schema)
-    do {
-        let settings = try parseSettings(Array(fields.dropFirst()))
-        let config = try flavor.validate(flavor.schema.parse(settings, flavor: flavor.name))
+    let arguments = Array(fields.dropFirst())
+    if let config = check(arguments, flavor: flavor, planted: false) {
         invariant(
             (try? flavor.validate(config)) == config,
             "\(flavor.name): a validated config does not validate to itself: \(config)"
         )
+    }
+    // The fuzzer learns the canary from the comparisons it sees; an input holding it already proves nothing.
+    let planted = arguments.map { plantingCanary($0, schema: flavor.schema) }
+    if planted != arguments, !arguments.contains(where: { $0.contains(canary) }) {
+        _ = check(planted, flavor: flavor, planted: true)
+    }
+    return 0
+}
+
+/// Parses and validates `arguments`: the config, or nil after checking the error is typed and,
+/// when the canary was `planted`, does not hold it.
+func check(_ arguments: [String], flavor: any ArtifactStoreFlavor, planted: Bool) -> ComponentConfig? {
+    do {
+        let settings = try parseSettings(arguments)
+        return try flavor.validate(flavor.schema.parse(settings, flavor: flavor.name))
     } catch let error as StackError {
-        for value in secretValues {
-            invariant(!error.message.contains(value), "\(flavor.name): an error repeats a secret value: \(error)")
-        }
+        invariant(
+            !planted || !error.message.contains(canary),
+            "\(flavor.name): an error repeats a secret value: \(error)"
+        )
     } catch {
         invariant(
             String(describing: type(of: error)) == "ValidationError",
             "\(flavor.name): an untyped \(type(of: error)): \(error)"
         )
     }
-    return 0
+    return nil
 }
 
-/// The values given to secret fields (`--secret_access_key=VALUE`), long enough to look for in
-/// messages and found in no other argument (which a message may rightly quote).
-func secretValues(_ arguments: [String], schema: ConfigSchema) -> [String] {
-    arguments.enumerated().compactMap { index, argument in
-        guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return nil }
-        let key = argument[argument.index(argument.startIndex, offsetBy: 2)..<equals].replacingOccurrences(
-            of: "-",
-            with: "_"
-        )
-        let value = String(argument[argument.index(after: equals)...])
-        guard schema.field(key)?.secret == true, value.count >= 6, SecretReference(value) == nil,
-            !arguments.enumerated().contains(where: { $0.offset != index && $0.element.contains(value) })
-        else { return nil }
-        return value
-    }
+/// `--KEY=VALUE` with the canary as its value when KEY is a secret field and VALUE is no reference.
+func plantingCanary(_ argument: String, schema: ConfigSchema) -> String {
+    guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return argument }
+    let key = String(argument[argument.index(argument.startIndex, offsetBy: 2)..<equals])
+    let value = String(argument[argument.index(after: equals)...])
+    guard schema.field(key.replacingOccurrences(of: "-", with: "_"))?.secret == true, SecretReference(value) == nil
+    else { return argument }
+    return "--\(key)=\(canary)"
 }
 
 runFuzzer(fuzzSettings)

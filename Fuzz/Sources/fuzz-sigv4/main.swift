@@ -57,7 +57,8 @@ public func fuzzSigV4(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         "signature '\(signature.signature)'"
     )
     let names = Set(headers.map { $0.0.lowercased() })
-    let lines = signature.canonicalRequest.split(separator: "\n", omittingEmptySubsequences: false)
+    // By bytes: a header ending in `\r` and the line feed after it are one `Character`.
+    let lines = signature.canonicalRequest.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
     invariant(
         lines.count == 6 + names.count,
         "\(names.count) headers, canonical request:\n\(signature.canonicalRequest)"
