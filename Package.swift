@@ -243,7 +243,7 @@ if let slice = Context.environment["ARTIFACTFS_TEST_TARGETS"] {
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("fuzz-artifact-path", ["FileIO"]),
     ("fuzz-glob", ["FileIO"]),
-    ("fuzz-settings", ["ArtifactFSCLI", "StackModel", "S3Store", "GCSStore", "AzureStore"]),
+    ("fuzz-settings", ["StackModel", "S3Store", "GCSStore", "AzureStore"]),
     ("fuzz-stack-import", ["FileIO", "StackModel", "Stacks", "S3Store", "GCSStore", "AzureStore"]),
     ("fuzz-s3-answers", ["ObjectStore", "S3Store"]),
     ("fuzz-gcs-answers", ["ObjectStore", "GCSStore"]),

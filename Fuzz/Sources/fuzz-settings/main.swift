@@ -1,4 +1,3 @@
-import ArtifactFSCLI
 import AzureStore
 import Foundation
 import FuzzSupport
@@ -16,7 +15,7 @@ let flavors: [any ArtifactStoreFlavor] = [
 let canary = "CANARY-7f3a9c21"
 
 /// Input: a flavor name, then one command-line argument per line (`--KEY=VALUE`, or `--KEY` and
-/// `VALUE`). Runs them through the CLI's settings parser, the flavor's schema and its validation,
+/// `VALUE`). Runs them through the CLI's settings parser (``SettingArguments``), the flavor's schema and its validation,
 /// as `artifactstore register` does, and checks that only typed errors come out and that a valid
 /// config validates again unchanged; then runs them again with a canary in place of every value
 /// given to a secret field (`--secret=VALUE`) and checks that no error repeats it.
@@ -44,7 +43,7 @@ public func fuzzSettings(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 /// when the canary was `planted`, does not hold it.
 func check(_ arguments: [String], flavor: any ArtifactStoreFlavor, planted: Bool) -> ComponentConfig? {
     do {
-        let settings = try parseSettings(arguments)
+        let settings = try SettingArguments.parse(arguments)
         return try flavor.validate(flavor.schema.parse(settings, flavor: flavor.name))
     } catch let error as StackError {
         invariant(
@@ -52,10 +51,7 @@ func check(_ arguments: [String], flavor: any ArtifactStoreFlavor, planted: Bool
             "\(flavor.name): an error repeats a secret value: \(error)"
         )
     } catch {
-        invariant(
-            String(describing: type(of: error)) == "ValidationError",
-            "\(flavor.name): an untyped \(type(of: error)): \(error)"
-        )
+        invariant(false, "\(flavor.name): an untyped \(type(of: error)): \(error)")
     }
     return nil
 }
