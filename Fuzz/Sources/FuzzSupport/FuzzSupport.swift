@@ -48,3 +48,13 @@ public func summary(_ page: ObjectListPage) -> [String] {
     page.objects.map { "object \($0.key.debugDescription) \($0.size) \(String(describing: $0.version))" }
         + page.prefixes.map { "prefix \($0.debugDescription)" } + ["next \(String(describing: page.nextToken))"]
 }
+
+/// Checks that a decoded listing `page`, written back as the service would write it (`rewritten`),
+/// decodes to the same page.
+public func expectRoundTrip(_ page: ObjectListPage, rewritten: [UInt8], decode: ([UInt8]) -> ObjectListPage?) {
+    let again = decode(rewritten).map(summary)
+    invariant(
+        again == summary(page),
+        "a page written back decodes differently:\n\(summary(page))\n\(String(decoding: rewritten, as: UTF8.self))\n\(String(describing: again))"
+    )
+}

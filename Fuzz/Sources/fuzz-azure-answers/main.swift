@@ -19,11 +19,7 @@ public func fuzzAzureAnswers(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CI
     }
     for prefix in page.prefixes { xml += "<BlobPrefix><Name>\(xmlEscaped(prefix))</Name></BlobPrefix>" }
     xml += "</Blobs><NextMarker>\(xmlEscaped(page.nextToken ?? ""))</NextMarker></EnumerationResults>"
-    let again = AzureAnswers.listPage(Array(xml.utf8))
-    invariant(
-        again.map(summary) == summary(page),
-        "a page written back decodes differently:\n\(summary(page))\n\(xml)\n\(String(describing: again.map(summary)))"
-    )
+    expectRoundTrip(page, rewritten: Array(xml.utf8), decode: AzureAnswers.listPage)
     return 0
 }
 

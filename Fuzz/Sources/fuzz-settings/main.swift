@@ -16,7 +16,7 @@ let canary = "CANARY-7f3a9c21"
 
 /// Input: a flavor name, then one command-line argument per line (`--KEY=VALUE`, or `--KEY` and
 /// `VALUE`). Runs them through the CLI's settings parser (``SettingArguments``), the flavor's schema and its validation,
-/// as `artifactstore register` does, and checks that only typed errors come out and that a valid
+/// as a component's `register` does, and checks that only typed errors come out and that a valid
 /// config validates again unchanged; then runs them again with a canary in place of every value
 /// given to a secret field (`--secret=VALUE`) and checks that no error repeats it.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -62,7 +62,7 @@ public func fuzzStackImport(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CIn
         let again = try store.importStack(yaml: exported, name: "roundtrip-\(scratch.imports)", source: "the export")
         invariant(again.created.isEmpty, "re-importing the export of '\(stackName)' created \(again.created)")
     } catch {
-        invariant(false, "the export of '\(stackName)' does not import again: \(error)\n")
+        invariant(false, "the export of '\(stackName)' does not import again: \(error)")
     }
     return 0
 }
