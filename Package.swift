@@ -213,3 +213,61 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - A slice of the test targets
+
+/// `ARTIFACTFS_TEST_TARGETS=FileIOTests,CurlHTTPTests` keeps only those test targets and the
+/// targets they depend on (and no products), so a sanitized `swift test` (`scripts/sanitize`, in
+/// its own build path) builds only what it runs.
+if let slice = Context.environment["ARTIFACTFS_TEST_TARGETS"] {
+    var kept = Set(slice.split(separator: ",").map(String.init))
+    var pending = Array(kept)
+    while let name = pending.popLast() {
+        for dependency in package.targets.first(where: { $0.name == name })?.dependencies ?? [] {
+            switch dependency {
+            case .targetItem(let name, _), .byNameItem(let name, _):
+                if kept.insert(name).inserted { pending.append(name) }
+            default: continue
+            }
+        }
+    }
+    package.targets.removeAll { !kept.contains($0.name) }
+    package.products.removeAll()
+}
+
+// MARK: - Fuzz targets
+
+/// libFuzzer targets (`Fuzz/Sources/<name>`), declared only when `ARTIFACTFS_FUZZ=1`, so the normal
+/// build and `swift test` never compile them; `scripts/fuzz` builds them with `-sanitize=fuzzer` in
+/// their own build path.
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("fuzz-artifact-path", ["FileIO"]),
+    ("fuzz-glob", ["FileIO"]),
+    ("fuzz-settings", ["StackModel", "S3Store", "GCSStore", "AzureStore"]),
+    ("fuzz-stack-import", ["FileIO", "StackModel", "Stacks", "S3Store", "GCSStore", "AzureStore"]),
+    ("fuzz-s3-answers", ["ObjectStore", "S3Store"]),
+    ("fuzz-gcs-answers", ["ObjectStore", "GCSStore"]),
+    ("fuzz-azure-answers", ["ObjectStore", "AzureStore"]),
+    ("fuzz-sigv4", ["S3Store", "CurlHTTP"]),
+]
+if Context.environment["ARTIFACTFS_FUZZ"] == "1" {
+    package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"))
+    package.targets.append(
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["CLibFuzzer", "ObjectStore"],
+            path: "Fuzz/Sources/FuzzSupport",
+            swiftSettings: strictSettings
+        )
+    )
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name,
+                dependencies: ["FuzzSupport"] + target.dependencies,
+                path: "Fuzz/Sources/\(target.name)",
+                swiftSettings: strictSettings
+            )
+        )
+    }
+}

@@ -54,30 +54,12 @@ func parseLabels(_ labels: [String]) throws -> [String: String] {
     }
 }
 
-/// Parses free-form `--KEY=VALUE` (or `--KEY VALUE`) arguments, as the reference CLI takes config
-/// fields. Dashes in keys become underscores (`--endpoint-url` is `endpoint_url`).
+/// Parses free-form `--KEY=VALUE` (or `--KEY VALUE`) arguments (``SettingArguments``), a
+/// mistake reported as a usage error.
 func parseSettings(_ arguments: [String]) throws -> [(key: String, value: String)] {
-    var settings: [(key: String, value: String)] = []
-    var index = 0
-    while index < arguments.count {
-        let argument = arguments[index]
-        guard argument.hasPrefix("--"), argument.count > 2 else {
-            throw ValidationError("unexpected argument '\(argument)': config fields are given as --KEY=VALUE")
-        }
-        let body = argument.dropFirst(2)
-        if let equals = body.firstIndex(of: "=") {
-            settings.append((normaliseKey(body[..<equals]), String(body[body.index(after: equals)...])))
-            index += 1
-        } else if index + 1 < arguments.count, !arguments[index + 1].hasPrefix("--") {
-            settings.append((normaliseKey(body), arguments[index + 1]))
-            index += 2
-        } else {
-            throw ValidationError("flag '\(argument)' needs a value (--\(body)=VALUE)")
-        }
+    do {
+        return try SettingArguments.parse(arguments)
+    } catch {
+        throw ValidationError(error.message)
     }
-    return settings
-}
-
-private func normaliseKey(_ key: Substring) -> String {
-    key.replacingOccurrences(of: "-", with: "_")
 }

@@ -58,6 +58,10 @@ extension ArtifactStoreConformance {
             try expectEqual(try glob("sub"), ["sub"], "literal path")
             try expectEqual(try glob("*.parquet"), [], "no match is an empty list")
             try expectEqual(try glob("missing/*"), [], "a missing directory matches nothing")
+            // Found by `scripts/fuzz fuzz-glob`: `**` matched a missing directory as itself.
+            try expectEqual(try glob("missing/**"), [], "double star below a missing directory matches nothing")
+            try expectEqual(try glob("notes.txt/**"), [], "double star below a file matches nothing")
+            try expectEqual(try glob("sub/**"), ["sub", "sub/c.csv", "sub/deep", "sub/deep/d.csv"], "double star last")
         },
     ]
 }

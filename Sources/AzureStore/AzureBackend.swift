@@ -104,12 +104,11 @@ final class AzureBackend: ObjectBackend {
     /// the statuses every service shares. A refused SAS is explained from its own signed fields
     /// (expired, missing permission, other scope), never shown.
     func failure(_ response: HTTPResponse, operation: String, path: String) -> ArtifactStoreError {
-        let document = XMLTree.parse(response.body)
-        let answer = ObjectServiceError(
+        let answer = AzureAnswers.error(
+            response.body,
             operation: operation,
             status: response.status,
-            code: response.header("x-ms-error-code") ?? document?.text(of: "Code") ?? "",
-            message: document?.text(of: "Message")?.split(separator: "\n").first.map(String.init) ?? ""
+            codeHeader: response.header("x-ms-error-code")
         )
         if answer.status == 400, answer.code == "Md5Mismatch" {
             return ArtifactStoreError(
@@ -338,25 +337,9 @@ final class AzureBackend: ObjectBackend {
         if let maxKeys { query.append(("maxresults", String(maxKeys))) }
         if let token { query.append(("marker", token)) }
         let response = try send("GET", key: nil, query: query, path: path)
-        guard response.isSuccess, let document = XMLTree.parse(response.body) else {
+        guard response.isSuccess, let page = AzureAnswers.listPage(response.body) else {
             throw failure(response, operation: "List Blobs", path: path)
         }
-        let blobs = document.child("Blobs")
-        var page = ObjectListPage()
-        for blob in blobs?.children("Blob") ?? [] {
-            guard let name = blob.text(of: "Name") else { continue }
-            let properties = blob.child("Properties")
-            page.objects.append(
-                ObjectInfo(
-                    key: name,
-                    size: UInt64(properties?.text(of: "Content-Length") ?? "") ?? 0,
-                    version: properties?.text(of: "Etag"),
-                    modified: properties?.text(of: "Last-Modified").flatMap(HTTPDates.parseHTTP)
-                )
-            )
-        }
-        page.prefixes = (blobs?.children("BlobPrefix") ?? []).compactMap { $0.text(of: "Name") }
-        if let marker = document.text(of: "NextMarker"), !marker.isEmpty { page.nextToken = marker }
         return page
     }
 

@@ -39,15 +39,17 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
         if scheme.isEmpty || scheme == "file" {
             var body = rest
             if scheme == "file" {
-                if body.hasPrefix("localhost/") { body.removeFirst("localhost".count) }
-                guard body.hasPrefix("/") else {
+                if body.unicodeScalars.starts(with: "localhost/".unicodeScalars) {
+                    body = Substring(body.unicodeScalars.dropFirst("localhost".count))
+                }
+                guard body.unicodeScalars.first == "/" else {
                     throw ArtifactStoreError(
                         .invalidPath,
                         path: text,
                         "a file:// URI must hold an absolute path (file:///...)"
                     )
                 }
-            } else if !body.hasPrefix("/") {
+            } else if body.unicodeScalars.first != "/" {
                 body = Self.currentDirectory() + "/" + body
             }
             self.scheme = ""
@@ -124,9 +126,10 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
     // MARK: - Parsing
 
     /// Splits `scheme://rest` when the text starts with a valid RFC 3986 scheme; otherwise the
-    /// whole text is a local path.
+    /// whole text is a local path. Separators are found by Unicode scalar, never by `Character`:
+    /// a combining mark after `/` joins it into one character, which must still separate.
     private static func splitScheme(_ text: String) -> (scheme: String, rest: Substring) {
-        guard let range = text.firstRange(of: "://") else { return ("", text[...]) }
+        guard let range = text.unicodeScalars.firstRange(of: "://".unicodeScalars) else { return ("", text[...]) }
         let candidate = text[..<range.lowerBound]
         guard let first = candidate.first, first.isASCII, first.isLetter,
             candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
@@ -142,7 +145,7 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
         climbsAboveRoot: ClimbPolicy,
         original: String
     ) throws -> [String] {
-        var parts = body.split(separator: "/", omittingEmptySubsequences: false)
+        var parts = body.unicodeScalars.split(separator: "/", omittingEmptySubsequences: false).map(Substring.init)
         // Leading and trailing slashes never name a component.
         while parts.first?.isEmpty == true { parts.removeFirst() }
         while parts.last?.isEmpty == true { parts.removeLast() }
@@ -150,7 +153,8 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
         result.reserveCapacity(parts.count)
         for part in parts {
             switch part {
-            case "": if keepEmpty { result.append("") }
+            // An empty component is kept only inside a path: first or last, the rendered path would lose it.
+            case "": if keepEmpty, !result.isEmpty { result.append("") }
             case ".": continue
             case "..":
                 if result.isEmpty {
@@ -163,6 +167,8 @@ public struct ArtifactPath: Hashable, Sendable, CustomStringConvertible {
             default: result.append(String(part))
             }
         }
+        // `..` can leave a kept empty component last (`a//b/..`).
+        while result.last?.isEmpty == true { result.removeLast() }
         return result
     }
 

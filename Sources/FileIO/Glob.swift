@@ -173,8 +173,13 @@ struct GlobSearch<Store: ArtifactStore> {
         }
         let remaining = rest.dropFirst()
         if component == "**" {
-            // Zero directories, then one more level with `**` still in front.
-            try match(dir, remaining, into: &found)
+            // Zero directories (the directory itself only when it is one), then one more level
+            // with `**` still in front.
+            if !remaining.isEmpty {
+                try match(dir, remaining, into: &found)
+            } else if try store.isdir(dir.description) {
+                found.insert(dir.description)
+            }
             for entry in try entries(of: dir) where !entry.name.hasPrefix(".") {
                 if entry.kind == .directory {
                     try match(dir.appending(entry.name), rest, into: &found)

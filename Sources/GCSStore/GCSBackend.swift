@@ -125,8 +125,7 @@ final class GCSBackend: ObjectBackend {
         path: String,
         bucketLevel: Bool = false
     ) -> ArtifactStoreError {
-        let document = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
-        var message = ((document?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        var message = GCSAnswers.errorMessage(body)
         for authorization in sentTokens.withLock({ $0 }) where authorization.count > "Bearer ".count {
             message = message.replacingOccurrences(
                 of: String(authorization.dropFirst("Bearer ".count)),
@@ -451,14 +450,10 @@ final class GCSBackend: ObjectBackend {
         if let token { query.append(("pageToken", token)) }
         query.append(("fields", "items(name,size,generation,updated),prefixes,nextPageToken"))
         let response = try send("GET", url: objectURL(nil, query: query), path: path)
-        guard response.isSuccess, let document = Self.json(response.body) else {
+        guard response.isSuccess, let page = GCSAnswers.listPage(response.body) else {
             throw failure(response, operation: "objects.list", path: path, bucketLevel: response.status == 404)
         }
-        return ObjectListPage(
-            objects: ((document["items"] as? [[String: Any]]) ?? []).compactMap(Self.info),
-            prefixes: (document["prefixes"] as? [String]) ?? [],
-            nextToken: document["nextPageToken"] as? String
-        )
+        return page
     }
 
     /// Opens a resumable upload session; its chunks then go up in order.

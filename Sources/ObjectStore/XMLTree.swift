@@ -22,8 +22,10 @@ public struct XMLTree: Sendable {
     /// The text of the first child named `name`.
     public func text(of name: String) -> String? { child(name)?.text }
 
-    /// Parses a document; `nil` when it is not well-formed XML.
+    /// Parses a document; `nil` when it is not well-formed XML or not UTF-8 (which every object
+    /// service sends, and without which Foundation's parser traps on an element name).
     public static func parse(_ bytes: [UInt8]) -> XMLTree? {
+        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
         let builder = TreeBuilder()
         let parser = XMLParser(data: Data(bytes))
         parser.delegate = builder
@@ -57,18 +59,20 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     }
 }
 
-/// Escapes text for an XML element's content.
+/// Escapes text for an XML element's content. A carriage return is written as `&#13;`: XML
+/// parsers turn a literal one into a line feed, so a key holding one would name another object.
 public func xmlEscaped(_ text: String) -> String {
     var result = ""
     result.reserveCapacity(text.utf8.count)
-    for character in text {
-        switch character {
+    for scalar in text.unicodeScalars {
+        switch scalar {
         case "&": result += "&amp;"
         case "<": result += "&lt;"
         case ">": result += "&gt;"
         case "\"": result += "&quot;"
         case "'": result += "&apos;"
-        default: result.append(character)
+        case "\r": result += "&#13;"
+        default: result.unicodeScalars.append(scalar)
         }
     }
     return result

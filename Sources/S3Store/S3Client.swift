@@ -82,13 +82,11 @@ final class S3Client: Sendable {
     /// The error for a failed response, from S3's `<Error>` document: a missing bucket (`NoSuchBucket`)
     /// told apart from a missing key, then the statuses every service shares.
     func failure(_ response: HTTPResponse, operation: String, path: String) -> ArtifactStoreError {
-        let document = XMLTree.parse(response.body)
-        let answer = ObjectServiceError(
+        let answer = S3Answers.error(
+            response.body,
             operation: operation,
             status: response.status,
-            code: document?.text(of: "Code") ?? "",
-            message: document?.text(of: "Message") ?? "",
-            requestID: document?.text(of: "RequestId") ?? response.header("x-amz-request-id")
+            requestIDHeader: response.header("x-amz-request-id")
         )
         return service.failure(answer, path: path, containerMissing: answer.code == "NoSuchBucket")
     }
@@ -224,23 +222,9 @@ final class S3Client: Sendable {
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         if let token { query.append(("continuation-token", token)) }
         let response = try send("GET", key: nil, query: query, path: path)
-        guard response.isSuccess, let document = XMLTree.parse(response.body) else {
+        guard response.isSuccess, let page = S3Answers.listPage(response.body) else {
             throw failure(response, operation: "ListObjectsV2", path: path)
         }
-        var page = ObjectListPage()
-        for entry in document.children("Contents") {
-            guard let key = entry.text(of: "Key") else { continue }
-            page.objects.append(
-                ObjectInfo(
-                    key: key,
-                    size: UInt64(entry.text(of: "Size") ?? "") ?? 0,
-                    version: entry.text(of: "ETag"),
-                    modified: entry.text(of: "LastModified").flatMap(HTTPDates.parseISO)
-                )
-            )
-        }
-        page.prefixes = document.children("CommonPrefixes").compactMap { $0.text(of: "Prefix") }
-        if document.text(of: "IsTruncated") == "true" { page.nextToken = document.text(of: "NextContinuationToken") }
         return page
     }
 

@@ -24,6 +24,28 @@ struct ArtifactPathTests {
         #expect(path.description == "s3://b/a//c")
     }
 
+    /// Found by `scripts/fuzz fuzz-artifact-path`: `.` or `..` left an empty component first or
+    /// last, which the rendered path loses, so it named another object (`s3:///t` is bucket `t`).
+    @Test(arguments: ["s3://./////t/!", "s3://a/..//b", "s3://a//b/..", "s3://a/b//./"])
+    func keptEmptyComponentsNeverStartOrEndAPath(_ text: String) throws {
+        let path = try ArtifactPath(parsing: text, keepEmptyComponents: true)
+        #expect(path.components.first?.isEmpty != true && path.components.last?.isEmpty != true)
+        #expect(try ArtifactPath(parsing: path.description, keepEmptyComponents: true) == path)
+    }
+
+    /// Found by `scripts/fuzz fuzz-glob`: a combining mark after `/` made `/` and the mark one
+    /// `Character`, so `memory://́x` lost its scheme and was routed to the local disk, and a `/`
+    /// before such a mark did not separate components.
+    @Test func aCombiningMarkAfterASlashStillSeparates() throws {
+        let uri = try ArtifactPath(parsing: "memory://\u{301}x/a/\u{5A4}b")
+        #expect(uri.scheme == "memory")
+        #expect(uri.components == ["\u{301}x", "a", "\u{5A4}b"])
+        let local = try ArtifactPath(parsing: "/\u{301}etc/x")
+        #expect(local.components == ["\u{301}etc", "x"])
+        let file = try ArtifactPath(parsing: "file:///\u{301}tmp")
+        #expect(file.isLocal && file.components == ["\u{301}tmp"])
+    }
+
     @Test func relativeLocalPathsResolveAgainstTheWorkingDirectory() throws {
         let path = try ArtifactPath(parsing: "some/file")
         #expect(path.isLocal)
