@@ -64,7 +64,7 @@ public final class ServerProcess: Sendable {
             }
             trap end TERM INT
             trap 'remove=1; end' USR1
-            trap 'kill -KILL -$server 2>/dev/null; exit 0' USR2
+            trap 'kill -KILL -$server 2>/dev/null; wait $server; exit 0' USR2
             while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
             kill -0 \(getpid()) 2>/dev/null || remove=1
             end
