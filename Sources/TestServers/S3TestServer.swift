@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// The server runs as a ``ServerProcess``: stopped by ``stop()``, by `deinit`, at process exit,
 /// and — should the test process die — by its watchdog, so no run leaves one behind.
-public final class S3TestServer: Sendable {
+public final class S3TestServer: S3Endpoint, Sendable {
     /// The two implementations.
     public enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
         case seaweedfs, moto
@@ -47,15 +47,6 @@ public final class S3TestServer: Sendable {
 
     deinit { stop() }
 
-    /// The environment a client needs to reach this server: the `AWS_*` credentials, region and
-    /// `AWS_ENDPOINT_URL`.
-    public var environment: [String: String] {
-        [
-            "AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey, "AWS_ENDPOINT_URL": endpoint,
-            "AWS_REGION": "us-east-1",
-        ]
-    }
-
     /// Starts the server (again, after ``stop()``, on the same ports and data) and waits until it answers.
     /// - Throws: ``TestServerError`` when it does not answer within 60 s.
     public func start() throws {
@@ -82,7 +73,7 @@ public final class S3TestServer: Sendable {
         // SeaweedFS takes several seconds to stop gracefully; after 3 s it is killed.
         let server = ServerProcess(
             name: kind.rawValue,
-            program: try Self.locate(program),
+            program: try ServerProcess.locate(program),
             arguments: arguments,
             environment: ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey],
             log: directory + "/server.log",
@@ -108,33 +99,12 @@ public final class S3TestServer: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Creates a bucket through boto3 (a client no one here wrote).
-    /// - Throws: ``TestServerError`` with boto3's message.
-    public func createBucket(_ name: String) throws {
-        try runPython("import boto3\nboto3.client('s3').create_bucket(Bucket='\(name)')")
-    }
-
-    /// Runs a Python snippet with this server's `AWS_*` environment; returns its standard output.
-    /// - Throws: ``TestServerError`` with the snippet's standard error when it fails.
-    @discardableResult
-    public func runPython(_ code: String, arguments: [String] = []) throws -> String {
-        try ServerProcess.run(try Self.locate("python3"), ["-c", code] + arguments, environment: environment)
-    }
-
     private func waitUntilReady() throws {
         let port = ports.withLock { $0[kind == .seaweedfs ? 6 : 0] }
         guard let server = server.withLock({ $0 }) else { return }
         try server.waitUntil(seconds: 60, endpoint) {
             FreePorts.isListening(port) && (try? runPython("import boto3\nboto3.client('s3').list_buckets()")) != nil
         }
-    }
-
-    private static func locate(_ program: String) throws -> String {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw TestServerError(message: "'\(program)' is not on the PATH (run scripts/bootstrap)")
     }
 }
 

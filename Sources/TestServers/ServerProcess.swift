@@ -1,6 +1,10 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A server program run for tests under a watchdog: it is stopped by ``stop()``, at process exit,
 /// and — should the test process die — by the watchdog shell, which ends it once its parent is gone.
 /// Its scratch folder goes with it when the test process ends (normally or not), not on ``stop()``,
@@ -60,6 +64,7 @@ public final class ServerProcess: Sendable {
             }
             trap end TERM INT
             trap 'remove=1; end' USR1
+            trap 'kill -KILL -$server 2>/dev/null; wait $server; exit 0' USR2
             while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
             kill -0 \(getpid()) 2>/dev/null || remove=1
             end
@@ -98,12 +103,24 @@ public final class ServerProcess: Sendable {
     /// server, has exited.
     public func stop() {
         guard let pid = signalStop() else { return }
-        for _ in 0..<(gracePeriod + 5) * 10 where kill(pid, 0) == 0 {
+        waitForExit(pid)
+    }
+
+    /// Kills the server and what it started with SIGKILL, as a crash would, and waits until they are
+    /// gone; its scratch folder stays, so ``start()`` brings it back on the same data.
+    public func kill() {
+        guard let pid = signalStop(SIGUSR2) else { return }
+        waitForExit(pid)
+    }
+
+    /// Waits (up to the grace period and 5 s) for the watchdog `pid` to exit; then kills it.
+    private func waitForExit(_ pid: pid_t) {
+        for _ in 0..<(gracePeriod + 5) * 10 where Glibc.kill(pid, 0) == 0 {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { return }
             usleep(100_000)
         }
-        kill(pid, SIGKILL)
+        Glibc.kill(pid, SIGKILL)
     }
 
     /// Asks the watchdog to stop the server with `signal` (SIGTERM; SIGUSR1 also deletes the
@@ -117,7 +134,7 @@ public final class ServerProcess: Sendable {
             })
         else { return nil }
         let pid = process.processIdentifier
-        kill(pid, signal)
+        Glibc.kill(pid, signal)
         return pid
     }
 
@@ -184,6 +201,16 @@ final class ServerCleanup: Sendable {
 }
 
 extension ServerProcess {
+    /// The path of `program` on the PATH.
+    /// - Throws: ``TestServerError`` when it is not there.
+    static func locate(_ program: String) throws -> String {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestServerError(message: "'\(program)' is not on the PATH (run scripts/bootstrap)")
+    }
+
     /// A new, empty folder `artifactfs-LABEL-UUID` under the temporary directory, for one server's
     /// data and log (pass it as the server's `scratch`, so it goes when the test process ends).
     /// - Throws: when the folder cannot be created.

@@ -60,10 +60,7 @@ final class ObjectTestServer: Sendable {
         switch flavor {
         case .s3:
             let server = try S3TestServer(.seaweedfs, buckets: [Self.bucket])
-            environment = server.environment
-            secret = ["--key=\(server.accessKey)", "--secret=\(server.secretKey)"]
-            fields = ["--endpoint_url=\(server.endpoint)", "--key={{store.key}}", "--secret={{store.secret}}"]
-            secretValue = server.secretKey
+            (environment, secret, fields, secretValue) = Self.settings(of: server)
             stopServer = { server.shutDown() }
         case .gcp:
             // fake-gcs-server takes any bearer token; the component sends one all the same.
@@ -85,6 +82,24 @@ final class ObjectTestServer: Sendable {
             secretValue = server.key
             stopServer = { server.stop() }
         }
+    }
+
+    /// The `s3` flavor on `cluster`, with a `mounts` bucket; ``stop()`` shuts the cluster down.
+    init(cluster: SeaweedFSCluster) throws {
+        try cluster.createBucket(Self.bucket)
+        (environment, secret, fields, secretValue) = Self.settings(of: cluster)
+        stopServer = { cluster.shutDown() }
+    }
+
+    /// The client environment, secret, component fields and secret value of an S3 server.
+    private static func settings(
+        of server: some S3Endpoint
+    ) -> (environment: [String: String], secret: [String], fields: [String], secretValue: String) {
+        (
+            server.environment, ["--key=\(server.accessKey)", "--secret=\(server.secretKey)"],
+            ["--endpoint_url=\(server.endpoint)", "--key={{store.key}}", "--secret={{store.secret}}"],
+            server.secretKey
+        )
     }
 
     /// Stops the server (uploads to it fail from then on) and removes its data.
