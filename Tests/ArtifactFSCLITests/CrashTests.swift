@@ -252,7 +252,7 @@ struct CrashTests {
         ]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         if let stderrFile {
-            FileManager.default.createFile(atPath: stderrFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrFile, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: stderrFile)
         } else {
             process.standardError = FileHandle.nullDevice

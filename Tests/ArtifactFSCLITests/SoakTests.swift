@@ -129,7 +129,7 @@ struct SoakTests {
             ]
             process.currentDirectoryURL = URL(fileURLWithPath: store.fixture.path)
             let counts = store.fixture.path + "/counts-\(index)"
-            FileManager.default.createFile(atPath: counts, contents: nil)
+            _ = FileManager.default.createFile(atPath: counts, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: counts)
             try process.run()
             return process
