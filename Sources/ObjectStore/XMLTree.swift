@@ -22,15 +22,33 @@ public struct XMLTree: Sendable {
     /// The text of the first child named `name`.
     public func text(of name: String) -> String? { child(name)?.text }
 
-    /// Parses a document; `nil` when it is not well-formed XML or not UTF-8 (which every object
-    /// service sends, and without which Foundation's parser traps on an element name).
+    /// Parses a document; `nil` when it is not well-formed XML, not UTF-8 (which every object
+    /// service sends, and without which Foundation's parser traps on an element name), or holds a
+    /// processing instruction (none does, and Foundation's parser reads a null for one without data).
     public static func parse(_ bytes: [UInt8]) -> XMLTree? {
-        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        guard String(validating: bytes, as: UTF8.self) != nil, !holdsProcessingInstruction(bytes) else { return nil }
         let builder = TreeBuilder()
         let parser = XMLParser(data: Data(bytes))
         parser.delegate = builder
         guard parser.parse() else { return nil }
         return builder.root
+    }
+
+    /// True when `<?` appears anywhere but in the XML declaration that may open the document
+    /// (after a byte-order mark).
+    private static func holdsProcessingInstruction(_ bytes: [UInt8]) -> Bool {
+        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let declaration = Array("<?xml".utf8)
+        if bytes[index...].starts(with: declaration), bytes.count > index + declaration.count,
+            [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index + declaration.count])
+        {
+            index += declaration.count
+        }
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "<"), bytes[index + 1] == UInt8(ascii: "?") { return true }
+            index += 1
+        }
+        return false
     }
 }
 

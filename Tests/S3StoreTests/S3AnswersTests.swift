@@ -29,6 +29,21 @@ struct S3AnswersTests {
         #expect(S3Answers.error(body, operation: "ListObjectsV2", status: 500, requestIDHeader: "r1").requestID == "r1")
     }
 
+    /// Found by `scripts/fuzz` in CI: a processing instruction without data (`<?x?>`) made
+    /// Foundation's parser call strlen on a null pointer, so one odd answer killed the process.
+    @Test(arguments: ["<?x?><Error><Code>E</Code></Error>", "<?xml version=\"1.0\"?><Error><?pi?></Error>"])
+    func anAnswerWithAProcessingInstructionIsRefusedNotACrash(_ text: String) {
+        #expect(S3Answers.listPage(Array(text.utf8)) == nil)
+        #expect(
+            S3Answers.error(Array(text.utf8), operation: "ListObjectsV2", status: 500, requestIDHeader: "r2").requestID
+                == "r2"
+        )
+        let declared = Array(
+            "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code></Error>".utf8
+        )
+        #expect(S3Answers.error(declared, operation: "PutObject", status: 503, requestIDHeader: nil).code == "SlowDown")
+    }
+
     /// Found by `scripts/fuzz fuzz-s3-answers`: a carriage return was sent raw in DeleteObjects and
     /// CompleteMultipartUpload bodies, where the server's XML parser reads it as a line feed, so
     /// `rmtree` asked to delete another key than the one listed.
