@@ -95,7 +95,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             }
             return ObjectReadHandle(backend: backend, path: path, key: key, opening: opening)
         case .write:
-            return try openWrite(path, listedAbsent: false)
+            return try openWrite(target, key: key, path: path, listedAbsent: false)
         }
     }
 
@@ -103,9 +103,12 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     /// the upload: no check for a directory of that name (the listing had none), no look for the
     /// mode and owner a rewrite keeps (a new file gets 0644 and the mount's owner); ancestors are
     /// still checked where this store has not seen them as directories.
-    private func openWrite(_ path: String, listedAbsent: Bool) throws -> any ArtifactFileHandle {
-        let target = try resolve(path)
-        let key = Self.key(of: target)
+    private func openWrite(
+        _ target: ArtifactPath,
+        key: String,
+        path: String,
+        listedAbsent: Bool
+    ) throws -> any ArtifactFileHandle {
         try checkName(target, path: path)
         if listedAbsent {
             if key.isEmpty || target == root { throw ArtifactStoreError(.isADirectory, path: path, "is a directory") }
@@ -505,7 +508,8 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
 
 extension ObjectArtifactStore: ListedAbsentWriting {
     public func openForWrite(listedAbsent path: String) throws -> any ArtifactFileHandle {
-        try openWrite(path, listedAbsent: true)
+        let target = try resolve(path)
+        return try openWrite(target, key: Self.key(of: target), path: path, listedAbsent: true)
     }
 }
 
