@@ -177,24 +177,33 @@ struct RegisterModelVersion: ParsableCommand {
     @Option(help: "The pipeline that produced it.") var pipelineName: String?
     @Option(help: "The run that produced it.") var runName: String?
     @Option(help: "The step that produced it.") var stepName: String?
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         var values = try pairs(metadata, flag: "--metadata")
         values[ModelVersionMetadata.pipelineName] = pipelineName ?? values[ModelVersionMetadata.pipelineName]
         values[ModelVersionMetadata.runName] = runName ?? values[ModelVersionMetadata.runName]
         values[ModelVersionMetadata.stepName] = stepName ?? values[ModelVersionMetadata.stepName]
-        let registered = try registry.open().registerModelVersion(
-            ModelVersionRequest(
-                model: name,
-                version: version,
-                sourceURI: uri,
-                description: description,
-                format: format,
-                library: library,
-                metadata: values,
-                tags: pairs(tag, flag: "--tag")
+        let opened = try registry.open()
+        // A source that cannot be listed gets a meter without totals; the registry names what is wrong.
+        let meter = (try? progress.meter("copied", for: uri)) ?? progress.meter("copied")
+        var registered: ModelVersion?
+        try ProgressMeter.measure(meter, summary: { registered?.storedURI != registered?.sourceURI }) {
+            registered = try opened.registerModelVersion(
+                ModelVersionRequest(
+                    model: name,
+                    version: version,
+                    sourceURI: uri,
+                    description: description,
+                    format: format,
+                    library: library,
+                    metadata: values,
+                    tags: pairs(tag, flag: "--tag")
+                ),
+                progress: meter?.transfer
             )
-        )
+        }
+        guard let registered else { return }
         Output.line("Registered version \(registered.version) of model '\(name)' at \(registered.storedURI).")
     }
 }
@@ -345,9 +354,16 @@ struct LoadModelVersion: ParsableCommand {
     @Argument(help: "The model's name.") var name: String
     @Option(name: [.customShort("v"), .long], help: "The version.") var version: String
     @Argument(help: "The folder to copy into.") var folder: String
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
-        let path = try registry.open().loadModelVersion(name, version: version, into: folder)
+        let opened = try registry.open()
+        let found = try opened.modelVersion(name, version: version)
+        let meter = try progress.meter("copied", for: found.storedURI)
+        var path = folder
+        try ProgressMeter.measure(meter) {
+            path = try opened.loadModelVersion(found, into: folder, progress: meter?.transfer)
+        }
         Output.line(path)
     }
 }

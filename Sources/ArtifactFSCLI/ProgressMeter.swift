@@ -86,16 +86,21 @@ final class ProgressMeter: Sendable {
         if state.withLock({ $0.visible }) { Output.error("") }
     }
 
-    /// Runs `body` with `meter` (nil: no progress), then prints the summary; after a failure, only
-    /// ends the progress line.
-    static func measure(_ meter: ProgressMeter?, _ body: () throws -> Void) throws {
+    /// Runs `body` with `meter` (nil: no progress), then prints the summary when `summary` says the
+    /// work moved anything (a model registered where it already lies copies nothing); after a
+    /// failure, only ends the progress line.
+    static func measure(
+        _ meter: ProgressMeter?,
+        summary: () -> Bool = { true },
+        _ body: () throws -> Void
+    ) throws {
         do {
             try body()
         } catch {
             meter?.abandon()
             throw error
         }
-        meter?.finish()
+        if summary() { meter?.finish() } else { meter?.abandon() }
     }
 
     private func update(_ change: (inout State) -> Void) {

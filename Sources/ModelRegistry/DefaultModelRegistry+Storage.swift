@@ -61,11 +61,11 @@ extension DefaultModelRegistry {
         return row
     }
 
-    func copyFiles(from source: String, isFolder: Bool, to destination: String) throws {
+    func copyFiles(from source: String, isFolder: Bool, to destination: String, progress: TransferProgress?) throws {
         if isFolder {
-            try fileio.copyTree(source, destination, overwrite: false)
+            try fileio.copyTree(source, destination, overwrite: false, progress: progress)
         } else {
-            try fileio.copy(source, destination, overwrite: false)
+            try fileio.copy(source, destination, overwrite: false, progress: progress)
         }
     }
 

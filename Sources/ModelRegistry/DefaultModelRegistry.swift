@@ -94,6 +94,11 @@ public final class DefaultModelRegistry: ModelRegistry {
     // MARK: - Versions
 
     public func registerModelVersion(_ request: ModelVersionRequest) throws -> ModelVersion {
+        try registerModelVersion(request, progress: nil)
+    }
+
+    public func registerModelVersion(_ request: ModelVersionRequest, progress: TransferProgress?) throws -> ModelVersion
+    {
         if let version = request.version { try Self.checkName(version, what: "version") }
         let source = try Self.canonical(request.sourceURI)
         guard try fileio.exists(source) else {
@@ -105,7 +110,7 @@ public final class DefaultModelRegistry: ModelRegistry {
         let reserved = try write { db in try reserveVersion(db, request, source: source, isFolder: sourceIsFolder) }
         do {
             if reserved.storedURI != reserved.sourceURI {
-                try copyFiles(from: source, isFolder: sourceIsFolder, to: reserved.storedURI)
+                try copyFiles(from: source, isFolder: sourceIsFolder, to: reserved.storedURI, progress: progress)
             }
         } catch {
             _ = try? write { db in

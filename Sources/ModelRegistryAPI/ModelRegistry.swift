@@ -29,6 +29,11 @@ public protocol ModelRegistry: Sendable {
     /// Registers a version: its files are copied into the artifact store unless they already lie there.
     @discardableResult
     func registerModelVersion(_ request: ModelVersionRequest) throws -> ModelVersion
+    /// Registers a version as ``registerModelVersion(_:)`` does, telling `progress` of the bytes it
+    /// copies, so `artifactfs models register-version` can show them. A registry that cannot tell
+    /// (a plugin's, by default) registers without reporting.
+    @discardableResult
+    func registerModelVersion(_ request: ModelVersionRequest, progress: TransferProgress?) throws -> ModelVersion
     /// Deletes a version, and the files the registry copied for it (never files it did not copy).
     func deleteModelVersion(_ model: String, version: String) throws
     /// Changes a version's description and metadata, and moves it to `stage`. Moving one to
@@ -61,23 +66,45 @@ public protocol ModelRegistry: Sendable {
 }
 
 extension ModelRegistry {
+    /// Registers without reporting progress: for a registry that has no copy to report on.
+    @discardableResult
+    public func registerModelVersion(_ request: ModelVersionRequest, progress: TransferProgress?) throws -> ModelVersion
+    {
+        try registerModelVersion(request)
+    }
+
     /// Where a version's files are in the artifact store: `fileio` reads them from there.
     public func artifactStoreURI(of version: ModelVersion) -> String { version.storedURI }
 
     /// Copies a version's files into a local folder (created when missing) and returns the path of
-    /// the copy: a file for a single-file model, else the folder.
-    public func loadModelVersion(_ model: String, version: String, into folder: String) throws -> String {
-        let found = try modelVersion(model, version: version)
+    /// the copy: a file for a single-file model, else the folder. `progress` hears of the bytes copied.
+    public func loadModelVersion(
+        _ model: String,
+        version: String,
+        into folder: String,
+        progress: TransferProgress? = nil
+    ) throws -> String {
+        try loadModelVersion(modelVersion(model, version: version), into: folder, progress: progress)
+    }
+
+    /// Copies the files of `found`, a version of this registry, into a local folder, as
+    /// ``loadModelVersion(_:version:into:progress:)`` does.
+    public func loadModelVersion(
+        _ found: ModelVersion,
+        into folder: String,
+        progress: TransferProgress? = nil
+    ) throws -> String {
+        let (model, version) = (found.model, found.version)
         do {
             if try fileio.isdir(found.storedURI) {
-                try fileio.copyTree(found.storedURI, folder, overwrite: true)
+                try fileio.copyTree(found.storedURI, folder, overwrite: true, progress: progress)
                 return folder
             }
             let target = try ArtifactPath(parsing: folder).appending(
                 ArtifactPath(parsing: found.storedURI, keepEmptyComponents: true).name
             ).description
             try fileio.makedirs(folder)
-            try fileio.copy(found.storedURI, target, overwrite: true)
+            try fileio.copy(found.storedURI, target, overwrite: true, progress: progress)
             return target
         } catch let error as ArtifactStoreError {
             throw ModelRegistryError(

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Progress of `cp`, `mv` and `sync` as a user sees it: redrawn in place at a terminal (a
+/// Progress of `cp`, `mv`, `sync` and the model registry's copies as a user sees it: redrawn in place at a terminal (a
 /// pseudo-terminal from util-linux's `script`), absent in a pipe, forced by `--progress`,
 /// silenced by `--quiet`.
 @Suite("progress on standard error")
@@ -94,6 +94,40 @@ struct ProgressTests {
         #expect(quiet.status == 0)
         #expect(quiet.stdout.isEmpty, "--quiet prints nothing but errors: \(quiet.stdout)")
         #expect(try ws.contents("mirror-quiet/2/model.bin") == "model two")
+    }
+
+    @Test func registeringAndLoadingAModelVersionShowTheCopy() throws {
+        let ws = try Self.workspace()
+        defer { ws.remove() }
+        #expect(try ws.cli.run("model-registry", "register", "models", "--flavor", "default").status == 0)
+        #expect(try ws.cli.run("stack", "update", "default", "--model-registry", "models").status == 0)
+        #expect(try ws.cli.run("model-registry", "models", "register", "big").status == 0)
+        let registered = try Self.atTerminal(
+            ws,
+            ["model-registry", "models", "register-version", "big", "-u", "big.bin"]
+        )
+        #expect(registered.status == 0, "\(registered.stdout)")
+        let lines = Self.redraws(registered.stdout)
+        #expect(try #require(lines.first).hasPrefix("4.0 MiB / 64.0 MiB  0/1 files  "), "\(lines)")
+        let summary = try #require(lines.last)
+        #expect(summary.hasPrefix("copied 1 file, 64.0 MiB in "), "\(lines)")
+        #expect(summary.contains("Registered version 1 of model 'big'"), "the result follows the summary: \(lines)")
+
+        let loaded = try Self.atTerminal(ws, ["model-registry", "models", "load-version", "big", "-v", "1", "out"])
+        #expect(loaded.status == 0, "\(loaded.stdout)")
+        let loadSummary = try #require(Self.redraws(loaded.stdout).last)
+        #expect(loadSummary.hasPrefix("copied 1 file, 64.0 MiB in "), "\(loaded.stdout)")
+        #expect(FileManager.default.contents(atPath: ws.path + "/out/big.bin")?.count == 64 << 20)
+
+        // A version already in the artifact store is registered where it lies: nothing is copied, so no summary.
+        let stored = try #require(summary.firstMatch(of: #/ at (\S+)\.$/#).map { String($0.1) }, "\(summary)")
+        let inPlace = try Self.atTerminal(ws, ["model-registry", "models", "register-version", "big", "-u", stored])
+        #expect(inPlace.status == 0, "\(inPlace.stdout)")
+        #expect(!inPlace.stdout.contains("copied"), "\(inPlace.stdout)")
+        #expect(inPlace.stdout.contains("Registered version 2 of model 'big'"), "\(inPlace.stdout)")
+        let piped = try ws.cli.run("model-registry", "models", "load-version", "big", "-v", "1", "piped")
+        #expect(piped.status == 0)
+        #expect(piped.stderr.isEmpty, "no progress in a pipe: \(piped.stderr)")
     }
 
     @Test func inAPipeNothingIsShownUnlessForced() throws {

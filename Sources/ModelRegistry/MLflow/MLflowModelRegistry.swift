@@ -112,6 +112,11 @@ public final class MLflowModelRegistry: ModelRegistry {
     // MARK: - Versions
 
     public func registerModelVersion(_ request: ModelVersionRequest) throws -> ModelVersion {
+        try registerModelVersion(request, progress: nil)
+    }
+
+    public func registerModelVersion(_ request: ModelVersionRequest, progress: TransferProgress?) throws -> ModelVersion
+    {
         let model = request.model
         if let version = request.version, Int(version) == nil {
             throw ModelRegistryError(
@@ -136,7 +141,7 @@ public final class MLflowModelRegistry: ModelRegistry {
         var body: MLflowRESTClient.Object = ["name": model, "source": source]
         var run: (id: String, copy: String)?
         if try ArtifactPath(parsing: source).schemePrefix.isEmpty {
-            run = try copyIntoRun(source, model: model)
+            run = try copyIntoRun(source, model: model, progress: progress)
             body["source"] = run!.copy
             body["run_id"] = run!.id
             tags[Self.sourceTag] = source
@@ -365,8 +370,13 @@ public final class MLflowModelRegistry: ModelRegistry {
 
     // MARK: - Copies of local sources
 
-    /// Copies a local source into the artifacts of a new run; returns the run and the copy's URI.
-    private func copyIntoRun(_ source: String, model: String) throws -> (id: String, copy: String) {
+    /// Copies a local source into the artifacts of a new run, telling `progress` of its bytes;
+    /// returns the run and the copy's URI.
+    private func copyIntoRun(
+        _ source: String,
+        model: String,
+        progress: TransferProgress?
+    ) throws -> (id: String, copy: String) {
         let experiment = try experimentID()
         let answer = try client.call(
             "POST",
@@ -388,7 +398,11 @@ public final class MLflowModelRegistry: ModelRegistry {
         }
         let copy = artifacts + "/" + ((try? ArtifactPath(parsing: source).name) ?? "model")
         do {
-            if try fileio.isdir(source) { try fileio.copyTree(source, copy) } else { try fileio.copy(source, copy) }
+            if try fileio.isdir(source) {
+                try fileio.copyTree(source, copy, progress: progress)
+            } else {
+                try fileio.copy(source, copy, progress: progress)
+            }
             try client.call("POST", "runs/update", body: ["run_id": id, "status": "FINISHED"], subject: "run \(id)")
         } catch {
             discardRun(id, copy: copy)
