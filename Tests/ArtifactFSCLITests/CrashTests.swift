@@ -108,15 +108,18 @@ struct CrashTests {
         try expectTheNextCopyWritesItWhole(ws, to: "gs://crash/big.bin", environment: server.environment)
     }
 
-    /// A `cp` to azure killed once two of its blocks are staged on the Blob test server: no blob at
-    /// the name, the blocks left uncommitted (never visible). The store does not clean them up, and
-    /// needs not: the next upload of the blob stages blocks of the same ids and its Put Block List
-    /// discards every uncommitted block it does not name, as the service does (which also drops
-    /// uncommitted blocks a week after the last Put Block).
+    /// A `cp` to azure killed once two of its blocks are staged on the Blob test server (answered
+    /// 201, seen through a ``FaultProxy``): no blob at the name, the blocks left uncommitted (never
+    /// visible). The store does not clean them up, and needs not: the next upload of the blob
+    /// stages blocks of the same ids and its Put Block List discards every uncommitted block it
+    /// does not name, as the service does (which also drops uncommitted blocks a week after the
+    /// last Put Block).
     @Test(.timeLimit(.minutes(1)))
     func aKilledCopyToAzureLeavesNoBlobAndTheNextCommitDiscardsItsBlocks() throws {
         let server = try AzureTestServer(containers: ["crash"])
         defer { server.stop() }
+        let proxy = try FaultProxy(upstream: server.endpoint)
+        defer { proxy.stop() }
         let ws = try Workspace()
         defer { ws.remove() }
         let environment = ["AZURE_STORAGE_CONNECTION_STRING": server.connectionString]
@@ -125,10 +128,19 @@ struct CrashTests {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: server.directory + "/data/crash")) ?? []
             return names.filter { $0.contains(".block.") }.count
         }
-        try killMidTransfer(ws, to: "az://crash/big.bin", environment: environment) { staged() >= 2 }
+        let block = RequestMatch(method: "PUT", pathContains: "/big.bin", queryHas: ["blockid"])
+        let throughProxy = [
+            "AZURE_STORAGE_CONNECTION_STRING": server.connectionString.replacingOccurrences(
+                of: server.endpoint,
+                with: proxy.endpoint
+            )
+        ]
+        try killMidTransfer(ws, to: "az://crash/big.bin", environment: throughProxy) {
+            proxy.requests(matching: block).filter { $0.status == 201 }.count >= 2
+        }
         let stat = try ws.cli.run("stat", "az://crash/big.bin", environment: environment)
-        #expect(stat.status != 0, "a half blob is at the destination: \(stat.stdout)")
-        #expect(staged() >= 2, "the killed copy's blocks are the uncommitted ones")
+        #expect(stat.status != 0, "a half blob is at the destination: \(stat.stdout)\n\(proxy.log)")
+        #expect(staged() >= 2, "the killed copy's blocks are not the uncommitted ones\n\(proxy.log)")
         try expectTheNextCopyWritesItWhole(ws, to: "az://crash/big.bin", environment: environment)
         #expect(staged() == 0, "the next commit of the blob leaves uncommitted blocks behind")
     }
