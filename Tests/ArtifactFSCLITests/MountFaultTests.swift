@@ -3,9 +3,9 @@ import TestServers
 import Testing
 
 /// One cell of the mount's fault matrix: an operation done through the mount while a
-/// ``FaultProxy`` between the mount daemon and SeaweedFS meets its requests with a fault, once or
-/// on every attempt.
-struct MountFaultCase: Sendable, CustomTestStringConvertible {
+/// ``FaultProxy`` between the mount daemon and the store's server meets its requests with a fault,
+/// once or on every attempt.
+struct MountFaultCase: Sendable, CustomStringConvertible {
     /// The operations, each one system call checked in a Python snippet run in the fixture folder.
     enum Operation: String, Sendable, CaseIterable {
         case write, read, list, rename
@@ -14,62 +14,114 @@ struct MountFaultCase: Sendable, CustomTestStringConvertible {
     let operation: Operation
     let fault: Fault
     let persistent: Bool
+    /// Where the cell stands in ``all``: its objects' names start with `cNN-`, so no cell meets
+    /// another's objects in the mount's caches or in a rule.
+    let index: Int
 
     /// `operation × fault × once` (or `× every attempt`).
-    var testDescription: String { "\(operation) × \(fault)\(persistent ? " × every attempt" : " × once")" }
+    var description: String { "\(operation) × \(fault)\(persistent ? " × every attempt" : " × once")" }
 
-    /// The requests of the operation the fault is aimed at.
-    var match: RequestMatch {
+    /// The prefix of the cell's object names.
+    var prefix: String { String(format: "c%02d-", index) }
+
+    /// The objects the cell needs before it runs, by name, and which content each holds.
+    var objects: [(name: String, content: MountFaultContent)] {
         switch operation {
-        case .write: RequestMatch(method: "PUT", pathContains: "/w.bin", headerLacks: ["x-amz-copy-source"])
-        case .read: RequestMatch(method: "GET", pathContains: "/r.bin")
-        case .list: RequestMatch(method: "GET", queryHas: ["list-type"])
-        case .rename: RequestMatch(method: "PUT", pathContains: "/dst.bin", headerHas: ["x-amz-copy-source"])
+        case .write: [(prefix + "w.bin", .old)]
+        case .read: [(prefix + "r.bin", .data)]
+        case .list: ["a", "b", "c"].map { (prefix + "d/" + $0, .old) }
+        case .rename: [(prefix + "src.bin", .new), (prefix + "dst.bin", .old)]
         }
     }
 
-    var rule: FaultRule { persistent ? .every(match, fault) : .nth(1, match, fault) }
+    /// The requests of the operation on `flavor` the fault is aimed at. Object names travel as
+    /// they are (s3, azure) or percent-encoded (gcp), so each match names the object without a
+    /// slash; a gcp simple upload carries its name in the body, and is the cell's only upload.
+    func match(_ flavor: ObjectStoreFlavor) -> RequestMatch {
+        switch (operation, flavor) {
+        case (.write, .s3):
+            RequestMatch(method: "PUT", pathContains: prefix + "w.bin", headerLacks: ["x-amz-copy-source"])
+        case (.write, .gcp): RequestMatch(method: "POST", pathContains: "/upload/storage/v1/")
+        case (.write, .azure):
+            RequestMatch(
+                method: "PUT",
+                pathContains: prefix + "w.bin",
+                queryLacks: ["comp"],
+                headerLacks: ["x-ms-copy-source"]
+            )
+        case (.read, _): RequestMatch(method: "GET", pathContains: prefix + "r.bin")
+        case (.list, .s3): RequestMatch(method: "GET", queryHas: ["list-type"])
+        case (.list, .gcp): RequestMatch(method: "GET", queryHas: ["prefix"])
+        case (.list, .azure): RequestMatch(method: "GET", queryHas: ["restype"])
+        case (.rename, .s3):
+            RequestMatch(method: "PUT", pathContains: prefix + "dst.bin", headerHas: ["x-amz-copy-source"])
+        case (.rename, .gcp): RequestMatch(method: "POST", pathContains: "/rewriteTo/")
+        case (.rename, .azure):
+            RequestMatch(method: "PUT", pathContains: prefix + "dst.bin", headerHas: ["x-ms-copy-source"])
+        }
+    }
+
+    func rule(_ flavor: ObjectStoreFlavor) -> FaultRule {
+        persistent ? .every(match(flavor), fault) : .nth(1, match(flavor), fault)
+    }
 
     /// Each operation under a transient reset the server ran and a cut body (both retried away),
     /// and under a 500 and a refused connection that persist (the syscall fails with EIO).
     static let all: [MountFaultCase] = Operation.allCases.flatMap { operation in
         [
-            MountFaultCase(operation: operation, fault: .resetBeforeHeaders, persistent: false),
-            MountFaultCase(operation: operation, fault: .cutResponseBody(after: 100), persistent: false),
-            MountFaultCase(operation: operation, fault: .internalError, persistent: true),
-            MountFaultCase(operation: operation, fault: .resetBeforeForwarding, persistent: true),
-        ]
+            (Fault.resetBeforeHeaders, false), (.cutResponseBody(after: 100), false), (.internalError, true),
+            (.resetBeforeForwarding, true),
+        ].map { (operation, $0.0, $0.1) }
+    }
+    .enumerated().map { MountFaultCase(operation: $1.0, fault: $1.1, persistent: $1.2, index: $0) }
+}
+
+/// The contents a cell's objects start with, and a write or a rename may leave.
+enum MountFaultContent: String, CaseIterable {
+    case old, new, data
+
+    /// Bytes of each, from one seeded generator: distinct, and longer than a cut body.
+    var size: Int {
+        switch self {
+        case .old: 65536
+        case .new: 98304
+        case .data: 1 << 20
+        }
     }
 }
 
-/// The s3 store mounted with its endpoint on a ``FaultProxy`` in front of SeaweedFS: a write
-/// checked at `close()`, a read, a listing and a rename either succeed or fail with EIO, and the
-/// bucket then holds the old object or the whole new one (by SHA-256, read around the proxy),
-/// never a partial or empty one. Serialized: each cell mounts, and the machine has two cores.
-@Suite("artifactfs mount of s3 under injected faults", .serialized)
+/// Each object-store flavor mounted with its endpoint on a ``FaultProxy`` in front of its server
+/// (SeaweedFS, fake-gcs-server, the Blob test server): a write checked at `close()`, a read, a
+/// listing and a rename either succeed or fail with EIO, and the store then holds the old object
+/// or the whole new one (by SHA-256, read around the proxy), never a partial or empty one.
+///
+/// Each store is mounted once and the cells run one after another against that mount, the proxy's
+/// rules switched between them; each cell has objects of its own (``MountFaultCase/prefix``), so
+/// the mount's caches carry nothing from one cell to the next. Serialized: the machine has two cores.
+@Suite("artifactfs mount of s3, gcp and azure under injected faults", .serialized)
 struct MountFaultTests {
     /// What the Python snippet of each operation does; it prints `ok` (and what it read) or the errno.
-    static func snippet(_ operation: MountFaultCase.Operation) -> String {
+    static func snippet(_ cell: MountFaultCase) -> String {
         let body =
-            switch operation {
+            switch cell.operation {
             case .write:
                 """
-                fd = os.open("mnt/w.bin", os.O_WRONLY | os.O_TRUNC)
+                fd = os.open("mnt/\(cell.prefix)w.bin", os.O_WRONLY | os.O_TRUNC)
                 os.write(fd, open("new.bin", "rb").read())
                 os.close(fd)
                 print("ok")
                 """
             case .read:
                 """
-                print("ok", hashlib.sha256(open("mnt/r.bin", "rb").read()).hexdigest())
+                print("ok", hashlib.sha256(open("mnt/\(cell.prefix)r.bin", "rb").read()).hexdigest())
                 """
             case .list:
                 """
-                print("ok", ",".join(sorted(os.listdir("mnt/d"))))
+                print("ok", ",".join(sorted(os.listdir("mnt/\(cell.prefix)d"))))
                 """
             case .rename:
                 """
-                os.rename("mnt/src.bin", "mnt/dst.bin")
+                os.rename("mnt/\(cell.prefix)src.bin", "mnt/\(cell.prefix)dst.bin")
                 print("ok")
                 """
             }
@@ -78,80 +130,91 @@ struct MountFaultTests {
             + "\nexcept OSError as error:\n    print(\"errno\", error.errno)\n"
     }
 
-    @Test(arguments: MountFaultCase.all)
-    func operationUnderFault(_ cell: MountFaultCase) throws {
-        let server = try ObjectTestServer.shared(.s3)
-        let upstream = try #require(server.environment["AWS_ENDPOINT_URL"])
-        let proxy = try FaultProxy(upstream: upstream)
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func operationsUnderFaults(_ flavor: ObjectStoreFlavor) throws {
+        let server = try ObjectTestServer.shared(flavor)
+        let proxy = try FaultProxy(upstream: try #require(Self.upstream(of: server)))
         defer { proxy.stop() }
-        let store = try MountedStore(.s3, fields: ["--endpoint_url=\(proxy.endpoint)", "--max_attempts=3"])
+        let store = try MountedStore(flavor, fields: ["--endpoint_url=\(proxy.endpoint)", "--max_attempts=3"])
         defer { store.cleanUp() }
         let verifier = CLIRunner(directory: store.fixture.path, configDirectory: store.fixture.path + "-verifier")
         defer { try? FileManager.default.removeItem(atPath: store.fixture.path + "-verifier") }
 
-        // Old and new contents, and the objects the operation finds, written through fileio.
+        // The three contents, and every cell's objects in one tree uploaded around the proxy.
         try store.shell(
-            "python3 -c \"import random; r = random.Random(7); "
-                + "[open(n, 'wb').write(r.randbytes(s)) for n, s in (('old.bin', 65536), ('new.bin', 98304), ('data.bin', 1 << 20))]\""
+            "python3 -c \"import os, random; r = random.Random(7); "
+                + "[open(n + '.bin', 'wb').write(r.randbytes(s)) for n, s in ("
+                + MountFaultContent.allCases.map { "('\($0.rawValue)', \($0.size))" }.joined(separator: ", ")
+                + ")]\""
         )
-        let old = try sha256(store, "old.bin")
-        let new = try sha256(store, "new.bin")
-        switch cell.operation {
-        case .write: try put(store, "old.bin", "w.bin")
-        case .read: try put(store, "data.bin", "r.bin")
-        case .list: for name in ["a", "b", "c"] { try put(store, "old.bin", "d/" + name) }
-        case .rename:
-            try put(store, "new.bin", "src.bin")
-            try put(store, "old.bin", "dst.bin")
+        var sums: [MountFaultContent: String] = [:]
+        for content in MountFaultContent.allCases { sums[content] = try sha256(store, content.rawValue + ".bin") }
+        let links = MountFaultCase.all.flatMap(\.objects).map { object in
+            "mkdir -p \"$(dirname 'seed/\(object.name)')\" && ln \(object.content.rawValue).bin 'seed/\(object.name)'"
         }
+        try store.shell(links.joined(separator: " && "))
+        let seeded = try verifier.run(["cp", "-r", "seed", store.uri], environment: server.environment)
+        try #require(seeded.status == 0, "seeding the objects failed: \(seeded.stderr)")
         try #require(try store.mount("--attr-ttl", "0").status == 0)
 
-        proxy.setRules([cell.rule])
-        let printed = try store.shell("python3 -c '\(Self.snippet(cell.operation))'").stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        proxy.setRules([])
-        let context = "\(cell.testDescription): printed '\(printed)'\n\(proxy.log)"
-        #expect(!proxy.injected.isEmpty, "the fault hit no request\n\(context)")
-        let succeeded = printed.hasPrefix("ok")
-        #expect(succeeded || printed == "errno \(EIO)", "neither a success nor EIO\n\(context)")
-        if !cell.persistent { #expect(succeeded, "a single transient fault was not retried away\n\(context)") }
-
-        // What the bucket holds, read around the proxy.
-        func held(_ name: String) throws -> String? {
-            let copied = try verifier.run(
-                ["cp", store.uri + "/" + name, "held-" + name.replacingOccurrences(of: "/", with: "-")],
-                environment: server.environment
-            )
-            guard copied.status == 0 else { return nil }
-            return try sha256(store, "held-" + name.replacingOccurrences(of: "/", with: "-"))
+        var outcomes: [(cell: MountFaultCase, printed: String, context: String)] = []
+        for cell in MountFaultCase.all {
+            let first = proxy.events.count
+            proxy.setRules([cell.rule(flavor)])
+            let printed = try store.shell("python3 -c '\(Self.snippet(cell))'").stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            proxy.setRules([])
+            let events = proxy.events.dropFirst(first)
+            let context =
+                "\(cell) on \(flavor): printed '\(printed)'\nfault proxy rule: \(cell.rule(flavor))\nrequests:\n"
+                + events.map { "  \($0)" }.joined(separator: "\n")
+            #expect(events.contains { $0.fault != nil }, "the fault hit no request\n\(context)")
+            let succeeded = printed.hasPrefix("ok")
+            #expect(succeeded || printed == "errno \(EIO)", "neither a success nor EIO\n\(context)")
+            if !cell.persistent { #expect(succeeded, "a single transient fault was not retried away\n\(context)") }
+            outcomes.append((cell, printed, context))
         }
-        switch cell.operation {
-        case .write:
-            let object = try held("w.bin")
-            #expect([old, new].contains(object), "neither the old nor the whole new object\n\(context)")
-            if succeeded { #expect(object == new, "close() succeeded, yet the old object is there\n\(context)") }
-        case .read:
-            if succeeded {
-                #expect(printed == "ok " + (try sha256(store, "data.bin")), "the read returned wrong bytes\n\(context)")
-            }
-        case .list:
-            if succeeded { #expect(printed == "ok a,b,c", "the listing is wrong\n\(context)") }
-        case .rename:
-            let destination = try held("dst.bin")
-            let source = try held("src.bin")
-            #expect([old, new].contains(destination), "the destination is damaged\n\(context)")
-            #expect(source == nil || source == new, "the source is damaged\n\(context)")
-            #expect(source != nil || destination == new, "the file was lost\n\(context)")
-            if succeeded {
-                #expect(destination == new && source == nil, "the rename succeeded, yet did not happen\n\(context)")
+
+        // What the store holds, read around the proxy in one copy of the whole tree.
+        let fetched = try verifier.run(["cp", "-r", store.uri, "held"], environment: server.environment)
+        try #require(fetched.status == 0, "reading the store back failed: \(fetched.stderr)")
+        let listed = try store.shell("cd held && find . -type f -exec sha256sum {} +").stdout
+        var held: [String: String] = [:]
+        for line in listed.split(separator: "\n") {
+            held[String(line.dropFirst(66).dropFirst(2))] = String(line.prefix(64))
+        }
+        let old = sums[.old]
+        let new = sums[.new]
+        for (cell, printed, context) in outcomes {
+            let succeeded = printed.hasPrefix("ok")
+            switch cell.operation {
+            case .write:
+                let object = held[cell.prefix + "w.bin"]
+                #expect([old, new].contains(object), "neither the old nor the whole new object\n\(context)")
+                if succeeded { #expect(object == new, "close() succeeded, yet the old object is there\n\(context)") }
+            case .read:
+                if succeeded {
+                    #expect(printed == "ok " + (sums[.data] ?? ""), "the read returned wrong bytes\n\(context)")
+                }
+            case .list:
+                if succeeded { #expect(printed == "ok a,b,c", "the listing is wrong\n\(context)") }
+            case .rename:
+                let destination = held[cell.prefix + "dst.bin"]
+                let source = held[cell.prefix + "src.bin"]
+                #expect([old, new].contains(destination), "the destination is damaged\n\(context)")
+                #expect(source == nil || source == new, "the source is damaged\n\(context)")
+                #expect(source != nil || destination == new, "the file was lost\n\(context)")
+                if succeeded {
+                    #expect(destination == new && source == nil, "the rename succeeded, yet did not happen\n\(context)")
+                }
             }
         }
     }
 
-    /// Uploads the fixture folder's `local` to the component's `name` through fileio (no rules yet).
-    private func put(_ store: MountedStore, _ local: String, _ name: String) throws {
-        let copied = try store.shell("./artifactfs cp \(local) '\(store.uri)/\(name)'")
-        try #require(copied.status == 0, "\(copied.stderr)")
+    /// The endpoint of `server` the proxy goes in front of.
+    private static func upstream(of server: ObjectTestServer) -> String? {
+        let field = server.fields.first { $0.hasPrefix("--endpoint_url=") }
+        return field.map { String($0.dropFirst("--endpoint_url=".count)) }
     }
 
     /// The SHA-256 of a file in the fixture folder.
