@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// A real MLflow tracking server on 127.0.0.1 for tests, with a SQLite backend in a fresh
-/// temporary folder, from the virtual environment `scripts/install-mlflow` makes.
+/// temporary folder, from the virtual environment `scripts/python-env mlflow` makes.
 ///
 /// It takes about 15 s to start, so one server serves a whole test process (``shared()``); tests
 /// keep apart by naming their models uniquely. It stops at process exit, or through its watchdog
@@ -34,7 +34,7 @@ public final class MLflowTestServer: Sendable {
             ProcessInfo.processInfo.environment["ARTIFACTFS_MLFLOW_VENV"] ?? "/var/tmp/artifactfs-test-env/mlflow"
         guard FileManager.default.isExecutableFile(atPath: venv + "/bin/mlflow") else {
             throw TestServerError(
-                message: "MLflow is not installed in \(venv): run scripts/install-mlflow (scripts/test does)"
+                message: "MLflow is not installed in \(venv): run scripts/python-env mlflow (scripts/test does)"
             )
         }
         python = venv + "/bin/python"
