@@ -11,18 +11,31 @@ struct PlantedSecret: Sendable {
     let field: String
     let value: String
 
-    /// The value as it may leak: verbatim, base64, percent-encoded and JSON-escaped.
+    /// The value as it may leak: verbatim; base64 and base64url at each of the three alignments it
+    /// can have inside a longer encoded text (HTTP Basic's `user:password`, a JWT); percent-encoded
+    /// as a URL query encodes it and with every other character escaped; JSON-escaped.
     var forms: [(form: String, text: String)] {
-        var forms = [("verbatim", value), ("base64", Data(value.utf8).base64EncodedString())]
-        let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        if let encoded = value.addingPercentEncoding(withAllowedCharacters: unreserved), encoded != value {
-            forms.append(("percent-encoded", encoded))
+        var forms = [("verbatim", value)]
+        for shift in 0..<3 {
+            let encoded = Data(repeating: 0, count: shift) + Data(value.utf8)
+            let stable = String(encoded.base64EncodedString().dropFirst(shift == 0 ? 0 : 4).dropLast(4))
+            forms.append(("base64", stable))
+            forms.append(
+                ("base64url", stable.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"))
+            )
         }
-        if value.contains("/") { forms.append(("JSON-escaped", value.replacingOccurrences(of: "/", with: "\\/"))) }
-        return forms
+        let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        for allowed in [unreserved, .alphanumerics] {
+            if let encoded = value.addingPercentEncoding(withAllowedCharacters: allowed) {
+                forms.append(("percent-encoded", encoded))
+            }
+        }
+        forms.append(("JSON-escaped", value.replacingOccurrences(of: "/", with: "\\/")))
+        var seen: Set<String> = []
+        return forms.filter { seen.insert($0.1).inserted }
     }
 
-    /// A marker of `length` random characters after `prefix`, with characters that encodings change.
+    /// A marker: `prefix` (which may hold characters encodings change) and `length` random letters and digits.
     static func marker(_ prefix: String, length: Int = 24) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         return prefix + String((0..<length).map { _ in alphabet.randomElement()! })
@@ -168,7 +181,7 @@ final class CapturingServer {
                 values.append(assertion)
                 if let signature = assertion.split(separator: ".").last { values.append(String(signature)) }
             }
-            for value in values where value.count >= 16 {
+            for value in values where value.count >= 16 && !found.contains(where: { $0.value == value }) {
                 found.append(PlantedSecret(field: "credential sent with '\(request.line)'", value: value))
             }
         }
