@@ -81,7 +81,12 @@ final class PlantedProject {
         ]
         try register("s3-denied", "s3", "s3://leak-denied", ["--endpoint_url=" + Self.endpoint(of: s3)] + s3Credentials)
         try register("s3-captured", "s3", "s3://leak-captured", ["--endpoint_url=\(capture.endpoint)"] + s3Credentials)
-        try register("s3-unreachable", "s3", "s3://leak-unreachable", ["--endpoint_url=\(closed)"] + s3Credentials)
+        try register(
+            "s3-unreachable",
+            "s3",
+            "s3://leak-unreachable",
+            ["--endpoint_url=\(closed)", "--max_attempts=2"] + s3Credentials
+        )
         try succeed(["secret", "create", "s3-real"] + s3.secret)
         try register(
             "s3-working",
@@ -105,7 +110,7 @@ final class PlantedProject {
             "gcp-unreachable",
             "gcp",
             "gs://leak-unreachable",
-            ["--endpoint_url=\(closed)", "--token={{gcp-token.token}}"]
+            ["--endpoint_url=\(closed)", "--max_attempts=2", "--token={{gcp-token.token}}"]
         )
         try succeed(["secret", "create", "gcp-sa", "--token=" + serviceAccountKey(field: "gcp.authentication_secret")])
         try register(
@@ -165,7 +170,7 @@ final class PlantedProject {
             "azure",
             "az://leak-unreachable",
             [
-                "--endpoint_url=\(closed)/leakacct", "--account_name=leakacct",
+                "--endpoint_url=\(closed)/leakacct", "--max_attempts=2", "--account_name=leakacct",
                 "--account_key={{az-planted.account_key}}",
             ]
         )
@@ -244,6 +249,13 @@ final class PlantedProject {
         ])
         try register("vault-store", "vault", "vault://leak", ["--api_key={{plugin-planted.api_key}}"])
         try registry("vault-registry", "vaultreg", ["--password={{plugin-planted.password}}"])
+        // A reference left dangling (its key removed) beside a value that stays: doctor and use report it.
+        try succeed([
+            "secret", "create", "dangling", "--api_key=" + PlantedSecret.marker("leak-removed-"),
+            "--kept=" + planted("a key beside a dangling reference", PlantedSecret.marker("leak-kept-")),
+        ])
+        try register("vault-dangling", "vault", "vault://dangling", ["--api_key={{dangling.api_key}}"])
+        try succeed(["secret", "update", "dangling", "--unset", "api_key"])
 
         try register(
             "proxied",
@@ -377,6 +389,7 @@ struct SecretLeakTests {
             used += [
                 ["ls", root], ["ls", "--json", root], ["cat", root + "/model.bin"], ["cp", model, root + "/model.bin"],
                 ["stat", "--json", root + "/model.bin"],
+                ["sync", "--json", project.store.fixture.data, root + "/synced"],
             ]
         }
         for name in ["s3-working", "az-working"] {
@@ -413,6 +426,17 @@ struct SecretLeakTests {
             environment: ["ARTIFACTFS_SECRETS_KEY": "leak-test-key"]
         )
         project.output.add("the sealed export \(sealed)", try String(contentsOfFile: sealed, encoding: .utf8))
+        // Imported elsewhere with the key, and with a wrong one.
+        let elsewhere = CLIRunner(directory: project.folder, configDirectory: project.folder + "/elsewhere")
+        for key in ["wrong-key", "leak-test-key"] {
+            for arguments in [["metadata", "import", sealed], ["secret", "list", "--json"], ["doctor"]] {
+                let result = try elsewhere.run(arguments, environment: ["ARTIFACTFS_SECRETS_KEY": key])
+                project.output.add(arguments, result)
+                if arguments.contains("import") {
+                    #expect((result.status == 0) == (key == "leak-test-key"), "\(result)")
+                }
+            }
+        }
 
         // A CLI killed while it waits on the server (SIGSEGV: the runtime's crash report).
         let crashed = try Self.runUnblocked(["cat", "s3://leak-captured/stall/model.bin"], cli: cli, signal: SIGSEGV)
