@@ -23,7 +23,6 @@ final class PlantedProject {
     private(set) var failingStores: [(name: String, root: String)] = []
     /// The model-registry components, all failing.
     private(set) var registries: [String] = []
-    private var cleanups: [() -> Void] = []
 
     var cli: CLIRunner { store.fixture.cli }
     var folder: String { store.fixture.path }
@@ -331,11 +330,7 @@ final class PlantedProject {
     /// Every planted secret, and every credential the clients derived from them and sent.
     var allSecrets: [PlantedSecret] { secrets + capture.derivedSecrets }
 
-    /// Registers a cleanup to run at ``cleanUp()``.
-    func onCleanUp(_ body: @escaping () -> Void) { cleanups.append(body) }
-
     func cleanUp() {
-        for body in cleanups.reversed() { body() }
         if let s3 = try? ObjectTestServer.shared(.s3), let azure = try? ObjectTestServer.shared(.azure) {
             _ = try? cli.run(["rm", "-r", "-f", s3Root], environment: s3.environment)
             _ = try? cli.run(["rm", "-r", "-f", azureRoot], environment: azure.environment)
@@ -352,6 +347,7 @@ final class PlantedProject {
 /// and what crashed processes print, are searched for those values in their usual encodings: 0 hits.
 @Suite("secrets, wholesale: planted in every field, printed nowhere")
 struct SecretLeakTests {
+    /// The CLI's listings, exports, failing file verbs and model commands, and a crashed CLI.
     @Test func noListingExportFileVerbOrModelCommandShowsAPlantedSecret() throws {
         let project = try PlantedProject()
         defer { project.cleanUp() }
@@ -369,9 +365,7 @@ struct SecretLeakTests {
                 [type, "list"], [type, "list", "--json"], [type, "flavor", "list"], [type, "flavor", "list", "--json"],
             ]
         }
-        for (name, _) in project.failingStores + [
-            ("store", ""), ("proxied", ""), ("s3-working", ""), ("az-working", ""),
-        ] {
+        for name in project.failingStores.map(\.name) + ["store", "proxied", "s3-working", "az-working"] {
             shown += [["artifact-store", "describe", name], ["artifact-store", "describe", name, "--json"]]
         }
         for name in project.registries {
@@ -455,6 +449,7 @@ struct SecretLeakTests {
         #expect(hits.isEmpty, "\(hits.count) leaks:\n\(hits.joined(separator: "\n"))")
     }
 
+    /// A `--debug` mount working, then failing (403, a stopped endpoint), then crashing.
     @Test func aDebugMountItsControlFilesItsLogAndItsCrashShowNoPlantedSecret() throws {
         let project = try PlantedProject()
         defer { project.cleanUp() }
