@@ -76,7 +76,10 @@ public struct S3Configuration: Sendable {
             credentialSource = "the component config (fields 'key' and 'secret')"
         } else if let fromEnvironment = environment.environmentCredentials {
             credentials = fromEnvironment
-            credentialSource = "the environment (AWS_ACCESS_KEY_ID, access key id \(fromEnvironment.accessKeyID))"
+            // Only the key id's last four characters, as `aws configure list` shows it: the
+            // field holding it is secret, so the environment's must not be printed whole either.
+            credentialSource =
+                "the environment (AWS_ACCESS_KEY_ID, access key id ending '\(fromEnvironment.accessKeyID.suffix(4))')"
         } else if let fromFile = environment.fileCredentials() {
             credentials = fromFile
             credentialSource = "\(environment.credentialsFile), profile '\(environment.profile)'"

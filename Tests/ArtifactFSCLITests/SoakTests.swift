@@ -175,6 +175,12 @@ struct SoakTests {
         let counts = (0..<8).map {
             (try? String(contentsOfFile: store.fixture.path + "/counts-\($0)", encoding: .utf8)) ?? "?"
         }
+        // The figures of the run, for a long soak's report.
+        print(
+            "soak: \(Self.seconds) s, seed \(Self.seed), \(proxy.events.count) requests, \(injected) faults injected, "
+                + "\(verified) acknowledged objects verified, \(problems.count) problems; operations per process: "
+                + counts.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: " ")
+        )
         #expect(verified > 40, "too little work to soak anything: \(verified) objects; \(counts)")
         #expect(
             problems.isEmpty,

@@ -30,6 +30,9 @@ struct S3ConfigurationTests {
         #expect(fromEnvironment.credentials?.accessKeyID == "ENVKEY")
         #expect(fromEnvironment.credentialSource.contains("AWS_ACCESS_KEY_ID"))
         #expect(!fromEnvironment.credentialSource.contains("envsecret"))
+        // The key id is a secret field's value too: only its last four characters are named.
+        #expect(fromEnvironment.credentialSource.contains("ending 'VKEY'"), "\(fromEnvironment.credentialSource)")
+        #expect(!fromEnvironment.credentialSource.contains("ENVKEY"), "\(fromEnvironment.credentialSource)")
         let fromFile = try S3Configuration(
             config: ["path": .string("s3://b")],
             environment: AWSEnvironment(variables: ["HOME": home])
