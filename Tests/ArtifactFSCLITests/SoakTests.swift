@@ -30,7 +30,7 @@ struct SoakTests {
         kind, index, deadline, uri = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
         rng = random.Random(index)
         folder = f"{kind}-{index}"
-        held, problems, counts = {}, [], {"writes": 0, "failed": 0, "reads": 0, "renames": 0, "lists": 0}
+        held, problems, lengths, counts = {}, [], {}, {"writes": 0, "failed": 0, "reads": 0, "renames": 0, "lists": 0}
         def cli(*args):
             return subprocess.run(["./artifactfs", *args], capture_output=True, timeout=300)
         if kind == "mount":
@@ -42,6 +42,7 @@ struct SoakTests {
             size = 9 << 20 if n % 12 == 0 else rng.randrange(0, 2 << 20)
             data = rng.randbytes(size)
             digest = hashlib.sha256(data).hexdigest()
+            lengths[digest] = size
             counts["writes"] += 1
             if kind == "mount":
                 try:
@@ -79,14 +80,18 @@ struct SoakTests {
                     counts["reads"] += 1
                     if kind == "mount":
                         try:
-                            got = hashlib.sha256(open(f"mnt/{folder}/{name}", "rb").read()).hexdigest()
+                            read = open(f"mnt/{folder}/{name}", "rb").read()
                         except OSError:
-                            got = None
+                            read = None
                     else:
                         done = cli("cat", f"{uri}/{folder}/{name}")
-                        got = hashlib.sha256(done.stdout).hexdigest() if done.returncode == 0 else None
+                        read = done.stdout if done.returncode == 0 else None
+                    got = hashlib.sha256(read).hexdigest() if read is not None else None
                     if got is not None and got != held[name]:
-                        problems.append(f"read {folder}/{name}: wrong bytes")
+                        problems.append(
+                            f"read {folder}/{name}: wrong bytes ({len(read)} read of {lengths[held[name]]} written"
+                            + (", all zero)" if not read.strip(b"\\0") else ")")
+                        )
             if n % 5 == 0:
                 counts["lists"] += 1
                 if kind == "mount":
