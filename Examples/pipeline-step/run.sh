@@ -25,6 +25,12 @@ train_step="$(swift build --package-path "$here" --show-bin-path)/TrainStep"
 work="$(mktemp -d)"
 server=""
 cleanup() {
+  local status=$?
+  # A failed run shows how SeaweedFS ended before its folder goes.
+  if [ "$status" != 0 ] && [ -f "$work/weed.log" ]; then
+    echo "pipeline-step: the last lines of SeaweedFS's log:" >&2
+    tail -n 20 "$work/weed.log" >&2
+  fi
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   rm -rf "$work"
 }
