@@ -31,11 +31,14 @@ public enum FuseMount {
         var arguments = ["artifactfs", "-o", mountOptions.joined(separator: ",")]
         if options.debug { arguments.append("-d") }
 
-        // libfuse keeps (and may reallocate) argv: hand it heap copies it can own.
-        let argv = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: arguments.count + 1)
+        // libfuse may reallocate argv, so it gets malloc'd copies it owns (`allocated`), freed
+        // with them once the mount ends.
+        let argv = malloc((arguments.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)!
+            .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: arguments.count + 1)
         for (index, argument) in arguments.enumerated() { argv[index] = strdup(argument) }
         argv[arguments.count] = nil
-        var args = fuse_args(argc: Int32(arguments.count), argv: argv, allocated: 0)
+        var args = fuse_args(argc: Int32(arguments.count), argv: argv, allocated: 1)
+        defer { fuse_opt_free_args(&args) }
 
         var operations = FuseOperations.table()
         let state = Unmanaged.passRetained(fileSystem)
@@ -52,7 +55,8 @@ public enum FuseMount {
                 "\(options.mountpoint): mount failed (is /dev/fuse usable and fusermount3 installed?)"
             )
         }
-        defer { fuse_unmount(fuse) }
+        let unmounter = Unmounter(fuse: fuse)
+        defer { unmounter.unmount() }
         let (readAhead, mountpoint) = (options.kernelReadAheadKiB, options.mountpoint)
         if readAhead > 0 {
             // The kernel sets the read-ahead from FUSE's INIT reply: raise it once a first request
@@ -63,7 +67,7 @@ public enum FuseMount {
                 setKernelReadAhead(readAhead, mountpoint: mountpoint)
             }
         }
-        let signals = SignalUnmounter(fuse: fuse)
+        let signals = SignalUnmounter(unmounter)
         defer { signals.stop() }
         ready()
         let result = cfuse_loop_mt(fuse, options.maxThreads)
@@ -77,21 +81,21 @@ public enum FuseMount {
     /// handlers only wake the loop when the signal lands on its main thread, which is not
     /// guaranteed in a process that has other threads.) Unmounting ends the loop.
     private final class SignalUnmounter: @unchecked Sendable {
-        private let fuse: OpaquePointer
+        private let unmounter: Unmounter
         private var sources: [any DispatchSourceSignal] = []
         private let signalled = Atomic<Bool>(false)
 
         /// True once a signal asked for the unmount (the loop then ends with EBADF, as expected).
         var received: Bool { signalled.load(ordering: .acquiring) }
 
-        init(fuse: OpaquePointer) {
-            self.fuse = fuse
+        init(_ unmounter: Unmounter) {
+            self.unmounter = unmounter
             for number in [SIGINT, SIGTERM, SIGHUP] {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler { [self] in
                     signalled.store(true, ordering: .releasing)
-                    fuse_unmount(self.fuse)
+                    unmounter.unmount()
                 }
                 source.resume()
                 sources.append(source)
@@ -100,6 +104,29 @@ public enum FuseMount {
 
         func stop() {
             for source in sources { source.cancel() }
+        }
+    }
+
+    /// Unmounts once: a signal's unmount (on a dispatch thread) ends the FUSE loop, and the
+    /// mount's own unmount after the loop must neither run beside it nor after it, since
+    /// libfuse frees the session's mountpoint in it (AddressSanitizer saw a double free there).
+    private final class Unmounter: @unchecked Sendable {
+        private let fuse: OpaquePointer
+        /// Held for the whole unmount, so a second caller waits for the first to finish.
+        private let lock = NSLock()
+        /// Guarded by `lock`.
+        private var unmounted = false
+
+        init(fuse: OpaquePointer) {
+            self.fuse = fuse
+        }
+
+        func unmount() {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !unmounted else { return }
+            fuse_unmount(fuse)
+            unmounted = true
         }
     }
 
