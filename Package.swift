@@ -176,8 +176,8 @@ let package = Package(
         .testTarget(
             name: "ArtifactFSCLITests",
             dependencies: [
-                "artifactfs", "ArtifactFS", "FileIO", "Stacks", "PluginHost", "ArtifactFSPlugin", "ModelRegistry",
-                "ArtifactStoreConformance",
+                "artifactfs", "ArtifactFS", "FileIO", "FuseBridge", "Stacks", "PluginHost", "ArtifactFSPlugin",
+                "ModelRegistry", "ArtifactStoreConformance",
                 "TestServers", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

@@ -507,6 +507,49 @@ final class FuseFileSystem: Sendable {
         }
     }
 
+    /// `copy_file_range` (coreutils `cp` tries it first): a whole file copied into a new, still
+    /// empty file of the same store becomes the store's own copy (a server-side copy on an
+    /// object store), so no byte passes through the mount. Any other copy, or one the store
+    /// refuses, is answered `EOPNOTSUPP`, and the kernel (or `cp`) copies by reading and writing
+    /// instead. Returns the
+    /// bytes copied, or a negative errno.
+    func copyFileRange(
+        from source: UInt64,
+        at sourceOffset: UInt64,
+        to destination: UInt64,
+        at destinationOffset: UInt64,
+        length: Int
+    ) -> Int {
+        var copied = 0
+        let result = run(.copyFileRange) {
+            guard !readOnly else { return -EROFS }
+            guard store.capabilities.serverSideCopy, sourceOffset == destinationOffset,
+                case .reader(let reader) = handles.get(source), case .writer(let writer) = handles.get(destination)
+            else { return -EOPNOTSUPP }
+            let size = try reader.handle.seek(to: 0, from: .end)
+            let from = reader.handle.path
+            if sourceOffset == 0 {
+                guard UInt64(length) >= size else { return -EOPNOTSUPP }
+                do {
+                    guard try writer.copyWhole(from: from, size: size) else { return -EOPNOTSUPP }
+                } catch {
+                    // The source may have been renamed since it was opened, or the store may
+                    // refuse this copy; reading and writing still can do it.
+                    failures.logger.info(
+                        "copy_file_range: '\(from)' to '\(writer.path)' inside the store failed, copying through the mount: \(error)"
+                    )
+                    return -EOPNOTSUPP
+                }
+                cache.invalidate(writer.path)
+            } else {
+                guard writer.isCopy(of: from) else { return -EOPNOTSUPP }
+            }
+            copied = Int(min(UInt64(length), size - min(size, sourceOffset)))
+            return 0
+        }
+        return result < 0 ? Int(result) : copied
+    }
+
     func fsync(_ handle: UInt64, dataOnly: Bool) -> Int32 {
         run(.fsync) {
             switch handles.get(handle) {

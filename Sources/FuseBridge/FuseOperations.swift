@@ -149,6 +149,15 @@ enum FuseOperations {
         operations.removexattr = { path, name in
             FuseOperations.fileSystem.removexattr(FuseOperations.path(path), String(cString: name!))
         }
+        operations.copy_file_range = { _, sourceInfo, sourceOffset, _, destinationInfo, destinationOffset, size, _ in
+            FuseOperations.fileSystem.copyFileRange(
+                from: sourceInfo!.pointee.fh,
+                at: UInt64(sourceOffset),
+                to: destinationInfo!.pointee.fh,
+                at: UInt64(destinationOffset),
+                length: size
+            )
+        }
         return operations
     }
 }

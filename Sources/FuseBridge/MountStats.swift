@@ -10,6 +10,7 @@ public final class MountStats: Sendable {
         case getattr, readlink, readdir, open, read, create, write, flush, release, fsync, truncate
         case unlink, mkdir, rmdir, rename, statfs, utimens
         case chmod, chown, symlink, link, mknod, getxattr, setxattr, listxattr, removexattr
+        case copyFileRange = "copy_file_range"
     }
 
     /// Latencies are counted in power-of-two buckets of microseconds: bucket `i` holds [2^i, 2^(i+1)).

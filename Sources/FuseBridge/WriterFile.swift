@@ -27,6 +27,8 @@ final class WriterFile: Sendable {
         var size: UInt64
         var dirty: Bool
         var unlinked = false
+        /// The file this one became a store-side copy of (``copyWhole(from:size:)``).
+        var copiedFrom: String?
     }
 
     private static let chunk = 4 << 20
@@ -175,6 +177,33 @@ final class WriterFile: Sendable {
             state.size = max(state.size, offset + UInt64(bytes.count))
             state.dirty = true
         }
+    }
+
+    /// Makes this file a copy of the store's file `source` (`size` bytes) made inside the store,
+    /// with no byte through the mount: what `copy_file_range` of a whole file asks, as `cp` does.
+    /// Only a file created or truncated by this open, with nothing written yet, can become one;
+    /// for any other, nothing changes and the answer is false. The copy is visible at once.
+    /// - Throws: the store's error for the copy; the file is then still new and empty.
+    func copyWhole(from source: String, size: UInt64) throws -> Bool {
+        try state.withLock { state in
+            guard case .streaming(let handle, position: 0) = state.backing, handle.mode == .write, state.size == 0,
+                !state.unlinked
+            else { return false }
+            try store.copyfile(source, path, overwrite: true)
+            // The streaming handle had nothing written: it is let go without sending anything.
+            state.backing = .published
+            state.size = size
+            state.dirty = false
+            state.copiedFrom = source
+            stats.upload(failed: false)
+            return true
+        }
+    }
+
+    /// True when this file became the store-side copy of `source` (the kernel asks for a large
+    /// copy in several ranges: the later ones are already done).
+    func isCopy(of source: String) -> Bool {
+        state.withLock { $0.copiedFrom == source && !$0.dirty }
     }
 
     /// Reads staged bytes (a read-write open); a streaming file is write-only.

@@ -4,26 +4,20 @@ import Foundation
 import Synchronization
 
 /// A read handle on one object version: the first bytes come with the open (where the service
-/// allows), sequential reads from blocks fetched ahead in parallel (ranged GETs), positional reads
-/// beyond the first bytes fetch exactly the bytes asked for. Every GET is pinned to the version
-/// seen at open, so a replaced object fails the read instead of mixing versions.
+/// allows); sequential and positional reads alike go through one ``ReadAhead``, which fetches
+/// blocks ahead for a stream and exactly the bytes asked for a random read. Every GET is pinned
+/// to the version seen at open, so a replaced object fails the read instead of mixing versions.
 final class ObjectReadHandle: ArtifactFileHandle {
     let path: String
     var mode: OpenMode { .read }
-    private let backend: any ObjectBackend
-    private let key: String
     private let size: UInt64
-    private let version: String?
     private let readAhead: ReadAhead
     private let state = Mutex<(position: UInt64, closed: Bool)>((0, false))
 
     init(backend: any ObjectBackend, path: String, key: String, opening: ObjectOpening) {
         self.path = path
-        self.backend = backend
-        self.key = key
         size = opening.info.size
         let version = opening.info.version
-        self.version = version
         readAhead = ReadAhead(
             size: size,
             blockSize: backend.partSize,
@@ -46,10 +40,7 @@ final class ObjectReadHandle: ArtifactFileHandle {
 
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try state.withLock { try checkAccess(closed: $0.closed, reading: true) }
-        guard offset < size else { return 0 }
-        let wanted = UnsafeMutableRawBufferPointer(rebasing: buffer[..<Int(min(UInt64(buffer.count), size - offset))])
-        if let held = readAhead.readHeld(at: offset, into: wanted) { return held }
-        return try backend.getRange(key, offset: offset, into: wanted, version: version, path: path)
+        return try readAhead.read(at: offset, into: buffer)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -73,6 +64,7 @@ final class ObjectReadHandle: ArtifactFileHandle {
 
     func close() throws {
         state.withLock { $0.closed = true }
+        readAhead.cancel()
     }
 }
 

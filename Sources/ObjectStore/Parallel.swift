@@ -41,6 +41,53 @@ public enum Parallel {
     }
 }
 
+/// A bounded set of threads for blocking fetches, shared by the whole process: past `limit`
+/// threads, work waits in a queue instead of starting more, so many open files reading ahead
+/// cannot start threads without end. Work submitted must not wait on other work of the pool.
+public final class FetchPool: Sendable {
+    /// The pool read-ahead uses: 32 threads.
+    public static let shared = FetchPool(limit: 32)
+
+    private struct State {
+        var queue: [@Sendable () -> Void] = []
+        var threads = 0
+        var busy = 0
+    }
+
+    private let limit: Int
+    private let state = Mutex(State())
+    private let queued = DispatchSemaphore(value: 0)
+
+    /// Creates a pool that runs at most `limit` pieces of work at once.
+    public init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    /// Queues `work`, starting a thread when every thread is busy and the limit allows one more.
+    public func submit(_ work: @escaping @Sendable () -> Void) {
+        let start = state.withLock { state in
+            state.queue.append(work)
+            guard state.threads < limit, state.queue.count > state.threads - state.busy else { return false }
+            state.threads += 1
+            return true
+        }
+        queued.signal()
+        if start { Parallel.detach { [self] in serve() } }
+    }
+
+    private func serve() {
+        while true {
+            queued.wait()
+            let work = state.withLock { state in
+                state.busy += 1
+                return state.queue.removeFirst()
+            }
+            work()
+            state.withLock { $0.busy -= 1 }
+        }
+    }
+}
+
 /// The next index to work on, shared by worker threads (an `Atomic` cannot be captured by escaping closures).
 private final class SharedCounter: Sendable {
     private let next = Atomic<Int>(0)

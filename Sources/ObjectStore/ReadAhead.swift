@@ -1,14 +1,19 @@
 import Dispatch
 import Synchronization
 
-/// Sequential reads of a remote object served from blocks fetched ahead in parallel (ranged GETs),
-/// with memory bounded by `depth × blockSize`.
+/// Reads of one remote object version, sequential and positional alike, served from blocks
+/// fetched ahead in parallel (ranged GETs) on the process's ``FetchPool``, with no lock held
+/// across a fetch.
 ///
-/// A read that continues where the last one stopped widens the window to `depth` blocks; a jump
-/// (a seek) shrinks it to one, so random access fetches only what it reads. Blocks behind the
-/// position are dropped. The object's first bytes may come with it (fetched when it was opened):
-/// they are served from memory, and the first block starts after them. Blocks stay aligned to
-/// `blockSize`, as the parts of an upload are, so no ranged GET straddles two stored parts.
+/// The access pattern decides what is fetched. A read that continues where the last one stopped,
+/// or lands in a block already fetched (the kernel's parallel reads of one stream arrive a little
+/// out of order), counts as sequential: its block and a window after it are fetched, the window
+/// doubling with every new block the stream enters, up to `depth` blocks. Any other read is random
+/// and fetches exactly the bytes it asks for, so random access moves no more than it reads.
+/// Memory stays bounded by `depth + 1` blocks. The object's first bytes may come with it (fetched
+/// when it was opened): they are served from memory, and the first block starts after them.
+/// Blocks stay aligned to `blockSize`, as the parts of an upload are, so no ranged GET straddles
+/// two stored parts.
 public final class ReadAhead: Sendable {
     /// Fetches `buffer.count` bytes at `offset` into `buffer` and returns how many arrived.
     public typealias Fetch = @Sendable (_ offset: UInt64, _ buffer: UnsafeMutableRawBufferPointer) throws -> Int
@@ -23,7 +28,12 @@ public final class ReadAhead: Sendable {
 
     private struct State {
         var blocks: [UInt64: Block] = [:]
+        /// Where a read that goes on from the last one starts.
         var nextSequential: UInt64 = 0
+        /// How many blocks past the current one a sequential stream keeps fetched; 0 until one starts.
+        var window = 0
+        /// The last block a sequential read entered, so the window grows once per block.
+        var lastEntered: UInt64?
     }
 
     /// Creates a reader of an object of `size` bytes whose first bytes, `leading`, are already held;
@@ -37,33 +47,115 @@ public final class ReadAhead: Sendable {
         state = Mutex(State(nextSequential: UInt64(leading.count)))
     }
 
-    /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the object.
-    /// - Throws: the fetch's error for the block that holds `offset`.
+    deinit {
+        cancel()
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the object (0 past it).
+    /// - Throws: the fetch's error for the bytes that could not be read.
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
-        while filled < buffer.count {
+        let end = min(size, offset + UInt64(buffer.count))
+        while offset + UInt64(filled) < end {
             let position = offset + UInt64(filled)
-            guard position < size else { break }
             let count: Int
             if position < UInt64(leading.count) {
                 count = copy(leading, from: Int(position), into: buffer, at: filled)
-            } else {
+            } else if let block = plan(at: position, continuing: filled > 0), let data = try block.wait() {
                 let index = position / UInt64(blockSize)
-                let block = schedule(from: index, sequential: position == state.withLock { $0.nextSequential })
-                let data = try block.wait()
                 count = copy(data, from: Int(position - start(of: index)), into: buffer, at: filled)
+            } else {
+                // Random (or a block dropped before its fetch began): exactly the bytes asked
+                // for, up to the next block held.
+                let stop = min(end, nextHeld(after: position) ?? end)
+                let wanted = UnsafeMutableRawBufferPointer(
+                    rebasing: buffer[filled..<(filled + Int(stop - position))]
+                )
+                count = try fetchFully(at: position, into: wanted)
             }
             guard count > 0 else { break }
             filled += count
-            state.withLock { $0.nextSequential = position + UInt64(count) }
         }
+        state.withLock { $0.nextSequential = offset + UInt64(filled) }
         return filled
     }
 
-    /// Serves a positional read from the first bytes held when they cover all of `buffer`; `nil` otherwise.
-    public func readHeld(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        guard offset + UInt64(buffer.count) <= UInt64(leading.count) else { return nil }
-        return copy(leading, from: Int(offset), into: buffer, at: 0)
+    /// Drops every block and stops fetches not yet started; called when the handle closes.
+    public func cancel() {
+        let dropped = state.withLock { state in
+            defer { state.blocks = [:] }
+            return Array(state.blocks.values)
+        }
+        for block in dropped { block.abandon() }
+    }
+
+    /// Decides how `position` is served: the block that holds it (fetched or scheduled now, with
+    /// the window after it for a sequential read), or `nil` for an exact fetch (a random read).
+    /// `continuing` marks the rest of a read already under way, which follows its own bytes.
+    private func plan(at position: UInt64, continuing: Bool) -> Block? {
+        let index = position / UInt64(blockSize)
+        let lastBlock = (size - 1) / UInt64(blockSize)
+        var started: [(UInt64, Block)] = []
+        let block: Block? = state.withLock { state in
+            let held = state.blocks[index] != nil
+            guard held || continuing || position == state.nextSequential else {
+                state.window = 0
+                state.lastEntered = nil
+                return nil
+            }
+            if state.lastEntered != index {
+                state.window = state.window == 0 ? 1 : min(state.window * 2, depth)
+                state.lastEntered = index
+            }
+            // One block behind stays, for reads of a stream that arrive late.
+            let keep = (index == 0 ? 0 : index - 1)...(index + UInt64(depth))
+            for (key, stale) in state.blocks where !keep.contains(key) {
+                stale.abandon()
+                state.blocks[key] = nil
+            }
+            for current in index...min(lastBlock, index + UInt64(state.window)) where state.blocks[current] == nil {
+                let block = Block()
+                state.blocks[current] = block
+                started.append((current, block))
+            }
+            return state.blocks[index]
+        }
+        for (current, pending) in started {
+            let offset = start(of: current)
+            let length = Int(min((current + 1) * UInt64(blockSize), size) - offset)
+            FetchPool.shared.submit { [self] in
+                guard !pending.isAbandoned else { return pending.complete(.success(nil)) }
+                var data = [UInt8](repeating: 0, count: length)
+                do {
+                    let got = try data.withUnsafeMutableBytes { try fetchFully(at: offset, into: $0) }
+                    if got < length { data.removeSubrange(got...) }
+                    pending.complete(.success(data))
+                } catch {
+                    pending.complete(.failure(error))
+                }
+            }
+        }
+        return block
+    }
+
+    /// Where the first block held after `position` starts, if one is.
+    private func nextHeld(after position: UInt64) -> UInt64? {
+        let index = position / UInt64(blockSize)
+        return state.withLock { state in
+            state.blocks.keys.filter { $0 > index }.min().map { start(of: $0) }
+        }
+    }
+
+    /// Fetches all of `buffer` at `offset`, asking again for the rest after a short answer; fewer
+    /// bytes only where the object ends.
+    private func fetchFully(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let got = try fetch(offset + UInt64(filled), UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            guard got > 0 else { break }
+            filled += got
+        }
+        return filled
     }
 
     /// Where the bytes of block `index` still to fetch start: at its boundary, or after the bytes held.
@@ -88,52 +180,28 @@ public final class ReadAhead: Sendable {
         }
         return count
     }
-
-    /// Makes sure the block at `index` (and, for sequential reads, the window after it) is being
-    /// fetched, drops blocks outside the window, and returns the block at `index`.
-    private func schedule(from index: UInt64, sequential: Bool) -> Block {
-        let lastBlock = (size - 1) / UInt64(blockSize)
-        let window = UInt64(sequential ? depth : 1)
-        var started: [(UInt64, Block)] = []
-        let block = state.withLock { state in
-            state.blocks = state.blocks.filter { $0.key >= index && $0.key < index + UInt64(depth) }
-            for current in index...min(lastBlock, index + window - 1) where state.blocks[current] == nil {
-                let block = Block()
-                state.blocks[current] = block
-                started.append((current, block))
-            }
-            return state.blocks[index]!
-        }
-        for (current, pending) in started {
-            let offset = start(of: current)
-            let length = Int(min((current + 1) * UInt64(blockSize), size) - offset)
-            let fetch = self.fetch
-            Parallel.detach {
-                var data = [UInt8](repeating: 0, count: length)
-                do {
-                    let got = try data.withUnsafeMutableBytes { try fetch(offset, $0) }
-                    if got < length { data.removeSubrange(got...) }
-                    pending.complete(.success(data))
-                } catch {
-                    pending.complete(.failure(error))
-                }
-            }
-        }
-        return block
-    }
 }
 
-/// One block being fetched: readers wait until it holds bytes or an error.
+/// One block being fetched: readers wait until it holds bytes, an error, or `nil` when it was
+/// dropped before its fetch began (the reader then fetches what it needs itself).
 private final class Block: Sendable {
     private let ready = DispatchSemaphore(value: 0)
-    private let result = Mutex<Result<[UInt8], any Error>?>(nil)
+    private let result = Mutex<Result<[UInt8]?, any Error>?>(nil)
+    private let abandoned = Atomic<Bool>(false)
 
-    func complete(_ outcome: Result<[UInt8], any Error>) {
+    /// True once no reader wants the block, so a fetch not yet started is skipped.
+    var isAbandoned: Bool { abandoned.load(ordering: .relaxed) }
+
+    func abandon() {
+        abandoned.store(true, ordering: .relaxed)
+    }
+
+    func complete(_ outcome: Result<[UInt8]?, any Error>) {
         result.withLock { $0 = outcome }
         ready.signal()
     }
 
-    func wait() throws -> [UInt8] {
+    func wait() throws -> [UInt8]? {
         if let done = result.withLock({ $0 }) { return try done.get() }
         ready.wait()
         ready.signal()

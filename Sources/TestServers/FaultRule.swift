@@ -198,12 +198,13 @@ public struct FaultEvent: Sendable, CustomStringConvertible {
 }
 
 /// SplitMix64: a small seeded generator, so a rate-based run repeats exactly for the same seed.
-struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// Creates the generator whose sequence `seed` names.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

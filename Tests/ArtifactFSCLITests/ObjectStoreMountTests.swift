@@ -325,4 +325,46 @@ struct ObjectStoreMountTests {
         #expect(try store.shell("cd mnt/repo && git status --porcelain && git fsck --strict").status == 0)
     }
 
+    /// `cp` within a mounted store asks `copy_file_range`, which becomes the store's own copy:
+    /// no byte of the file passes through the mount, and `cp -p` still keeps mode and times. A
+    /// range the store cannot copy alone (not from the start) is copied by the kernel through
+    /// reads and writes, and comes out right.
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func cpWithinTheMountIsACopyInsideTheStore(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        try #require(try store.mount().status == 0)
+        let written = try store.shell("head -c 20000000 /dev/urandom > big.bin && cp big.bin mnt/a.bin")
+        try #require(written.status == 0, "\(written.stderr)")
+        func moved() throws -> Int {
+            let text = try store.shell("cat mnt/.artifactfs/stats").stdout
+            let counters = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return (counters["bytes_read"] as? Int ?? -1) + (counters["bytes_written"] as? Int ?? -1)
+        }
+        let before = try moved()
+        let copied = try store.shell(
+            "chmod 640 mnt/a.bin && touch -d 2021-03-04 mnt/a.bin && cp -p mnt/a.bin mnt/b.bin"
+        )
+        #expect(copied.status == 0, "\(copied.stderr)")
+        // Reading the stats file itself counts its own few bytes; the copy's 20 MB must not show.
+        #expect(try moved() - before < 100_000, "the copy's bytes went through the mount")
+        let sums = try store.shell("sha256sum < big.bin; ./artifactfs cat '\(store.uri)/b.bin' | sha256sum")
+        #expect(Set(sums.stdout.split(separator: "\n")).count == 1, "\(sums.stdout)")
+        #expect(try store.shell("stat -c '%s %a %y' mnt/b.bin").stdout.hasPrefix("20000000 640 2021-03-04"))
+
+        let part = try store.shell(
+            """
+            python3 -c "
+            import os
+            source = os.open('mnt/a.bin', os.O_RDONLY)
+            target = os.open('mnt/c.bin', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            done = 0
+            while done < 1000:
+                done += os.copy_file_range(source, target, 1000 - done, 5 + done)
+            os.close(target)
+            " && cmp <(head -c 1005 big.bin | tail -c 1000) mnt/c.bin
+            """
+        )
+        #expect(part.status == 0, "\(part.stderr)")
+    }
 }

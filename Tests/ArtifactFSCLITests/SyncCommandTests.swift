@@ -214,40 +214,54 @@ struct SyncCommandTests {
     func aKilledRunIsFinishedByTheNextWithoutRecopying() throws {
         let server = try S3TestServer(.seaweedfs, buckets: ["sync-kill"])
         defer { server.shutDown() }
+        try killAndResume(remote: "s3://sync-kill/many", environment: server.environment)
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aKilledRunToCloudStorageIsFinishedByTheNextWithoutRecopying() throws {
+        let server = try GCSTestServer(buckets: ["sync-kill"])
+        defer { server.stop() }
+        try killAndResume(remote: "gs://sync-kill/many", environment: server.environment)
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aKilledRunToAzureIsFinishedByTheNextWithoutRecopying() throws {
+        let server = try AzureTestServer(containers: ["sync-kill"])
+        defer { server.stop() }
+        try killAndResume(
+            remote: "az://sync-kill/many",
+            environment: ["AZURE_STORAGE_CONNECTION_STRING": server.connectionString]
+        )
+    }
+
+    /// Syncs 300 files into `remote`, killed once 30 are reported copied; the next run copies
+    /// only what is missing. Then back into a local folder, killed again: whatever is at a
+    /// destination path is whole, and the next run finishes the tree.
+    private func killAndResume(remote: String, environment env: [String: String]) throws {
         let ws = try Workspace()
         defer { ws.remove() }
         var files: [String: Data] = [:]
         for index in 0..<300 { files["many/\(index / 50)/file-\(index).bin"] = randomData(16 << 10 + index) }
         try write(ws.path, files)
         let source = try tree(ws.path + "/many")
-        let env = server.environment
 
-        // Into s3, killed once 30 files are reported copied.
-        let killed = try runKilled(ws.cli, ["sync", "--jobs", "2", "many", "s3://sync-kill/many"], env, afterLines: 30)
+        let killed = try runKilled(ws.cli, ["sync", "--jobs", "2", "many", remote], env, afterLines: 30)
         #expect(killed.count >= 30 && killed.count < 300, "the run finished before it was killed")
-        let resumed = try Report(
-            ws.cli.run("sync", "--json", "--jobs", "4", "many", "s3://sync-kill/many", environment: env)
-        )
+        let resumed = try Report(ws.cli.run("sync", "--json", "--jobs", "4", "many", remote, environment: env))
         #expect(Set(resumed.copied).isDisjoint(with: killed), "files complete before the kill were copied again")
         #expect(resumed.copied.count + (resumed.unchanged ?? 0) == 300)
         #expect(resumed.copied.count <= 300 - killed.count)
 
-        // Back into a local folder, killed again: whatever is at a destination path is whole.
         let back = ws.path + "/back"
-        let killedBack = try runKilled(
-            ws.cli,
-            ["sync", "--jobs", "2", "s3://sync-kill/many", back],
-            env,
-            afterLines: 30
-        )
+        let killedBack = try runKilled(ws.cli, ["sync", "--jobs", "2", remote, back], env, afterLines: 30)
         #expect(killedBack.count >= 30 && killedBack.count < 300, "the run finished before it was killed")
         let partial = try tree(back).filter { !$0.key.hasSuffix(".afs-tmp") }
         #expect(partial.count >= killedBack.count)
         for (path, contents) in partial { #expect(contents == source[path], "half-written \(path)") }
-        let finished = try Report(ws.cli.run("sync", "--json", "s3://sync-kill/many", back, environment: env))
+        let finished = try Report(ws.cli.run("sync", "--json", remote, back, environment: env))
         #expect(Set(finished.copied).isDisjoint(with: killedBack))
         #expect(try tree(back).filter { !$0.key.hasSuffix(".afs-tmp") } == source)
-        #expect(try Report(ws.cli.run("sync", "--json", "s3://sync-kill/many", back, environment: env)).copied.isEmpty)
+        #expect(try Report(ws.cli.run("sync", "--json", remote, back, environment: env)).copied.isEmpty)
     }
 
     @Test func checksumOnS3ComparesMultipartObjectsByContent() throws {
