@@ -511,8 +511,7 @@ final class FuseFileSystem: Sendable {
     /// empty file of the same store becomes the store's own copy (a server-side copy on an
     /// object store), so no byte passes through the mount. Any other copy, or one the store
     /// refuses, is answered `EOPNOTSUPP`, and the kernel (or `cp`) copies by reading and writing
-    /// instead. Returns the
-    /// bytes copied, or a negative errno.
+    /// instead. Returns the bytes copied, or a negative errno.
     func copyFileRange(
         from source: UInt64,
         at sourceOffset: UInt64,
