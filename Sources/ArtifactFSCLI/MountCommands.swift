@@ -49,6 +49,15 @@ struct Mount: ParsableCommand {
     @Option(name: .customLong("attr-ttl"), help: "Seconds attributes and names are cached (0 disables caching).")
     var attributeTTL: Double = 1
 
+    @Option(
+        name: .customLong("list-ttl"),
+        help: ArgumentHelp(
+            "Seconds a folder's listing is cached (default: --attr-ttl; 0 lists every time).",
+            discussion: "Changes made through this mount show at once; changes made elsewhere show after the TTL."
+        )
+    )
+    var listTTL: Double?
+
     @Option(help: "Folder for staging writes into existing files (default: $TMPDIR or /var/tmp).")
     var stagingDir: String?
 
@@ -84,6 +93,9 @@ struct Mount: ParsableCommand {
         }
         guard attributeTTL >= 0, attributeTTL.isFinite else {
             throw ValidationError("--attr-ttl must be a number of seconds >= 0")
+        }
+        if let listTTL, !(listTTL >= 0 && listTTL.isFinite) {
+            throw ValidationError("--list-ttl must be a number of seconds >= 0")
         }
         _ = try parsedMetricsAddress()
         _ = try parsedLogLevel()
@@ -137,6 +149,7 @@ struct Mount: ParsableCommand {
         options.readOnly = readOnly
         options.allowOther = allowOther
         options.attributeTTL = attributeTTL
+        options.listTTL = listTTL
         options.debug = debug
         options.metricsAddress = try parsedMetricsAddress()
         options.logLevel = try parsedLogLevel()

@@ -94,6 +94,11 @@ enum MountHelper {
                 throw UsageError(description: "option attr_ttl=\(value): seconds must be a number >= 0")
             }
             invocation.arguments += ["--attr-ttl", value]
+        case ("list_ttl", let value?):
+            guard let seconds = Double(value), seconds >= 0, seconds.isFinite else {
+                throw UsageError(description: "option list_ttl=\(value): seconds must be a number >= 0")
+            }
+            invocation.arguments += ["--list-ttl", value]
         case ("staging_dir", let value?): invocation.arguments += ["--staging-dir", value]
         case ("metrics_address", let value?): invocation.arguments += ["--metrics-address", value]
         case ("log_level", let value?): invocation.arguments += ["--log-level", value]
@@ -103,7 +108,8 @@ enum MountHelper {
         default:
             guard sloppy else {
                 throw UsageError(
-                    description: "unknown option '\(option)' (known: ro, allow_other, attr_ttl=SECONDS, "
+                    description:
+                        "unknown option '\(option)' (known: ro, allow_other, attr_ttl=SECONDS, list_ttl=SECONDS, "
                         + "staging_dir=DIR, metrics_address=HOST:PORT, log_level=LEVEL, config=DIR, debug)"
                 )
             }

@@ -5,61 +5,155 @@ import Synchronization
 import Glibc
 #endif
 
-/// What the mount knows about paths for a short while (the attribute TTL): their metadata, or
-/// that nothing is there. Spares the store a `stat` per `getattr`, which is what makes `ls -l`
-/// of an object store slow; every change made through the mount invalidates what it touches.
+/// What the mount knows about paths for a short while: their metadata or that nothing is there
+/// (the attribute TTL), and the names in folders (the listing TTL). Spares the store a `stat` per
+/// `getattr` and a listing per `opendir`, which is what makes `ls -l` and a walk of an object store
+/// slow; every change made through the mount drops at once what it touches, the folder's listing
+/// included.
 final class AttributeCache: Sendable {
     private struct Entry {
         var info: FileInfo?
         var expires: UInt64
     }
 
-    /// Past this many entries the cache starts over, keeping memory bounded.
+    private struct Listing {
+        var entries: [DirectoryEntry]
+        var expires: UInt64
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var listings: [String: Listing] = [:]
+        var listedNames = 0
+        /// Counts invalidations, so an answer the store gave before a change is not kept after it.
+        var generation: UInt64 = 0
+    }
+
+    /// Past this many entries (attributes, or names across listings) the cache starts over,
+    /// keeping memory bounded.
     private static let capacity = 200_000
 
     private let ttlNanoseconds: UInt64
-    private let entries = Mutex<[String: Entry]>([:])
+    private let listTTLNanoseconds: UInt64
+    private let state = Mutex(State())
 
-    init(ttl: Double) {
-        ttlNanoseconds = UInt64(max(ttl, 0) * 1_000_000_000)
+    /// A cache keeping attributes for `ttl` seconds and listings for `listTTL` seconds (0: not at all).
+    init(ttl: Double, listTTL: Double) {
+        ttlNanoseconds = Self.nanoseconds(ttl)
+        listTTLNanoseconds = Self.nanoseconds(listTTL)
+    }
+
+    /// A stamp to pass to ``store(_:_:since:)`` or ``storeListing(_:_:since:)``: taken before asking
+    /// the store, it keeps an answer out of the cache when something changed while it was asked.
+    func generation() -> UInt64 {
+        state.withLock { $0.generation }
     }
 
     /// `.some(info)` when cached (`info` nil meaning "known absent"), `nil` when unknown or expired.
     func lookup(_ path: String) -> FileInfo?? {
         guard ttlNanoseconds > 0 else { return nil }
         let now = Self.now()
-        return entries.withLock { entries in
-            guard let entry = entries[path] else { return nil }
+        return state.withLock { state in
+            guard let entry = state.entries[path] else { return nil }
             guard entry.expires > now else {
-                entries[path] = nil
+                state.entries[path] = nil
                 return nil
             }
             return .some(entry.info)
         }
     }
 
-    /// Remembers what `path` is (or that it is absent).
-    func store(_ path: String, _ info: FileInfo?) {
+    /// Remembers what `path` is (or that it is absent), unless something changed since `generation`.
+    func store(_ path: String, _ info: FileInfo?, since generation: UInt64? = nil) {
         guard ttlNanoseconds > 0 else { return }
         let expires = Self.now() + ttlNanoseconds
-        entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[path] = Entry(info: info, expires: expires)
+        state.withLock { state in
+            if let generation, generation != state.generation { return }
+            if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[path] = Entry(info: info, expires: expires)
         }
     }
 
-    /// Forgets one path.
-    func invalidate(_ path: String) {
-        entries.withLock { _ = $0.removeValue(forKey: path) }
+    /// The names in the folder `path` as last listed, or nil when unknown or expired.
+    func listing(of path: String) -> [DirectoryEntry]? {
+        guard listTTLNanoseconds > 0 else { return nil }
+        let now = Self.now()
+        return state.withLock { state in
+            guard let listing = state.listings[path] else { return nil }
+            guard listing.expires > now else {
+                Self.dropListing(path, &state)
+                return nil
+            }
+            return listing.entries
+        }
     }
 
-    /// Forgets a path and everything below it (after a directory rename or removal).
+    /// Remembers the names in the folder `path`, unless something changed since `generation`.
+    func storeListing(_ path: String, _ entries: [DirectoryEntry], since generation: UInt64) {
+        guard listTTLNanoseconds > 0, entries.count < Self.capacity else { return }
+        let expires = Self.now() + listTTLNanoseconds
+        state.withLock { state in
+            guard generation == state.generation else { return }
+            Self.dropListing(path, &state)
+            if state.listedNames + entries.count > Self.capacity {
+                state.listings.removeAll(keepingCapacity: true)
+                state.listedNames = 0
+            }
+            state.listings[path] = Listing(entries: entries, expires: expires)
+            state.listedNames += entries.count
+        }
+    }
+
+    /// Forgets the listing of the folder holding `path` (a name appeared or went there).
+    func invalidateListing(containing path: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            Self.dropListing(Self.parent(of: path), &state)
+        }
+    }
+
+    /// Forgets one path, its listing and its folder's listing.
+    func invalidate(_ path: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[path] = nil
+            Self.dropListing(path, &state)
+            Self.dropListing(Self.parent(of: path), &state)
+        }
+    }
+
+    /// Forgets a path and everything below it, attributes and listings, and its folder's listing
+    /// (after a directory rename or removal).
     func invalidateTree(_ path: String) {
         let prefix = path.hasSuffix("/") ? path : path + "/"
-        entries.withLock { entries in
-            entries[path] = nil
-            for key in entries.keys where key.hasPrefix(prefix) { entries[key] = nil }
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[path] = nil
+            for key in state.entries.keys where key.hasPrefix(prefix) { state.entries[key] = nil }
+            Self.dropListing(path, &state)
+            Self.dropListing(Self.parent(of: path), &state)
+            for key in state.listings.keys where key.hasPrefix(prefix) { Self.dropListing(key, &state) }
         }
+    }
+
+    private static func dropListing(_ path: String, _ state: inout State) {
+        if let listing = state.listings.removeValue(forKey: path) { state.listedNames -= listing.entries.count }
+    }
+
+    /// The folder holding a store path: `s3://b/runs` of `s3://b/runs/1`, `memory://` of
+    /// `memory://a`, `/` of `/a`.
+    static func parent(of path: String) -> String {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        guard let slash = trimmed.lastIndex(of: "/") else { return trimmed }
+        let head = trimmed[..<slash]
+        if head.isEmpty { return "/" }
+        if head.hasSuffix(":/") { return String(trimmed[...slash]) }
+        return String(head)
+    }
+
+    private static func nanoseconds(_ seconds: Double) -> UInt64 {
+        guard seconds.isFinite, seconds > 0 else { return 0 }
+        return UInt64(min(seconds, 1e9) * 1_000_000_000)
     }
 
     static func now() -> UInt64 {

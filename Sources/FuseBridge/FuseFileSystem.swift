@@ -32,7 +32,11 @@ final class FuseFileSystem: Sendable {
         // A store with hard links changes a file under all its names at once, and its metadata
         // is cheap to ask (a local lstat, the memory tree): not cached here, so every name shows
         // the change at once (the kernel still caches for the TTL, and is told of other names).
-        cache = AttributeCache(ttl: store.capabilities.metadata.contains(.hardLinks) ? 0 : options.attributeTTL)
+        let cheapMetadata = store.capabilities.metadata.contains(.hardLinks)
+        cache = AttributeCache(
+            ttl: cheapMetadata ? 0 : options.attributeTTL,
+            listTTL: cheapMetadata ? 0 : options.listTTL ?? options.attributeTTL
+        )
         control = ControlFolder(files: options.controlFiles, stats: stats)
         failures = FailureLog(level: options.logLevel)
         owner = (getuid(), getgid())
@@ -178,14 +182,15 @@ final class FuseFileSystem: Sendable {
             return cached
         }
         stats.cacheLookup(hit: false)
+        let generation = cache.generation()
         do {
             let info = try store.lstat(target)
-            cache.store(target, info)
+            cache.store(target, info, since: generation)
             return info
         } catch let error as ArtifactStoreError where error.code == .notFound || error.code == .notADirectory {
             // An object store's root prefix exists even while it holds nothing.
             if isRoot { return FileInfo(path: target, kind: .directory, size: 0) }
-            cache.store(target, nil)
+            cache.store(target, nil, since: generation)
             return nil
         }
     }
@@ -240,8 +245,7 @@ final class FuseFileSystem: Sendable {
                 return 0
             }
             let target = storePath(path)
-            var entries = try store.scandir(target)
-            if path == "/" { entries.removeAll { $0.name == ControlFolder.name } }
+            var entries = try listing(of: target, isRoot: path == "/")
             let pending = handles.writers(in: target)
             if !pending.isEmpty {
                 let listed = Set(entries.map(\.name))
@@ -249,18 +253,34 @@ final class FuseFileSystem: Sendable {
                     entries.append(DirectoryEntry(name: String(name), kind: .file, size: writer.size))
                 }
             }
-            let parent = try store.resolve(target)
-            // A listing carries no modes or owners: a store that keeps them is asked per name.
-            for entry in entries where keepsNoMetadata && (entry.kind == .directory || entry.size != nil) {
-                cache.store(
-                    parent.appending(entry.name).description,
-                    FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified)
-                )
-            }
             handle = handles.add(.directory(entries))
             return 0
         }
         return (result, handle)
+    }
+
+    /// The names in a folder of the store, through the listing cache; a fresh listing also
+    /// fills the attribute cache where it says all there is to know of a name.
+    private func listing(of target: String, isRoot: Bool) throws -> [DirectoryEntry] {
+        if let cached = cache.listing(of: target) {
+            stats.listingLookup(hit: true)
+            return cached
+        }
+        stats.listingLookup(hit: false)
+        let generation = cache.generation()
+        var entries = try store.scandir(target)
+        if isRoot { entries.removeAll { $0.name == ControlFolder.name } }
+        cache.storeListing(target, entries, since: generation)
+        let parent = try store.resolve(target)
+        // A listing carries no modes or owners: a store that keeps them is asked per name.
+        for entry in entries where keepsNoMetadata && (entry.kind == .directory || entry.size != nil) {
+            cache.store(
+                parent.appending(entry.name).description,
+                FileInfo(path: "", kind: entry.kind, size: entry.size ?? 0, modified: entry.modified),
+                since: generation
+            )
+        }
+        return entries
     }
 
     /// Hands out the listing from `offset` until the kernel's buffer is full; the kernel comes
@@ -594,6 +614,7 @@ final class FuseFileSystem: Sendable {
             cache.invalidate(writer.path)
             return
         }
+        cache.invalidateListing(containing: writer.path)
         // What was just published is known: the stat that follows a close (cp, tar and editors all
         // make one) needs no request to the store.
         cache.store(writer.path, FileInfo(path: writer.path, kind: .file, size: writer.size, modified: Date()))

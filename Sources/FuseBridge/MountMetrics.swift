@@ -12,6 +12,8 @@ final class MountMetrics: Sendable {
     private let bytesWritten: Counter
     private let cacheHits: Counter
     private let cacheMisses: Counter
+    private let listingHits: Counter
+    private let listingMisses: Counter
     private let uploads: Counter
     private let failedUploads: Counter
     private let uptime: Gauge
@@ -73,6 +75,12 @@ final class MountMetrics: Sendable {
         cacheMisses = registry.makeCounter(
             descriptor: Self.named("attribute_cache_misses", unit: "total", "Attribute lookups that asked the store.")
         )
+        listingHits = registry.makeCounter(
+            descriptor: Self.named("listing_cache_hits", unit: "total", "Folder listings answered from the cache.")
+        )
+        listingMisses = registry.makeCounter(
+            descriptor: Self.named("listing_cache_misses", unit: "total", "Folder listings that asked the store.")
+        )
         uploads = registry.makeCounter(
             descriptor: Self.named("uploads", unit: "total", "Files published to the store at close, by outcome."),
             labels: [("outcome", "completed")]
@@ -95,6 +103,7 @@ final class MountMetrics: Sendable {
     func addBytesRead(_ count: Int) { bytesRead.increment(by: Int64(count)) }
     func addBytesWritten(_ count: Int) { bytesWritten.increment(by: Int64(count)) }
     func cacheLookup(hit: Bool) { (hit ? cacheHits : cacheMisses).increment() }
+    func listingLookup(hit: Bool) { (hit ? listingHits : listingMisses).increment() }
     func upload(failed: Bool) { (failed ? failedUploads : uploads).increment() }
 
     /// The metrics in Prometheus's text exposition format (version 0.0.4).

@@ -12,6 +12,9 @@ public struct MountOptions: Sendable {
     public var allowOther = false
     /// Seconds the kernel and the bridge keep attributes and names before asking the store again.
     public var attributeTTL: Double = 1
+    /// Seconds the bridge keeps a folder's listing before listing it again; nil follows
+    /// ``attributeTTL``, so names and their attributes go stale together.
+    public var listTTL: Double?
     /// Print every FUSE request (libfuse's `-d`) to standard error.
     public var debug = false
     /// The name `/proc/mounts` shows as the mount's source, e.g. `artifactfs:default`.

@@ -24,6 +24,8 @@ public final class MountStats: Sendable {
         var bytesWritten: UInt64 = 0
         var cacheHits: UInt64 = 0
         var cacheMisses: UInt64 = 0
+        var listingHits: UInt64 = 0
+        var listingMisses: UInt64 = 0
         var uploads: UInt64 = 0
         var failedUploads: UInt64 = 0
     }
@@ -62,6 +64,11 @@ public final class MountStats: Sendable {
         metrics.cacheLookup(hit: hit)
     }
 
+    func listingLookup(hit: Bool) {
+        counters.withLock { hit ? ($0.listingHits += 1) : ($0.listingMisses += 1) }
+        metrics.listingLookup(hit: hit)
+    }
+
     func upload(failed: Bool) {
         counters.withLock { failed ? ($0.failedUploads += 1) : ($0.uploads += 1) }
         metrics.upload(failed: failed)
@@ -96,6 +103,7 @@ public final class MountStats: Sendable {
             "bytes_read": snapshot.bytesRead,
             "bytes_written": snapshot.bytesWritten,
             "cache": ["hits": snapshot.cacheHits, "misses": snapshot.cacheMisses],
+            "listing_cache": ["hits": snapshot.listingHits, "misses": snapshot.listingMisses],
             "uploads": ["completed": snapshot.uploads, "failed": snapshot.failedUploads],
         ]
         let data =

@@ -133,7 +133,7 @@ struct MountFaultTests {
     @Test(arguments: ObjectStoreFlavor.allCases)
     func operationsUnderFaults(_ flavor: ObjectStoreFlavor) throws {
         let server = try ObjectTestServer.shared(flavor)
-        let proxy = try FaultProxy(upstream: try #require(Self.upstream(of: server)))
+        let proxy = try FaultProxy(upstream: try #require(server.endpoint))
         defer { proxy.stop() }
         let store = try MountedStore(flavor, fields: ["--endpoint_url=\(proxy.endpoint)", "--max_attempts=3"])
         defer { store.cleanUp() }
@@ -212,11 +212,6 @@ struct MountFaultTests {
     }
 
     /// The endpoint of `server` the proxy goes in front of.
-    private static func upstream(of server: ObjectTestServer) -> String? {
-        let field = server.fields.first { $0.hasPrefix("--endpoint_url=") }
-        return field.map { String($0.dropFirst("--endpoint_url=".count)) }
-    }
-
     /// The SHA-256 of a file in the fixture folder.
     private func sha256(_ store: MountedStore, _ name: String) throws -> String {
         String(try store.shell("sha256sum \(name)").stdout.prefix(64))

@@ -41,6 +41,12 @@ final class ObjectTestServer: Sendable {
     let secretValue: String
     private let stopServer: @Sendable () -> Void
 
+    /// Where the server listens (`http://127.0.0.1:PORT[/account]`): a ``FaultProxy``'s upstream.
+    var endpoint: String? {
+        let field = fields.first { $0.hasPrefix("--endpoint_url=") }
+        return field.map { String($0.dropFirst("--endpoint_url=".count)) }
+    }
+
     private static let seaweedfs = Result { try ObjectTestServer(.s3) }
     private static let fakeGCS = Result { try ObjectTestServer(.gcp) }
     private static let blob = Result { try ObjectTestServer(.azure) }

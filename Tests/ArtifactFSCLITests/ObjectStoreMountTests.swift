@@ -367,4 +367,42 @@ struct ObjectStoreMountTests {
         )
         #expect(part.status == 0, "\(part.stderr)")
     }
+
+    /// Folder listings are cached for `--list-ttl`: a change made through the mount is listed at
+    /// once (create, write, rename between folders, remove, rmdir), one made by another client
+    /// shows once the TTL has passed, and `.artifactfs/stats` counts the cache's hits.
+    @Test func listingsAreCachedForTheListTTLAndChangesThroughTheMountShowAtOnce() throws {
+        let store = try MountedStore(.s3)
+        defer { store.cleanUp() }
+        try #require(try store.mount("--list-ttl", "5").status == 0)
+        func listed(_ folder: String = "mnt") throws -> String {
+            try store.shell("ls \(folder) | tr '\\n' ' '").stdout
+        }
+        try store.shell("mkdir mnt/runs && printf one > mnt/a.txt")
+        #expect(try listed() == "a.txt runs ")
+
+        try store.shell("printf two > mnt/b.txt")
+        #expect(try listed() == "a.txt b.txt runs ", "a file written through the mount is listed at once")
+        try store.shell("mv mnt/a.txt mnt/runs/a.txt")
+        #expect(try listed() == "b.txt runs ")
+        #expect(try listed("mnt/runs") == "a.txt ")
+        try store.shell("rm mnt/runs/a.txt && rmdir mnt/runs && mkdir mnt/c")
+        let listedAt = Date()
+        #expect(try listed() == "b.txt c ")
+        #expect(try listed("mnt/c") == "")
+
+        let elsewhere = try store.shell("printf other > d.txt && ./artifactfs cp d.txt '\(store.uri)/d.txt'")
+        try #require(elsewhere.status == 0, "\(elsewhere.stderr)")
+        let cached = try listed()
+        // On a machine too slow to get here within the TTL, the listing may rightly be fresh.
+        if Date().timeIntervalSince(listedAt) < 4.5 {
+            #expect(cached == "b.txt c ", "another client's file shows only after the TTL")
+        }
+        let stats = try store.shell("cat mnt/.artifactfs/stats").stdout
+        let counters = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
+        let listings = try #require(counters["listing_cache"] as? [String: Int])
+        #expect(listings["hits"] ?? 0 >= 1, "\(listings)")
+        Thread.sleep(forTimeInterval: 5.5)
+        #expect(try listed() == "b.txt c d.txt ", "after the TTL the store is listed again")
+    }
 }
