@@ -58,6 +58,15 @@ struct Mount: ParsableCommand {
     )
     var listTTL: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "Bytes of object blocks kept in memory for re-reads, e.g. 2G (default: 512M; 0 keeps none).",
+            discussion: "Shared by every open file; keyed by object version, so a replaced object is never read stale.",
+            valueName: "size"
+        )
+    )
+    var memoryCache = ByteCount(bytes: 512 << 20)
+
     @Option(help: "Folder for staging writes into existing files (default: $TMPDIR or /var/tmp).")
     var stagingDir: String?
 
@@ -150,6 +159,7 @@ struct Mount: ParsableCommand {
         options.allowOther = allowOther
         options.attributeTTL = attributeTTL
         options.listTTL = listTTL
+        BlockCache.shared.capacity = memoryCache.bytes
         options.debug = debug
         options.metricsAddress = try parsedMetricsAddress()
         options.logLevel = try parsedLogLevel()

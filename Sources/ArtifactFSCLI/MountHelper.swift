@@ -99,6 +99,11 @@ enum MountHelper {
                 throw UsageError(description: "option list_ttl=\(value): seconds must be a number >= 0")
             }
             invocation.arguments += ["--list-ttl", value]
+        case ("memory_cache", let value?):
+            guard ByteCount(argument: value) != nil else {
+                throw UsageError(description: "option memory_cache=\(value): a size in bytes, K, M or G")
+            }
+            invocation.arguments += ["--memory-cache", value]
         case ("staging_dir", let value?): invocation.arguments += ["--staging-dir", value]
         case ("metrics_address", let value?): invocation.arguments += ["--metrics-address", value]
         case ("log_level", let value?): invocation.arguments += ["--log-level", value]
@@ -109,7 +114,7 @@ enum MountHelper {
             guard sloppy else {
                 throw UsageError(
                     description:
-                        "unknown option '\(option)' (known: ro, allow_other, attr_ttl=SECONDS, list_ttl=SECONDS, "
+                        "unknown option '\(option)' (known: ro, allow_other, attr_ttl=SECONDS, list_ttl=SECONDS, memory_cache=SIZE, "
                         + "staging_dir=DIR, metrics_address=HOST:PORT, log_level=LEVEL, config=DIR, debug)"
                 )
             }

@@ -1,4 +1,6 @@
+import FileIO
 import Prometheus
+import Synchronization
 
 /// The mount's live statistics as Prometheus metrics (swift-prometheus formats the text): what
 /// `.artifactfs/metrics` and the `--metrics-address` endpoint serve, for a scraper watching many
@@ -14,6 +16,12 @@ final class MountMetrics: Sendable {
     private let cacheMisses: Counter
     private let listingHits: Counter
     private let listingMisses: Counter
+    private let blockHits: Counter
+    private let blockMisses: Counter
+    private let blockEvictions: Counter
+    private let blockBytes: Gauge
+    /// The block cache's counters as last emitted: counters grow by what changed since.
+    private let blocksEmitted = Mutex(BlockCache.Counters())
     private let uploads: Counter
     private let failedUploads: Counter
     private let uptime: Gauge
@@ -59,27 +67,20 @@ final class MountMetrics: Sendable {
                 buckets: Self.buckets
             )
         }
-        bytesRead = registry.makeCounter(
-            descriptor: Self.named("read_bytes", unit: "total", "Bytes read through the mount.")
-        )
-        bytesWritten = registry.makeCounter(
-            descriptor: Self.named("written_bytes", unit: "total", "Bytes written through the mount.")
-        )
-        cacheHits = registry.makeCounter(
-            descriptor: Self.named(
-                "attribute_cache_hits",
-                unit: "total",
-                "Attribute lookups answered from the cache."
-            )
-        )
-        cacheMisses = registry.makeCounter(
-            descriptor: Self.named("attribute_cache_misses", unit: "total", "Attribute lookups that asked the store.")
-        )
-        listingHits = registry.makeCounter(
-            descriptor: Self.named("listing_cache_hits", unit: "total", "Folder listings answered from the cache.")
-        )
-        listingMisses = registry.makeCounter(
-            descriptor: Self.named("listing_cache_misses", unit: "total", "Folder listings that asked the store.")
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: Self.named(name, unit: "total", help))
+        }
+        bytesRead = counter("read_bytes", "Bytes read through the mount.")
+        bytesWritten = counter("written_bytes", "Bytes written through the mount.")
+        cacheHits = counter("attribute_cache_hits", "Attribute lookups answered from the cache.")
+        cacheMisses = counter("attribute_cache_misses", "Attribute lookups that asked the store.")
+        listingHits = counter("listing_cache_hits", "Folder listings answered from the cache.")
+        listingMisses = counter("listing_cache_misses", "Folder listings that asked the store.")
+        blockHits = counter("block_cache_hits", "Reads answered from the block cache.")
+        blockMisses = counter("block_cache_misses", "Reads that fetched from the store.")
+        blockEvictions = counter("block_cache_evictions", "Blocks dropped to stay under the capacity.")
+        blockBytes = registry.makeGauge(
+            descriptor: Self.named("block_cache", unit: "bytes", "Bytes the block cache holds.")
         )
         uploads = registry.makeCounter(
             descriptor: Self.named("uploads", unit: "total", "Files published to the store at close, by outcome."),
@@ -109,6 +110,16 @@ final class MountMetrics: Sendable {
     /// The metrics in Prometheus's text exposition format (version 0.0.4).
     func text(uptime seconds: Double) -> String {
         uptime.set(to: seconds)
+        // Taken under the lock, so two scrapes at once never count a change twice or backwards.
+        let (blocks, last) = blocksEmitted.withLock { last in
+            let now = BlockCache.shared.counters
+            defer { last = now }
+            return (now, last)
+        }
+        blockHits.increment(by: Int64(blocks.hits - last.hits))
+        blockMisses.increment(by: Int64(blocks.misses - last.misses))
+        blockEvictions.increment(by: Int64(blocks.evictions - last.evictions))
+        blockBytes.set(to: Double(blocks.bytes))
         return registry.emitToString()
     }
 }

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Synchronization
 
@@ -83,6 +84,7 @@ public final class MountStats: Sendable {
     /// The counters as pretty JSON (the content of `.artifactfs/stats`).
     public func json() -> String {
         let snapshot = counters.withLock { $0 }
+        let blocks = BlockCache.shared.counters
         var operations: [String: Any] = [:]
         for operation in Operation.allCases {
             guard let calls = snapshot.calls[operation] else { continue }
@@ -104,6 +106,10 @@ public final class MountStats: Sendable {
             "bytes_written": snapshot.bytesWritten,
             "cache": ["hits": snapshot.cacheHits, "misses": snapshot.cacheMisses],
             "listing_cache": ["hits": snapshot.listingHits, "misses": snapshot.listingMisses],
+            "block_cache": [
+                "hits": blocks.hits, "misses": blocks.misses, "evictions": blocks.evictions, "bytes": blocks.bytes,
+                "capacity": blocks.capacity,
+            ] as [String: Any],
             "uploads": ["completed": snapshot.uploads, "failed": snapshot.failedUploads],
         ]
         let data =

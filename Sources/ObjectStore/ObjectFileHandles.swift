@@ -18,11 +18,16 @@ final class ObjectReadHandle: ArtifactFileHandle {
         self.path = path
         size = opening.info.size
         let version = opening.info.version
+        // Blocks are shared through the process's cache under the object, its version and how
+        // it is cut: an object without a version is never cached, a replaced one never meets
+        // the old bytes.
+        let object = [backend.serviceName, backend.container, key, String(backend.partSize)].joined(separator: "\u{0}")
         readAhead = ReadAhead(
             size: size,
             blockSize: backend.partSize,
             depth: backend.concurrency,
-            leading: opening.leading
+            leading: opening.leading,
+            cache: version.map { (BlockCache.shared, object, $0) }
         ) { offset, buffer in
             try backend.getRange(key, offset: offset, into: buffer, version: version, path: path)
         }

@@ -1,4 +1,5 @@
 import Dispatch
+import FileIO
 import Synchronization
 
 /// Reads of one remote object version, sequential and positional alike, served from blocks
@@ -13,7 +14,9 @@ import Synchronization
 /// Memory stays bounded by `depth + 1` blocks. The object's first bytes may come with it (fetched
 /// when it was opened): they are served from memory, and the first block starts after them.
 /// Blocks stay aligned to `blockSize`, as the parts of an upload are, so no ranged GET straddles
-/// two stored parts.
+/// two stored parts. Given a ``BlockCache`` and the object version's name in it, every block
+/// fetched whole is kept there, and any read (sequential or random) is served from a block held
+/// there before anything is fetched.
 public final class ReadAhead: Sendable {
     /// Fetches `buffer.count` bytes at `offset` into `buffer` and returns how many arrived.
     public typealias Fetch = @Sendable (_ offset: UInt64, _ buffer: UnsafeMutableRawBufferPointer) throws -> Int
@@ -24,6 +27,7 @@ public final class ReadAhead: Sendable {
     private let fetch: Fetch
     /// The object's first bytes, already held.
     private let leading: [UInt8]
+    private let cache: (cache: BlockCache, object: String, version: String)?
     private let state: Mutex<State>
 
     private struct State {
@@ -37,12 +41,21 @@ public final class ReadAhead: Sendable {
     }
 
     /// Creates a reader of an object of `size` bytes whose first bytes, `leading`, are already held;
-    /// a read that goes on after them counts as sequential.
-    public init(size: UInt64, blockSize: Int, depth: Int, leading: [UInt8] = [], fetch: @escaping Fetch) {
+    /// a read that goes on after them counts as sequential. With `cache`, blocks are shared through
+    /// it under `object` (the object and how it is cut, see ``BlockCache/Key/object``) and `version`.
+    public init(
+        size: UInt64,
+        blockSize: Int,
+        depth: Int,
+        leading: [UInt8] = [],
+        cache: (cache: BlockCache, object: String, version: String)? = nil,
+        fetch: @escaping Fetch
+    ) {
         self.size = size
         self.blockSize = max(1, blockSize)
         self.depth = max(1, depth)
         self.leading = leading
+        self.cache = cache
         self.fetch = fetch
         state = Mutex(State(nextSequential: UInt64(leading.count)))
     }
@@ -61,6 +74,8 @@ public final class ReadAhead: Sendable {
             let count: Int
             if position < UInt64(leading.count) {
                 count = copy(leading, from: Int(position), into: buffer, at: filled)
+            } else if let cached = cached(at: position) {
+                count = copy(cached.data, from: Int(position - cached.start), into: buffer, at: filled)
             } else if let block = plan(at: position, continuing: filled > 0), let data = try block.wait() {
                 let index = position / UInt64(blockSize)
                 count = copy(data, from: Int(position - start(of: index)), into: buffer, at: filled)
@@ -113,7 +128,8 @@ public final class ReadAhead: Sendable {
                 stale.abandon()
                 state.blocks[key] = nil
             }
-            for current in index...min(lastBlock, index + UInt64(state.window)) where state.blocks[current] == nil {
+            for current in index...min(lastBlock, index + UInt64(state.window))
+            where state.blocks[current] == nil && (current == index || !isCached(current)) {
                 let block = Block()
                 state.blocks[current] = block
                 started.append((current, block))
@@ -128,7 +144,11 @@ public final class ReadAhead: Sendable {
                 var data = [UInt8](repeating: 0, count: length)
                 do {
                     let got = try data.withUnsafeMutableBytes { try fetchFully(at: offset, into: $0) }
-                    if got < length { data.removeSubrange(got...) }
+                    if got < length {
+                        data.removeSubrange(got...)
+                    } else if let cache {
+                        cache.cache.insert(key(of: current, in: cache), BlockCache.Block(start: offset, data: data))
+                    }
                     pending.complete(.success(data))
                 } catch {
                     pending.complete(.failure(error))
@@ -136,6 +156,24 @@ public final class ReadAhead: Sendable {
             }
         }
         return block
+    }
+
+    /// The cached block holding `position`, if one is.
+    private func cached(at position: UInt64) -> BlockCache.Block? {
+        guard let cache else { return nil }
+        let block = cache.cache.block(key(of: position / UInt64(blockSize), in: cache))
+        return block.flatMap { $0.holds(position) ? $0 : nil }
+    }
+
+    /// True when block `index` is in the cache.
+    private func isCached(_ index: UInt64) -> Bool {
+        guard let cache else { return false }
+        return cache.cache.contains(key(of: index, in: cache))
+    }
+
+    private func key(of index: UInt64, in cache: (cache: BlockCache, object: String, version: String)) -> BlockCache.Key
+    {
+        BlockCache.Key(object: cache.object, version: cache.version, index: index)
     }
 
     /// Where the first block held after `position` starts, if one is.

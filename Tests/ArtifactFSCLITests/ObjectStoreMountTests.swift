@@ -405,4 +405,59 @@ struct ObjectStoreMountTests {
         Thread.sleep(forTimeInterval: 5.5)
         #expect(try listed() == "b.txt c d.txt ", "after the TTL the store is listed again")
     }
+
+    /// A file read once is read again from the daemon's block cache (its pages dropped from the
+    /// kernel's, so the reads reach the daemon); replaced by another client, it is read whole and
+    /// new once the attribute TTL has passed: the new version shares no block with the old one.
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func reReadsComeFromTheBlockCacheAndAReplacedObjectIsReadNewAndWhole(_ flavor: ObjectStoreFlavor) throws {
+        let store = try MountedStore(flavor)
+        defer { store.cleanUp() }
+        try #require(try store.mount().status == 0)
+        let written = try store.shell(
+            """
+            head -c 24000000 /dev/urandom > old.bin && head -c 24000000 /dev/urandom > new.bin \
+            && ./artifactfs cp old.bin '\(store.uri)/data.bin'
+            """
+        )
+        try #require(written.status == 0, "\(written.stderr)")
+        func hash(_ name: String) throws -> String { String(try store.shell("sha256sum < \(name)").stdout.prefix(64)) }
+        func blockCache() throws -> [String: Int] {
+            let text = try store.shell("cat mnt/.artifactfs/stats").stdout
+            let counters = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return try #require(counters["block_cache"] as? [String: Int])
+        }
+        // Reads the mounted file after dropping its pages from the kernel's cache.
+        func readThroughTheMount() throws -> String {
+            let dropped = try store.shell(
+                """
+                python3 -c "
+                import os
+                fd = os.open('mnt/data.bin', os.O_RDONLY)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                os.close(fd)
+                "
+                """
+            )
+            try #require(dropped.status == 0, "\(dropped.stderr)")
+            return try hash("mnt/data.bin")
+        }
+        let old = try hash("old.bin")
+        #expect(try readThroughTheMount() == old)
+        let cold = try blockCache()
+        #expect(cold["bytes"] ?? 0 >= 16_000_000, "the blocks read are kept: \(cold)")
+        #expect(try readThroughTheMount() == old)
+        let warm = try blockCache()
+        #expect(
+            warm["hits"] ?? 0 >= (cold["hits"] ?? 0) + 10,
+            "the second read came from the cache: \(cold) then \(warm)"
+        )
+        #expect(warm["misses"] == cold["misses"], "nothing was fetched again: \(cold) then \(warm)")
+
+        Thread.sleep(forTimeInterval: 1.1)
+        let replaced = try store.shell("./artifactfs cp --force new.bin '\(store.uri)/data.bin'")
+        try #require(replaced.status == 0, "\(replaced.stderr)")
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(try readThroughTheMount() == (try hash("new.bin")), "the replaced object reads new, whole")
+    }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import FileIO
 import Foundation
 import ObjectStore
 import Synchronization
@@ -43,12 +44,13 @@ struct ReadAheadTests {
             return count
         }
 
-        func reader(leading: Int = 0, depth: Int = 4) -> ReadAhead {
+        func reader(leading: Int = 0, depth: Int = 4, cache: BlockCache? = nil, version: String = "v1") -> ReadAhead {
             ReadAhead(
                 size: UInt64(bytes.count),
                 blockSize: ReadAheadTests.block,
                 depth: depth,
-                leading: Array(bytes[..<leading])
+                leading: Array(bytes[..<leading]),
+                cache: cache.map { ($0, "object", version) }
             ) { [self] in try fetch($0, $1) }
         }
 
@@ -84,6 +86,38 @@ struct ReadAheadTests {
             var past = [UInt8](repeating: 0, count: 10)
             #expect(try past.withUnsafeMutableBytes { try reader.read(at: UInt64(object.bytes.count), into: $0) } == 0)
         }
+    }
+
+    @Test func aSecondReaderOfTheSameVersionReadsFromTheCacheAndANewVersionFetchesAgain() throws {
+        let object = Object(size: 8 * Self.block + 777)
+        let cache = BlockCache(capacity: 64 * Self.block)
+        func stream(_ reader: ReadAhead) throws -> Bool {
+            var offset = 0
+            var whole = true
+            while offset < object.bytes.count {
+                whole = try Self.check(reader, object, at: offset, 128 * Self.kib) && whole
+                offset += 128 * Self.kib
+            }
+            return whole
+        }
+        #expect(try stream(object.reader(leading: 256 * Self.kib, cache: cache)))
+        let cold = object.fetchedBytes
+        #expect(cold == object.bytes.count - 256 * Self.kib)
+
+        // Random reads and a second stream of the same version fetch nothing more.
+        let warm = object.reader(leading: 256 * Self.kib, cache: cache)
+        var generator = SeededGenerator(seed: 5)
+        for _ in 0..<100 {
+            let offset = Int(generator.next() % UInt64(object.bytes.count - 4096))
+            #expect(try Self.check(warm, object, at: offset, 4096))
+        }
+        #expect(try stream(warm))
+        #expect(object.fetchedBytes == cold, "a cached block was fetched again")
+        #expect(cache.counters.hits > 100)
+
+        // Another version of the object shares nothing with the first.
+        #expect(try stream(object.reader(leading: 256 * Self.kib, cache: cache, version: "v2")))
+        #expect(object.fetchedBytes == 2 * cold)
     }
 
     @Test func randomReadsFetchOnlyWhatTheyRead() throws {
