@@ -122,7 +122,10 @@ struct UpdateSecret: ParsableCommand {
     @Argument(help: "The secret's name.", completion: Completion.secrets)
     var name: String
 
-    @Option(help: "Remove a key (repeatable).")
+    @Option(
+        name: [.customLong("unset"), .customLong("remove-keys"), .customLong("remove")],
+        help: "Remove a key (repeatable; --remove-keys as the reference CLI spells it)."
+    )
     var unset: [String] = []
 
     @Flag(help: "Read values from standard input.")

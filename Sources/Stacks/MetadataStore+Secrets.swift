@@ -9,10 +9,17 @@ extension MetadataStore {
         try write { db in try insertSecret(db, name, payload: payload, encrypted: encrypted) }
     }
 
-    /// Sets keys of a secret (merged over its values); a `nil` value removes a key.
+    /// Sets keys of a secret (merged over its values); a `nil` value removes a key, and removing
+    /// a key the secret does not have is refused, changing nothing.
     public func updateSecret(_ name: String, values changes: [String: String?]) throws {
         try write { db in
             var values = try fetchSecret(db, name)
+            for key in changes.filter({ $0.value == nil }).keys.sorted() where values[key] == nil {
+                throw StackError(
+                    .notFound,
+                    "secret '\(name)' has no key '\(key)' to remove (keys: \(values.keys.sorted().joined(separator: ", ")))"
+                )
+            }
             for (key, value) in changes { values[key] = value }
             try Self.checkSecret(name, values)
             let (payload, encrypted) = try cipher.seal(values, secret: name)

@@ -145,6 +145,26 @@ struct StackCommandTests {
         )
     }
 
+    /// `--remove-keys` (the reference CLI's spelling), `--remove` and `--unset` all remove a key;
+    /// removing a key the secret lacks is refused by name and changes nothing.
+    @Test func secretKeysAreRemovedByAnyOfTheirSpellingsAndAMissingOneIsRefused() throws {
+        let ws = try Workspace()
+        defer { ws.remove() }
+        #expect(try ws.cli.run("secret", "create", "creds", "--a=1", "--b=2", "--c=3", "--d=4").status == 0)
+        #expect(try ws.cli.run("secret", "update", "creds", "--remove-keys", "a").status == 0)
+        #expect(try ws.cli.run("secret", "update", "creds", "--remove", "b").status == 0)
+        #expect(try ws.cli.run("secret", "update", "creds", "--unset", "c").status == 0)
+        #expect(try ws.cli.run("secret", "get", "creds").stdout == "d=4\n")
+
+        let missing = try ws.cli.run("secret", "update", "creds", "--remove", "nokey", "--e=5")
+        #expect(missing.status == 1)
+        #expect(
+            missing.stderr == "artifactfs: secret 'creds' has no key 'nokey' to remove (keys: d)\n",
+            "\(missing.stderr)"
+        )
+        #expect(try ws.cli.run("secret", "get", "creds").stdout == "d=4\n", "nothing was changed")
+    }
+
     @Test func stacksExportAndImportThroughFiles() throws {
         let ws = try Workspace()
         defer { ws.remove() }
