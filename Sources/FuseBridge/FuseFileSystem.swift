@@ -586,7 +586,9 @@ final class FuseFileSystem: Sendable {
             case .reader(let reader): reader.close()
             case .direct(let file): try file.close()
             case .writer(let writer):
-                // Normally flushed already by close(2); this publishes what a crash of the caller left.
+                // Normally flushed already by close(2); this publishes what a crash of the caller
+                // left. An upload that failed at close was reported to its caller and logged then.
+                guard !writer.uploadFailed else { break }
                 do { try publish(writer) } catch { log("release: upload of '\(writer.path)' failed: \(error)") }
             default: break
             }
@@ -608,6 +610,14 @@ final class FuseFileSystem: Sendable {
             cache.invalidate(writer.path)
             log("upload of '\(writer.path)' failed: \(error)")
             throw error
+        }
+        // A second flush or fsync after a failed upload still fails: nothing reached the store.
+        guard !writer.uploadFailed else {
+            throw ArtifactStoreError(
+                .io,
+                path: writer.path,
+                "the upload failed at an earlier flush; nothing was written"
+            )
         }
         guard keepsNoMetadata else {
             if writer.isLinked { try apply(writer.takeAttributes(), to: writer.path) }

@@ -27,6 +27,8 @@ final class WriterFile: Sendable {
         var size: UInt64
         var dirty: Bool
         var unlinked = false
+        /// The last upload failed, and nothing was written since.
+        var failed = false
         /// The file this one became a store-side copy of (``copyWhole(from:size:)``).
         var copiedFrom: String?
     }
@@ -260,6 +262,12 @@ final class WriterFile: Sendable {
     }
 
     /// Uploads the bytes when they changed since the last publish; the error is the upload's.
+    /// True when the last upload failed and nothing was written since: the store holds what it
+    /// held before, and the caller of the failed `close`/`fsync` was told.
+    var uploadFailed: Bool {
+        state.withLock { $0.failed && !$0.dirty }
+    }
+
     func flush() throws {
         try state.withLock { state in
             guard state.dirty, !state.unlinked else { return }
@@ -283,8 +291,10 @@ final class WriterFile: Sendable {
             case .published:
                 return
             }
+            state.failed = false
             stats.upload(failed: false)
         } catch {
+            state.failed = true
             stats.upload(failed: true)
             throw error
         }

@@ -1,5 +1,6 @@
 import FileIO
 import Foundation
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -87,5 +88,23 @@ struct MountFixture {
             if let pid { kill(pid, SIGKILL) }
         }
         try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+extension MountFixture {
+    /// The text of the mount daemon's log, found through the mount table's record of the mountpoint.
+    func daemonLog() throws -> String {
+        for folder in ["/run/artifactfs", "/var/run/artifactfs"] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for name in names where name.hasSuffix(".json") {
+                guard let data = FileManager.default.contents(atPath: folder + "/" + name),
+                    let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    record["mountpoint"] as? String == mountpoint, let log = record["log"] as? String
+                else { continue }
+                return (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            }
+        }
+        Issue.record("no mount record for \(mountpoint)")
+        return ""
     }
 }

@@ -84,7 +84,7 @@ struct MountMetricsTests {
         // A failed operation: one line naming the path and the errno.
         try fixture.shell("mkdir mnt/full && touch mnt/full/x")
         #expect(try fixture.shell("rmdir mnt/full").status != 0)
-        let log = try logText(of: fixture)
+        let log = try fixture.daemonLog()
         #expect(
             log.split(separator: "\n").contains { $0.contains("ENOTEMPTY") && $0.contains(fixture.data + "/full") },
             "\(log)"
@@ -97,7 +97,7 @@ struct MountMetricsTests {
         try #require(try fixture.mount().status == 0)
         try fixture.shell("mkdir mnt/full && touch mnt/full/x")
         #expect(try fixture.shell("rmdir mnt/full").status != 0)
-        #expect(!(try logText(of: fixture)).contains("ENOTEMPTY"))
+        #expect(!(try fixture.daemonLog()).contains("ENOTEMPTY"))
     }
 
     @Test func badValuesAreRefusedByName() throws {
@@ -140,21 +140,5 @@ struct MountMetricsTests {
         #expect(busy.status != 0)
         #expect(busy.stderr.contains("127.0.0.1:\(port)"), "\(busy.stderr)")
         #expect(!fixture.isMounted)
-    }
-
-    /// The mount daemon's log file, found through the mount table's record of the mountpoint.
-    private func logText(of fixture: MountFixture) throws -> String {
-        for folder in ["/run/artifactfs", "/var/run/artifactfs"] {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            for name in names where name.hasSuffix(".json") {
-                guard let data = FileManager.default.contents(atPath: folder + "/" + name),
-                    let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                    record["mountpoint"] as? String == fixture.mountpoint, let log = record["log"] as? String
-                else { continue }
-                return (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            }
-        }
-        Issue.record("no mount record for \(fixture.mountpoint)")
-        return ""
     }
 }
