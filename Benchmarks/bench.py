@@ -163,6 +163,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.servers = Servers()
+        self.rounds_done = 0  # rounds every target finished: fewer than --repeat when interrupted
         self.work = tempfile.mkdtemp(prefix="artifactfs-bench.", dir=args.work_dir)
         self.env = dict(os.environ, ARTIFACTFS_CONFIG_DIR=os.path.join(self.work, "config"),
                         AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET, AWS_REGION="us-east-1",
@@ -565,6 +566,7 @@ class Bench:
                     log(f"{target.name} failed: {error}")
                     if target.results:
                         target.skipped += " (the figures shown are from the workloads that ran)"
+            self.rounds_done = repeat + 1
         return targets
 
     def close(self):
@@ -697,14 +699,17 @@ def chart(targets, size, path):
         f.write("\n".join(out))
 
 
-def report(args, targets, path):
+def report(args, targets, path, rounds_done=None):
+    """Writes the report; `rounds_done` below `--repeat` says the run was interrupted after that many rounds."""
     size = args.size
+    rounds = (f"{args.repeat} round(s)" if rounds_done is None or rounds_done >= args.repeat
+              else f"{rounds_done} of {args.repeat} round(s) (interrupted; a cell may also hold a partial round)")
     seaweedfs = ("a cluster: 1 master, 3 volume servers with replication 001, a filer, an S3 gateway"
                  if args.cluster else "one `weed mini`")
     host = socket.gethostname()
     lines = [f"# Benchmarks {datetime.date.today()} on {host}", "",
              f"`{' '.join(sys.argv[1:]) or '(defaults)'}`: large file {size / 2**20:.0f} MiB, {args.files} small files "
-             f"of {args.file_size} B, {args.random_reads} random reads per size, {args.repeat} round(s), "
+             f"of {args.file_size} B, {args.random_reads} random reads per size, {rounds}, "
              f"{args.build} build, page cache {'dropped before each read' if args.drop_caches else 'kept'}; "
              f"{os.cpu_count()} cores. Each cell: median (min–max over rounds) ×ratio to the best in its row "
              f"(bold). The S3 server is SeaweedFS ({seaweedfs}) on loopback for every S3 column.", "",
@@ -801,7 +806,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     name = f"{datetime.date.today()}-{socket.gethostname()}{'-cluster' if args.cluster else ''}{'-quick' if quick else ''}.md"
     path = os.path.join(args.out if not quick else tempfile.mkdtemp(prefix="artifactfs-bench-report."), name)
-    report(args, targets, path)
+    report(args, targets, path, bench.rounds_done if interrupted is not None else None)
     log(f"report: {path} (chart: {path[:-3]}.svg)")
     if interrupted is not None:
         log("the run was interrupted: the report holds what was measured until then")

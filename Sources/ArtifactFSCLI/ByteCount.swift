@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// A number of bytes as users write one: `536870912`, `512M`, `2G` (K, M, G and T are powers
 /// of 1024; a trailing `B` or `iB` is allowed).
-struct ByteCount: ExpressibleByArgument, Sendable, Equatable {
+struct ByteCount: ExpressibleByArgument, Sendable {
     let bytes: Int
 
     init(bytes: Int) {

@@ -48,7 +48,7 @@ public final class BlockCache: Sendable {
     }
 
     /// What the cache did so far, for `.artifactfs/stats` and the metrics.
-    public struct Counters: Sendable, Equatable {
+    public struct Counters: Sendable {
         /// Reads of a block answered from the cache.
         public var hits: UInt64 = 0
         /// Reads of a block that had to fetch it.

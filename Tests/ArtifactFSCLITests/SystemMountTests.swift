@@ -66,7 +66,7 @@ struct SystemMountTests {
         try Self.withHelper {
             let line =
                 "\(fixture.data) \(fixture.mountpoint) fuse.artifactfs "
-                + "ro,noauto,nofail,_netdev,attr_ttl=5,list_ttl=10,config=\(fixture.path)/config 0 0\n"
+                + "ro,noauto,nofail,_netdev,attr_ttl=5,list_ttl=10,memory_cache=64M,config=\(fixture.path)/config 0 0\n"
             try (original + Data(line.utf8)).write(to: URL(fileURLWithPath: fstab))
             let mounted = try fixture.shell("mount '\(fixture.mountpoint)'")
             try #require(mounted.status == 0, "\(mounted.stderr)")
