@@ -295,8 +295,8 @@ class Bench:
         return results
 
     def swift_runner(self, root, copy_to=None, serving=None):
-        def run(workloads):
-            flags = self.common_flags() + ["--workloads", ",".join(workloads + ["cleanup"])]
+        def run(workloads, cleanup=True):
+            flags = self.common_flags() + ["--workloads", ",".join(workloads + (["cleanup"] if cleanup else []))]
             if copy_to:
                 flags += ["--copy-to", copy_to]
             if self.args.verify:
@@ -305,7 +305,22 @@ class Bench:
                 flags.append("--drop-caches")
             pid = pid_serving(serving) if serving else None
             reset_peak(pid)
-            return self.run_json([os.path.join(self.bin, "artifactfs-bench"), root] + flags, workloads, pid)[:-1]
+            results = self.run_json([os.path.join(self.bin, "artifactfs-bench"), root] + flags, workloads, pid)
+            return results[:-1] if cleanup else results
+        return run
+
+    def mount_runner(self, root, serving):
+        """A mounted folder, ours or a peer's: artifactfs-bench's file calls on it, except copy-within,
+        which is coreutils `cp` (what a user runs; it asks the mount for copy_file_range) on every mount."""
+        swift = self.swift_runner(root, serving=serving)
+
+        def run(workloads):
+            results = swift([w for w in workloads if w != "copy-within"], cleanup=False)
+            if "copy-within" in workloads:
+                big = os.path.join(root, "big.bin")
+                results.append(self.timed("copy-within", ["cp", big, big + ".copy"], bytes_=self.args.size))
+            swift([], cleanup=True)
+            return results
         return run
 
     def python_runner(self, python, backend, root, serving=None, env=None):
@@ -483,7 +498,7 @@ class Bench:
             store = os.path.join(local, "mounted-store")
             os.makedirs(store, exist_ok=True)
             point = artifactfs_mount("artifactfs-local", store)
-            by_name["artifactfs mount (local)"].run = self.swift_runner(os.path.join(point, "run"), serving=point)
+            by_name["artifactfs mount (local)"].run = self.mount_runner(os.path.join(point, "run"), serving=point)
         except Exception as error:  # noqa: BLE001 - reported in the table
             by_name["artifactfs mount (local)"].skipped = f"mount failed: {error}"
         # S3
@@ -518,7 +533,7 @@ class Bench:
                 continue
             try:
                 point = self.mount(point_name, command, daemon=daemon)
-                by_name[name].run = self.swift_runner(os.path.join(point, point_name + "-run"), serving=point)
+                by_name[name].run = self.mount_runner(os.path.join(point, point_name + "-run"), serving=point)
             except Exception as error:  # noqa: BLE001 - reported in the table
                 by_name[name].skipped = f"mount failed: {error}"
         return targets

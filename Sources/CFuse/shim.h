@@ -26,6 +26,7 @@ static inline int cfuse_loop_mt(struct fuse *fuse, unsigned int max_threads) {
 
 // fuse_file_info keeps its flags in bit-fields, which Swift imports but cannot always set.
 static inline void cfuse_set_direct_io(struct fuse_file_info *info, int on) { info->direct_io = on ? 1 : 0; }
+static inline void cfuse_set_keep_cache(struct fuse_file_info *info, int on) { info->keep_cache = on ? 1 : 0; }
 
 // A reply of `size` bytes at `offset` of the open file `fd`, which libfuse splices to the kernel
 // (or reads, where it cannot splice). libfuse frees the vector after replying.

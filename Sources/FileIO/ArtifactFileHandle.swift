@@ -42,19 +42,37 @@ public protocol ArtifactFileHandle: AnyObject, Sendable {
     /// bytes come from anywhere else. The FUSE bridge splices such files to the kernel uncopied.
     var readableFileDescriptor: Int32? { get }
 
+    /// What opening the file learned of it, where the open brought its metadata (an object
+    /// store's first GET answers with the size, version and metadata), so a caller needs not ask
+    /// the store again; nil where the handle learned nothing.
+    var openedInfo: FileInfo? { get }
+
     /// Makes ``close()`` publish the file with `modified` as its modification and access time, in
     /// the request that publishes it (a copy keeping times, as `cp -p` does, without a second step).
     /// - Returns: false where the handle cannot (a read handle, a store that keeps no times, an
     ///   upload already started): the caller then sets the times after ``close()``.
     func setModificationTimeOnClose(_ modified: Date) -> Bool
+
+    /// Makes ``close()`` publish the file with these permission bits, owner and group (nil: as the
+    /// handle would), in the request that publishes it: a file created through a mount gets its
+    /// creator's mode without a second request.
+    /// - Returns: false where the handle cannot (a read handle, a store that keeps no modes, an
+    ///   upload already started): the caller then sets them after ``close()``.
+    func setOwnershipOnClose(permissions: UInt16?, owner: UInt32?, group: UInt32?) -> Bool
 }
 
 extension ArtifactFileHandle {
     /// Nil: most handles do not read from one local file.
     public var readableFileDescriptor: Int32? { nil }
 
+    /// Nil: most handles learn nothing of the file by opening it.
+    public var openedInfo: FileInfo? { nil }
+
     /// False: most handles publish with the time of their close, and the caller sets times after it.
     public func setModificationTimeOnClose(_ modified: Date) -> Bool { false }
+
+    /// False: most handles publish with their store's mode and owner, and the caller sets them after.
+    public func setOwnershipOnClose(permissions: UInt16?, owner: UInt32?, group: UInt32?) -> Bool { false }
 
     /// Reads up to `count` bytes at the current position; an empty array at the end of the file.
     public func read(upToCount count: Int) throws -> [UInt8] {

@@ -18,7 +18,25 @@ final class AttributeCache: Sendable {
 
     private struct Listing {
         var entries: [DirectoryEntry]
+        /// Where each name is in `entries`.
+        var index: [String: Int]
         var expires: UInt64
+
+        init(_ entries: [DirectoryEntry], expires: UInt64) {
+            self.entries = entries
+            index = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+            self.expires = expires
+        }
+
+        /// Puts `entry` in the listing, in place of an entry of the same name.
+        mutating func put(_ entry: DirectoryEntry) {
+            if let at = index[entry.name] {
+                entries[at] = entry
+            } else {
+                index[entry.name] = entries.count
+                entries.append(entry)
+            }
+        }
     }
 
     private struct State {
@@ -99,8 +117,65 @@ final class AttributeCache: Sendable {
                 state.listings.removeAll(keepingCapacity: true)
                 state.listedNames = 0
             }
-            state.listings[path] = Listing(entries: entries, expires: expires)
+            state.listings[path] = Listing(entries, expires: expires)
             state.listedNames += entries.count
+        }
+    }
+
+    /// True when the listing of the folder holding `path` is known and names nothing there: a
+    /// lookup of a name about to be created needs no request to the store.
+    func listedAbsent(_ path: String) -> Bool {
+        guard listTTLNanoseconds > 0 else { return false }
+        let folder = Self.parent(of: path)
+        guard folder != path, let name = Self.name(of: path) else { return false }
+        let now = Self.now()
+        return state.withLock { state in
+            guard let listing = state.listings[folder], listing.expires > now else { return false }
+            return listing.index[name] == nil
+        }
+    }
+
+    /// True when `path` is known absent: by its own entry or its folder's listing.
+    func knownAbsent(_ path: String) -> Bool {
+        if case .some(nil) = lookup(path) { return true }
+        return listedAbsent(path)
+    }
+
+    /// Forgets what is known of one path, leaving the listings: a file being created, which
+    /// listings show while it is open and which ``added(_:_:)`` puts in them once it is published.
+    func forget(_ path: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[path] = nil
+        }
+    }
+
+    /// Puts a name just published or made through the mount in its folder's listing, where that
+    /// listing is known (keeping its expiry: the store was not asked again), and forgets the path's
+    /// own metadata.
+    func added(_ path: String, _ entry: DirectoryEntry) {
+        let folder = Self.parent(of: path)
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[path] = nil
+            // Taken out and put back, so the listing is changed in place rather than copied.
+            guard folder != path, var listing = state.listings.removeValue(forKey: folder) else { return }
+            let before = listing.entries.count
+            listing.put(entry)
+            state.listedNames += listing.entries.count - before
+            state.listings[folder] = listing
+        }
+    }
+
+    /// Records a folder just made through the mount: it is in its folder's listing, and its own
+    /// listing is empty, so the files written into it next need no lookup of the store.
+    func madeFolder(_ path: String) {
+        added(path, DirectoryEntry(name: Self.name(of: path) ?? path, kind: .directory))
+        guard listTTLNanoseconds > 0 else { return }
+        let expires = Self.now() + listTTLNanoseconds
+        state.withLock { state in
+            Self.dropListing(path, &state)
+            state.listings[path] = Listing([], expires: expires)
         }
     }
 
@@ -149,6 +224,14 @@ final class AttributeCache: Sendable {
         if head.isEmpty { return "/" }
         if head.hasSuffix(":/") { return String(trimmed[...slash]) }
         return String(head)
+    }
+
+    /// The last name of a store path (`1` of `s3://b/runs/1`); nil for a root.
+    static func name(of path: String) -> String? {
+        let trimmed = path.hasSuffix("/") ? path.dropLast() : Substring(path)
+        guard let slash = trimmed.lastIndex(of: "/") else { return nil }
+        let name = trimmed[trimmed.index(after: slash)...]
+        return name.isEmpty ? nil : String(name)
     }
 
     private static func nanoseconds(_ seconds: Double) -> UInt64 {

@@ -16,6 +16,7 @@ final class FuseFileSystem: Sendable {
     let cache: AttributeCache
     let handles = HandleTable()
     let kernel = KernelCache()
+    let pageVersions = PageCacheVersions()
     let hardLinks = HardLinkNames()
     let control: ControlFolder
     let failures: FailureLog
@@ -147,11 +148,17 @@ final class FuseFileSystem: Sendable {
     /// What a file open for writing looks like: its size so far, the store's other metadata and
     /// what was set while it is open.
     func attributes(of writer: WriterFile) throws -> FileInfo {
-        // Asked of the store unchached: the file may not be there yet, and will be soon.
-        var info =
-            keepsNoMetadata
-            ? FileInfo(path: writer.path, kind: .file, size: 0)
-            : (try? store.lstat(writer.path)) ?? FileInfo(path: writer.path, kind: .file, size: 0)
+        // Known from the open until bytes are published; then asked of the store uncached, for
+        // the upload gave the file its times.
+        let new = FileInfo(path: writer.path, kind: .file, size: 0)
+        var info: FileInfo
+        if keepsNoMetadata {
+            info = new
+        } else if case .some(let known) = writer.storedInfo {
+            info = known ?? new
+        } else {
+            info = (try? store.lstat(writer.path)) ?? new
+        }
         let pending = writer.attributes
         info.kind = .file
         info.size = writer.size
@@ -180,6 +187,11 @@ final class FuseFileSystem: Sendable {
         if let cached = cache.lookup(target) {
             stats.cacheLookup(hit: true)
             return cached
+        }
+        // A name its folder's fresh listing lacks is absent: the lookup before a create costs nothing.
+        if !isRoot, cache.listedAbsent(target) {
+            stats.cacheLookup(hit: true)
+            return nil
         }
         stats.cacheLookup(hit: false)
         let generation = cache.generation()
@@ -331,8 +343,14 @@ final class FuseFileSystem: Sendable {
             guard !control.contains(path) else { return -EEXIST }
             guard !readOnly else { return -EROFS }
             let target = storePath(path)
-            defer { cache.invalidate(target) }
-            try store.mkdir(target)
+            do {
+                try store.mkdir(target)
+            } catch {
+                cache.invalidate(target)
+                throw error
+            }
+            // Known empty from now: what is written into it next is known absent without asking.
+            defer { cache.madeFolder(target) }
             try giveToCaller(target, permissions: permissions)
             return 0
         }
@@ -351,9 +369,10 @@ final class FuseFileSystem: Sendable {
 
     // MARK: - Files
 
-    func open(_ path: String, flags: Int32) -> (Int32, UInt64, directIO: Bool) {
+    func open(_ path: String, flags: Int32) -> (Int32, UInt64, directIO: Bool, keepCache: Bool) {
         var handle: UInt64 = 0
         var directIO = false
+        var keepCache = false
         let result = run(.open) {
             if control.contains(path) {
                 guard flags & O_ACCMODE == O_RDONLY else { return -EACCES }
@@ -364,7 +383,13 @@ final class FuseFileSystem: Sendable {
             }
             let target = storePath(path)
             if flags & O_ACCMODE == O_RDONLY {
-                handle = handles.add(.reader(ReaderFile(handle: try store.open(target, mode: .read))))
+                let generation = cache.generation()
+                let opened = try store.open(target, mode: .read)
+                // Where the open brought the file's metadata, the fstat that follows (cat, cp and
+                // Python all make one) needs no request.
+                if let info = opened.openedInfo, opened.path == target { cache.store(target, info, since: generation) }
+                keepCache = pageVersions.keepsPages(of: target, version: pageStamp(of: opened, at: target))
+                handle = handles.add(.reader(ReaderFile(handle: opened)))
                 return 0
             }
             guard !readOnly else { return -EROFS }
@@ -404,11 +429,28 @@ final class FuseFileSystem: Sendable {
                     stats: stats
                 )
             }
+            writer.knowStored(existing)
             cache.invalidate(target)
             handle = handles.add(.writer(writer))
             return 0
         }
-        return (result, handle, directIO)
+        return (result, handle, directIO, keepCache)
+    }
+
+    /// What tells whether a file changed since it was last opened: its version (an object's ETag
+    /// or generation), else its modification time, size and inode (of the open file itself, where
+    /// it is a local one); nil when none is known, and the kernel then drops its pages.
+    private func pageStamp(of opened: any ArtifactFileHandle, at target: String) -> String? {
+        if let info = opened.openedInfo, opened.path == target { return info.etag ?? Self.stamp(info) }
+        if let inPlace, let fd = opened.readableFileDescriptor {
+            return (try? inPlace.info(ofDescriptor: fd, path: target)).flatMap(Self.stamp)
+        }
+        guard let info = try? lookup(target), info.kind == .file else { return nil }
+        return Self.stamp(info)
+    }
+
+    private static func stamp(_ info: FileInfo) -> String? {
+        info.modified.map { "\($0.timeIntervalSince1970)/\(info.size)/\(info.inode ?? 0)" }
     }
 
     func create(_ path: String, permissions: UInt16, flags: Int32) -> (Int32, UInt64) {
@@ -427,6 +469,9 @@ final class FuseFileSystem: Sendable {
                 try giveToCaller(target, permissions: permissions)
                 return 0
             }
+            // The kernel looked the name up just before: where that found nothing, the upload
+            // needs no checks first.
+            let absent = cache.knownAbsent(target)
             let writer: WriterFile =
                 if flags & O_ACCMODE == O_RDWR {
                     try .staged(
@@ -437,8 +482,15 @@ final class FuseFileSystem: Sendable {
                         stats: stats
                     )
                 } else {
-                    try .streaming(store: store, path: target, stagingDirectory: options.stagingDirectory, stats: stats)
+                    try .streaming(
+                        store: store,
+                        path: target,
+                        listedAbsent: absent,
+                        stagingDirectory: options.stagingDirectory,
+                        stats: stats
+                    )
                 }
+            if absent { writer.knowStored(nil) }
             let (owner, group) = callerOwnership(of: target)
             let metadata = store.capabilities.metadata
             writer.updateAttributes {
@@ -446,7 +498,8 @@ final class FuseFileSystem: Sendable {
                 $0.owner = owner
                 $0.group = group
             }
-            cache.invalidate(target)
+            // Listings show it while it is open, and get it once it is published.
+            cache.forget(target)
             handle = handles.add(.writer(writer))
             return 0
         }
@@ -619,15 +672,19 @@ final class FuseFileSystem: Sendable {
                 "the upload failed at an earlier flush; nothing was written"
             )
         }
+        guard writer.isLinked else { return }
+        let name = AttributeCache.name(of: writer.path) ?? writer.path
+        let modified = Date()
+        cache.added(writer.path, DirectoryEntry(name: name, kind: .file, size: writer.size, modified: modified))
         guard keepsNoMetadata else {
-            if writer.isLinked { try apply(writer.takeAttributes(), to: writer.path) }
-            cache.invalidate(writer.path)
+            // Its mode and owner changed after the listing was taken; its name did not.
+            defer { cache.forget(writer.path) }
+            try apply(writer.takeAttributes(), to: writer.path)
             return
         }
-        cache.invalidateListing(containing: writer.path)
         // What was just published is known: the stat that follows a close (cp, tar and editors all
         // make one) needs no request to the store.
-        cache.store(writer.path, FileInfo(path: writer.path, kind: .file, size: writer.size, modified: Date()))
+        cache.store(writer.path, FileInfo(path: writer.path, kind: .file, size: writer.size, modified: modified))
     }
 
     func truncate(_ path: String, size: UInt64, handle: UInt64?) -> Int32 {

@@ -22,9 +22,9 @@ public enum FuseMount {
             try MetricsServer(address: address) { [stats = fileSystem.stats] in stats.prometheusText() }
         }
         defer { metrics?.stop() }
-        var mountOptions = [
-            "fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions", "auto_cache",
-        ]
+        // No `auto_cache`: whether the kernel keeps a file's pages at an open is decided by its
+        // version (``PageCacheVersions``), which a rewrite of the same size within a second changes.
+        var mountOptions = ["fsname=\(escape(options.sourceName))", "subtype=artifactfs", "default_permissions"]
         mountOptions.append("max_read=\(maximumRead)")
         if fileSystem.readOnly { mountOptions.append("ro") }
         if options.allowOther { mountOptions.append("allow_other") }

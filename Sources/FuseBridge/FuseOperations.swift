@@ -74,12 +74,13 @@ enum FuseOperations {
             )
         }
         operations.open = { path, info in
-            let (result, handle, directIO) = FuseOperations.fileSystem.open(
+            let (result, handle, directIO, keepCache) = FuseOperations.fileSystem.open(
                 FuseOperations.path(path),
                 flags: info!.pointee.flags
             )
             info!.pointee.fh = handle
             if directIO { cfuse_set_direct_io(info, 1) }
+            if keepCache { cfuse_set_keep_cache(info, 1) }
             return result
         }
         operations.create = { path, mode, info in

@@ -31,6 +31,8 @@ final class WriterFile: Sendable {
         var failed = false
         /// The file this one became a store-side copy of (``copyWhole(from:size:)``).
         var copiedFrom: String?
+        /// The mode and owner the last upload carried, for the next to carry too.
+        var handed: PendingAttributes?
     }
 
     private static let chunk = 4 << 20
@@ -53,6 +55,10 @@ final class WriterFile: Sendable {
     private let pending = Mutex(PendingAttributes())
     /// Kept apart from `state`, whose lock is held during uploads, so renames never wait on them.
     private let currentPath: Mutex<String>
+    /// Opened for writing only, into a new upload: never read through the mount.
+    private let writeOnly: Bool
+    /// What the store holds at the path, where known without asking (see ``storedInfo``).
+    private let stored = Mutex<FileInfo??>(nil)
 
     private init(
         store: any ArtifactStore,
@@ -65,6 +71,7 @@ final class WriterFile: Sendable {
         self.store = store
         self.stagingDirectory = stagingDirectory
         self.stats = stats
+        if case .streaming = backing { writeOnly = true } else { writeOnly = false }
         state = Mutex(State(backing: backing, size: size, dirty: true))
         currentPath = Mutex(path)
     }
@@ -77,14 +84,22 @@ final class WriterFile: Sendable {
 
     /// A new (or truncated) file whose bytes stream into the store's write handle; with
     /// `appendingTo` (the current size), an append handle of a store that can append in place.
+    /// `listedAbsent` says nothing is at `path` (a listing or a lookup found nothing just before), so
+    /// a store that can skips its checks before the upload (``ListedAbsentWriting``).
     static func streaming(
         store: any ArtifactStore,
         path: String,
         appendingTo size: UInt64? = nil,
+        listedAbsent: Bool = false,
         stagingDirectory: String,
         stats: MountStats
     ) throws -> WriterFile {
-        let handle = try store.open(path, mode: size == nil ? .write : .append)
+        let handle =
+            if listedAbsent, size == nil, let store = store as? any ListedAbsentWriting {
+                try store.openForWrite(listedAbsent: path)
+            } else {
+                try store.open(path, mode: size == nil ? .write : .append)
+            }
         let file = WriterFile(
             store: store,
             path: path,
@@ -135,6 +150,12 @@ final class WriterFile: Sendable {
     /// False once the file was unlinked while open: nothing of it reaches the store.
     var isLinked: Bool { state.withLock { !$0.unlinked } }
 
+    /// What the store holds at the path, known without asking it: `.some(nil)` for a new file,
+    /// `.some(info)` for one opened as it was; `nil` (ask the store) once bytes were published.
+    var storedInfo: FileInfo?? { stored.withLock { $0 } }
+    /// Records what the store held at the path when the file was opened (nil: nothing).
+    func knowStored(_ info: FileInfo?) { stored.withLock { $0 = .some(info) } }
+
     /// The metadata set while open and not yet given to the store.
     var attributes: PendingAttributes { pending.withLock { $0 } }
     func updateAttributes(_ change: (inout PendingAttributes) -> Void) { pending.withLock { change(&$0) } }
@@ -151,7 +172,7 @@ final class WriterFile: Sendable {
     ///   without random writes.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         try state.withLock { state in
-            if case .published = state.backing { try restage(&state) }
+            if case .published = state.backing { try reopenForWriting(&state) }
             switch state.backing {
             case .streaming(let handle, var position):
                 if offset != position {
@@ -283,21 +304,65 @@ final class WriterFile: Sendable {
             switch state.backing {
             case .streaming(let handle, _):
                 state.backing = .published
+                let handed = handOwnership(to: handle)
                 try handle.close()
+                published(handed, &state)
             case .staged(let fd):
                 let handle = try store.open(path, mode: .write)
+                let handed = handOwnership(to: handle)
                 try Self.copy(fd, size: state.size, to: handle, path: path)
                 try handle.close()
+                published(handed, &state)
             case .published:
                 return
             }
             state.failed = false
+            stored.withLock { $0 = nil }
             stats.upload(failed: false)
         } catch {
             state.failed = true
             stats.upload(failed: true)
             throw error
         }
+    }
+
+    /// Gives `handle` the pending mode and owner to publish with the bytes, in the same request;
+    /// returns what it took, or nil when it takes nothing (they are then set after the upload).
+    private func handOwnership(to handle: any ArtifactFileHandle) -> PendingAttributes? {
+        let pending = attributes
+        guard pending.permissions != nil || pending.owner != nil || pending.group != nil,
+            handle.setOwnershipOnClose(permissions: pending.permissions, owner: pending.owner, group: pending.group)
+        else { return nil }
+        return pending
+    }
+
+    /// Drops from what is pending the mode and owner an upload just published, unless they
+    /// changed while it went up.
+    private func published(_ handed: PendingAttributes?, _ state: inout State) {
+        guard let handed else { return }
+        state.handed = handed
+        pending.withLock { pending in
+            if pending.permissions == handed.permissions { pending.permissions = nil }
+            if pending.owner == handed.owner { pending.owner = nil }
+            if pending.group == handed.group { pending.group = nil }
+        }
+    }
+
+    /// Turns a published write-only file back into one that writes: an empty one starts a new
+    /// upload, as the store holds the empty file this one published (a shell's `> file` closes a
+    /// duplicate before the first write), with nothing to fetch or check; any other is staged again.
+    private func reopenForWriting(_ state: inout State) throws {
+        guard writeOnly, state.size == 0 else { return try restage(&state) }
+        let handle =
+            if let store = store as? any ListedAbsentWriting {
+                try store.openForWrite(listedAbsent: path)
+            } else {
+                try store.open(path, mode: .write)
+            }
+        if let handed = state.handed {
+            _ = handle.setOwnershipOnClose(permissions: handed.permissions, owner: handed.owner, group: handed.group)
+        }
+        state.backing = .streaming(handle, position: 0)
     }
 
     /// Turns a published file back into a staged copy of what the store now holds.

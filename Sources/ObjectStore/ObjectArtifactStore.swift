@@ -93,7 +93,13 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             if opening.info.attributes?.kind == .symlink {
                 return try open(followLinks(path).description, mode: .read)
             }
-            return ObjectReadHandle(backend: backend, path: path, key: key, opening: opening)
+            return ObjectReadHandle(
+                backend: backend,
+                path: path,
+                key: key,
+                opening: opening,
+                info: try fileInfo(opening.info, target: target, path: path)
+            )
         case .write:
             return try openWrite(target, key: key, path: path, listedAbsent: false)
         }
@@ -223,6 +229,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         try [UInt8]().withUnsafeBytes {
             try backend.create(key + "/", body: $0, attributes: newDirectoryAttributes, path: path)
         }
+        remember(directoriesAbove: target, including: true)
     }
 
     /// Checks that no level is a file, then writes one marker for the deepest directory.

@@ -10,24 +10,28 @@ import Synchronization
 final class ObjectReadHandle: ArtifactFileHandle {
     let path: String
     var mode: OpenMode { .read }
+    /// The object's metadata, from the GET that opened it.
+    let openedInfo: FileInfo?
     private let size: UInt64
     private let readAhead: ReadAhead
     private let state = Mutex<(position: UInt64, closed: Bool)>((0, false))
 
-    init(backend: any ObjectBackend, path: String, key: String, opening: ObjectOpening) {
+    init(backend: any ObjectBackend, path: String, key: String, opening: ObjectOpening, info: FileInfo) {
         self.path = path
+        openedInfo = info
         size = opening.info.size
         let version = opening.info.version
         // Blocks are shared through the process's cache under the object, its version and how
         // it is cut: an object without a version is never cached, a replaced one never meets
-        // the old bytes.
+        // the old bytes. With the cache off (its size 0, the library's default) reads never
+        // take its lock.
         let object = [backend.serviceName, backend.container, key, String(backend.partSize)].joined(separator: "\u{0}")
         readAhead = ReadAhead(
             size: size,
             blockSize: backend.partSize,
             depth: backend.concurrency,
             leading: opening.leading,
-            cache: version.map { (BlockCache.shared, object, $0) }
+            cache: BlockCache.shared.capacity > 0 ? version.map { (BlockCache.shared, object, $0) } : nil
         ) { offset, buffer in
             try backend.getRange(key, offset: offset, into: buffer, version: version, path: path)
         }
@@ -100,6 +104,10 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         var closed = false
         /// The modification time the object goes up with, instead of the time it goes up.
         var modifiedOnClose: Date?
+        /// The permission bits, owner and group it goes up with, where given.
+        var permissionsOnClose: UInt16?
+        var ownerOnClose: UInt32?
+        var groupOnClose: UInt32?
     }
 
     init(store: ObjectArtifactStore<Configuration>, path: String, key: String, attributes: POSIXAttributes? = nil) {
@@ -216,12 +224,28 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         }
     }
 
+    func setOwnershipOnClose(permissions: UInt16?, owner: UInt32?, group: UInt32?) -> Bool {
+        guard attributes != nil else { return false }
+        return state.withLock { state in
+            guard !state.closed, state.upload == nil else { return false }
+            state.permissionsOnClose = permissions ?? state.permissionsOnClose
+            state.ownerOnClose = owner ?? state.ownerOnClose
+            state.groupOnClose = group ?? state.groupOnClose
+            return true
+        }
+    }
+
     /// The attributes to write now: changed at this moment, and modified then too unless
     /// ``setModificationTimeOnClose(_:)`` gave a time (which is the access time as well).
     private func attributes(now state: WriteState) -> POSIXAttributes? {
         guard var attributes else { return nil }
         let now = Date()
         attributes.changed = now
+        if let permissions = state.permissionsOnClose {
+            attributes.mode = attributes.mode & ~0o7777 | UInt32(permissions & 0o7777)
+        }
+        attributes.owner = state.ownerOnClose ?? attributes.owner
+        attributes.group = state.groupOnClose ?? attributes.group
         if let modified = state.modifiedOnClose {
             attributes.modified = modified
             attributes.accessed = modified
