@@ -434,7 +434,9 @@ struct SecretLeakTests {
         }
 
         // A CLI killed while it waits on the server (SIGSEGV: the runtime's crash report).
-        let crashed = try Self.runUnblocked(["cat", "s3://leak-captured/stall/model.bin"], cli: cli, signal: SIGSEGV)
+        let crashed = try Self.runUnblocked(["cat", "s3://leak-captured/stall/model.bin"], cli: cli, signal: SIGSEGV) {
+            project.capture.requests.contains { $0.line.contains("/stall/") }
+        }
         #expect(crashed.contains("Program crashed"), "the runtime reported the crash: \(crashed)")
         project.output.add("artifactfs cat, crashed by SIGSEGV (stdout and stderr)", crashed)
 
@@ -548,13 +550,14 @@ struct SecretLeakTests {
     }
 
     /// Runs `artifactfs ARGS` with no signal blocked or ignored, as from a user's shell (a test
-    /// process's threads block some, and children inherit the mask); sends it `signal` after
-    /// `delay` seconds when one is given. Returns all it printed; output goes to a file, so no other child holds a pipe open.
+    /// process's threads block some, and children inherit the mask); sends it `signal` once `ready`
+    /// holds (a fixed delay raced the start-up of a loaded machine, and killed the process before its
+    /// runtime was there to report). Returns all it printed; output goes to a file, so no other child holds a pipe open.
     static func runUnblocked(
         _ arguments: [String],
         cli: CLIRunner,
         signal: Int32? = nil,
-        after delay: Double = 0.5
+        once ready: () -> Bool = { true }
     ) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -577,7 +580,8 @@ struct SecretLeakTests {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         if let signal {
-            usleep(useconds_t(delay * 1_000_000))
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, process.isRunning, !ready() { usleep(50_000) }
             crash(process.processIdentifier, signal, reportingTo: file)
         }
         process.waitUntilExit()
