@@ -67,6 +67,24 @@ struct Mount: ParsableCommand {
     )
     var memoryCache = ByteCount(bytes: 512 << 20)
 
+    @Option(
+        help: ArgumentHelp(
+            "Folder keeping object blocks on disk too, so re-reads outlive memory and a remount (made 0700; one mount at a time).",
+            discussion:
+                "Blocks are keyed by object version and checksummed; a full disk drops the oldest blocks, never fails a read.",
+            valueName: "dir"
+        )
+    )
+    var cacheDir: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Most bytes of blocks kept in --cache-dir, e.g. 20G (default: 10G).",
+            valueName: "size"
+        )
+    )
+    var cacheSize: ByteCount?
+
     @Option(help: "Folder for staging writes into existing files (default: $TMPDIR or /var/tmp).")
     var stagingDir: String?
 
@@ -108,6 +126,13 @@ struct Mount: ParsableCommand {
         }
         _ = try parsedMetricsAddress()
         _ = try parsedLogLevel()
+        if let cacheSize {
+            guard cacheDir != nil else {
+                throw ValidationError("--cache-size needs --cache-dir (the folder to keep blocks in)")
+            }
+            guard cacheSize.bytes > 0 else { throw ValidationError("--cache-size must be more than 0 bytes") }
+        }
+        if cacheDir?.isEmpty == true { throw ValidationError("--cache-dir must name a folder") }
     }
 
     /// `--metrics-address`, checked.
@@ -133,6 +158,7 @@ struct Mount: ParsableCommand {
 
     func run() throws {
         let target = try MountPreflight.checkMountpoint(mountpoint)
+        if let cacheDir { _ = try MountPreflight.checkCacheFolder(cacheDir, option: "--cache-dir", mountpoint: target) }
         let metadata = try Project.store()
         let store: MountTarget
         if stack {
@@ -160,6 +186,12 @@ struct Mount: ParsableCommand {
         options.attributeTTL = attributeTTL
         options.listTTL = listTTL
         BlockCache.shared.capacity = memoryCache.bytes
+        if let cacheDir {
+            BlockCache.shared.disk = try DiskBlockCache(
+                directory: MountPreflight.checkCacheFolder(cacheDir, option: "--cache-dir", mountpoint: mountpoint),
+                capacity: cacheSize?.bytes ?? 10 << 30
+            )
+        }
         options.debug = debug
         options.metricsAddress = try parsedMetricsAddress()
         options.logLevel = try parsedLogLevel()

@@ -104,6 +104,12 @@ enum MountHelper {
                 throw UsageError(description: "option memory_cache=\(value): a size in bytes, K, M or G")
             }
             invocation.arguments += ["--memory-cache", value]
+        case ("cache_dir", let value?): invocation.arguments += ["--cache-dir", value]
+        case ("cache_size", let value?):
+            guard ByteCount(argument: value) != nil else {
+                throw UsageError(description: "option cache_size=\(value): a size in bytes, K, M or G")
+            }
+            invocation.arguments += ["--cache-size", value]
         case ("staging_dir", let value?): invocation.arguments += ["--staging-dir", value]
         case ("metrics_address", let value?): invocation.arguments += ["--metrics-address", value]
         case ("log_level", let value?): invocation.arguments += ["--log-level", value]
@@ -115,7 +121,7 @@ enum MountHelper {
                 throw UsageError(
                     description:
                         "unknown option '\(option)' (known: ro, allow_other, attr_ttl=SECONDS, list_ttl=SECONDS, memory_cache=SIZE, "
-                        + "staging_dir=DIR, metrics_address=HOST:PORT, log_level=LEVEL, config=DIR, debug)"
+                        + "cache_dir=DIR, cache_size=SIZE, staging_dir=DIR, metrics_address=HOST:PORT, log_level=LEVEL, config=DIR, debug)"
                 )
             }
         }

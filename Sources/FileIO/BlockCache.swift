@@ -7,8 +7,10 @@ import Synchronization
 /// A block is keyed by the object, its version (ETag, generation) and its index, so a replaced
 /// object, having a new version, never meets the old one's bytes; an object without a version is
 /// never cached. The bytes held stay under ``capacity``, the least recently used block going
-/// first. The object stores (`s3`, `gcp`, `azure`) use ``shared`` for every read; it holds
-/// nothing until given a capacity (the mount gives it 512 MiB), so a one-shot copy keeps no
+/// first. With a ``disk`` tier, every block kept goes to disk as well, and a block not in memory
+/// is looked for there (and brought back into memory) before it is fetched. The object stores
+/// (`s3`, `gcp`, `azure`) use ``shared`` for every read; it holds nothing until given a capacity
+/// or a disk tier (the mount gives it 512 MiB, and `--cache-dir`), so a one-shot copy keeps no
 /// memory it will not read again.
 public final class BlockCache: Sendable {
     /// One block of one version of one object.
@@ -49,7 +51,7 @@ public final class BlockCache: Sendable {
 
     /// What the cache did so far, for `.artifactfs/stats` and the metrics.
     public struct Counters: Sendable {
-        /// Reads of a block answered from the cache.
+        /// Reads of a block answered from the cache (from memory or disk).
         public var hits: UInt64 = 0
         /// Reads of a block that had to fetch it.
         public var misses: UInt64 = 0
@@ -59,6 +61,8 @@ public final class BlockCache: Sendable {
         public var bytes: Int = 0
         /// The most bytes held.
         public var capacity: Int = 0
+        /// The disk tier's counters, when there is one.
+        public var disk: DiskBlockCache.Counters?
 
         /// All zero.
         public init() {}
@@ -73,6 +77,7 @@ public final class BlockCache: Sendable {
         var entries: [Key: Entry] = [:]
         var counters = Counters()
         var clock: UInt64 = 0
+        var disk: DiskBlockCache?
     }
 
     /// The cache of the process: empty and holding nothing until its ``capacity`` is set.
@@ -98,35 +103,72 @@ public final class BlockCache: Sendable {
         }
     }
 
-    /// The counters so far.
-    public var counters: Counters {
-        state.withLock { $0.counters }
+    /// The disk tier, when blocks are also kept on disk (see ``DiskBlockCache``).
+    public var disk: DiskBlockCache? {
+        get { state.withLock { $0.disk } }
+        set { state.withLock { $0.disk = newValue } }
     }
 
-    /// The block at `key` when held (counted as a hit), else nil (counted as a miss).
+    /// True when blocks are kept at all: in memory (a capacity above 0) or on disk.
+    public var isEnabled: Bool {
+        state.withLock { $0.counters.capacity > 0 || $0.disk != nil }
+    }
+
+    /// The counters so far.
+    public var counters: Counters {
+        let (counters, disk) = state.withLock { ($0.counters, $0.disk) }
+        var all = counters
+        all.disk = disk?.counters
+        return all
+    }
+
+    /// The block at `key` when held in memory or on disk (counted as a hit), else nil (counted
+    /// as a miss). A block found on disk is kept in memory again.
     public func block(_ key: Key) -> Block? {
-        state.withLock { state in
-            guard state.counters.capacity > 0 else { return nil }
-            guard var entry = state.entries[key] else {
-                state.counters.misses += 1
-                return nil
-            }
+        let (found, disk) = state.withLock { state -> (Block?, DiskBlockCache?) in
+            guard var entry = state.entries[key] else { return (nil, state.disk) }
             state.counters.hits += 1
             state.clock += 1
             entry.lastUse = state.clock
             state.entries[key] = entry
-            return entry.block
+            return (entry.block, nil)
         }
+        if let found { return found }
+        let fromDisk = disk?.block(key)
+        state.withLock { state in
+            guard state.counters.capacity > 0 || state.disk != nil else { return }
+            if fromDisk == nil {
+                state.counters.misses += 1
+            } else {
+                state.counters.hits += 1
+            }
+        }
+        if let fromDisk { keepInMemory(key, fromDisk) }
+        return fromDisk
     }
 
-    /// True when the block at `key` is held; counts nothing and keeps its place in line.
+    /// Counts a read answered from a block this cache gave before (a reader keeps the block it
+    /// reads through, rather than asking again for each read within it).
+    public func countHit() {
+        state.withLock { $0.counters.hits += 1 }
+    }
+
+    /// True when the block at `key` is held in memory or on disk; counts nothing and keeps its
+    /// place in line.
     public func contains(_ key: Key) -> Bool {
-        state.withLock { $0.entries[key] != nil }
+        let (inMemory, disk) = state.withLock { ($0.entries[key] != nil, $0.disk) }
+        return inMemory || disk?.contains(key) == true
     }
 
-    /// Keeps `block` under `key`, dropping the least recently used blocks to make room; a block
-    /// larger than the whole capacity is not kept.
+    /// Keeps `block` under `key` in memory, dropping the least recently used blocks to make room
+    /// (a block larger than the whole capacity is not kept there), and on disk when there is a
+    /// disk tier.
     public func insert(_ key: Key, _ block: Block) {
+        keepInMemory(key, block)
+        state.withLock { $0.disk }?.insert(key, block)
+    }
+
+    private func keepInMemory(_ key: Key, _ block: Block) {
         state.withLock { state in
             let size = block.data.count
             guard size > 0, size <= state.counters.capacity else { return }

@@ -20,6 +20,10 @@ final class MountMetrics: Sendable {
     private let blockMisses: Counter
     private let blockEvictions: Counter
     private let blockBytes: Gauge
+    private let diskHits: Counter
+    private let diskEvictions: Counter
+    private let diskWriteFailures: Counter
+    private let diskBytes: Gauge
     /// The block cache's counters as last emitted: counters grow by what changed since.
     private let blocksEmitted = Mutex(BlockCache.Counters())
     private let uploads: Counter
@@ -82,6 +86,15 @@ final class MountMetrics: Sendable {
         blockBytes = registry.makeGauge(
             descriptor: Self.named("block_cache", unit: "bytes", "Bytes the block cache holds.")
         )
+        diskHits = counter("disk_cache_hits", "Blocks read from the disk cache (--cache-dir).")
+        diskEvictions = counter("disk_cache_evictions", "Blocks dropped from the disk cache to stay under its size.")
+        diskWriteFailures = counter(
+            "disk_cache_write_failures",
+            "Blocks the disk cache could not write (a full disk) and did not keep."
+        )
+        diskBytes = registry.makeGauge(
+            descriptor: Self.named("disk_cache", unit: "bytes", "Bytes of block files the disk cache holds.")
+        )
         uploads = registry.makeCounter(
             descriptor: Self.named("uploads", unit: "total", "Files published to the store at close, by outcome."),
             labels: [("outcome", "completed")]
@@ -120,6 +133,13 @@ final class MountMetrics: Sendable {
         blockMisses.increment(by: Int64(blocks.misses - last.misses))
         blockEvictions.increment(by: Int64(blocks.evictions - last.evictions))
         blockBytes.set(to: Double(blocks.bytes))
+        if let disk = blocks.disk {
+            let before = last.disk ?? DiskBlockCache.Counters()
+            diskHits.increment(by: Int64(disk.hits - before.hits))
+            diskEvictions.increment(by: Int64(disk.evictions - before.evictions))
+            diskWriteFailures.increment(by: Int64(disk.writeFailures - before.writeFailures))
+            diskBytes.set(to: Double(disk.bytes))
+        }
         return registry.emitToString()
     }
 }

@@ -110,6 +110,12 @@ public final class MountStats: Sendable {
                 "hits": blocks.hits, "misses": blocks.misses, "evictions": blocks.evictions, "bytes": blocks.bytes,
                 "capacity": blocks.capacity,
             ] as [String: Any],
+            "disk_cache": blocks.disk.map { disk in
+                [
+                    "hits": disk.hits, "evictions": disk.evictions, "write_failures": disk.writeFailures,
+                    "damaged": disk.damaged, "bytes": disk.bytes, "capacity": disk.capacity,
+                ] as [String: Any]
+            } ?? NSNull(),
             "uploads": ["completed": snapshot.uploads, "failed": snapshot.failedUploads],
         ]
         let data =

@@ -31,7 +31,7 @@ final class ObjectReadHandle: ArtifactFileHandle {
             blockSize: backend.partSize,
             depth: backend.concurrency,
             leading: opening.leading,
-            cache: BlockCache.shared.capacity > 0 ? version.map { (BlockCache.shared, object, $0) } : nil
+            cache: BlockCache.shared.isEnabled ? version.map { (BlockCache.shared, object, $0) } : nil
         ) { offset, buffer in
             try backend.getRange(key, offset: offset, into: buffer, version: version, path: path)
         }

@@ -38,6 +38,9 @@ public final class ReadAhead: Sendable {
         var window = 0
         /// The last block a sequential read entered, so the window grows once per block.
         var lastEntered: UInt64?
+        /// The block the cache answered last: the reads that follow within it ask the cache no
+        /// more (a disk tier would read its file again for each).
+        var lastCached: BlockCache.Block?
     }
 
     /// Creates a reader of an object of `size` bytes whose first bytes, `leading`, are already held;
@@ -98,7 +101,10 @@ public final class ReadAhead: Sendable {
     /// Drops every block and stops fetches not yet started; called when the handle closes.
     public func cancel() {
         let dropped = state.withLock { state in
-            defer { state.blocks = [:] }
+            defer {
+                state.blocks = [:]
+                state.lastCached = nil
+            }
             return Array(state.blocks.values)
         }
         for block in dropped { block.abandon() }
@@ -161,8 +167,14 @@ public final class ReadAhead: Sendable {
     /// The cached block holding `position`, if one is.
     private func cached(at position: UInt64) -> BlockCache.Block? {
         guard let cache else { return nil }
-        let block = cache.cache.block(key(of: position / UInt64(blockSize), in: cache))
-        return block.flatMap { $0.holds(position) ? $0 : nil }
+        if let last = state.withLock({ $0.lastCached }), last.holds(position) {
+            cache.cache.countHit()
+            return last
+        }
+        guard let block = cache.cache.block(key(of: position / UInt64(blockSize), in: cache)), block.holds(position)
+        else { return nil }
+        state.withLock { $0.lastCached = block }
+        return block
     }
 
     /// True when block `index` is in the cache.

@@ -179,6 +179,23 @@ struct MountedStore {
         try fixture.shell(command, timeout: timeout)
     }
 
+    /// The SHA-256 of `path` (relative to the fixture folder) read after its pages were dropped
+    /// from the kernel's cache, so the reads reach the daemon.
+    func hashReadCold(_ path: String) throws -> String {
+        let read = try shell(
+            """
+            python3 -c "
+            import os, sys
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+            " '\(path)' && sha256sum < '\(path)'
+            """
+        )
+        guard read.status == 0 else { throw MountedStoreError(description: "reading \(path) failed: \(read.stderr)") }
+        return String(read.stdout.prefix(64))
+    }
+
     /// Unmounts, then removes what the test left in the store.
     func cleanUp() {
         fixture.cleanUp()

@@ -427,21 +427,7 @@ struct ObjectStoreMountTests {
             let counters = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             return try #require(counters["block_cache"] as? [String: Int])
         }
-        // Reads the mounted file after dropping its pages from the kernel's cache.
-        func readThroughTheMount() throws -> String {
-            let dropped = try store.shell(
-                """
-                python3 -c "
-                import os
-                fd = os.open('mnt/data.bin', os.O_RDONLY)
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-                os.close(fd)
-                "
-                """
-            )
-            try #require(dropped.status == 0, "\(dropped.stderr)")
-            return try hash("mnt/data.bin")
-        }
+        func readThroughTheMount() throws -> String { try store.hashReadCold("mnt/data.bin") }
         let old = try hash("old.bin")
         #expect(try readThroughTheMount() == old)
         let cold = try blockCache()
@@ -459,5 +445,54 @@ struct ObjectStoreMountTests {
         try #require(replaced.status == 0, "\(replaced.stderr)")
         Thread.sleep(forTimeInterval: 1.5)
         #expect(try readThroughTheMount() == (try hash("new.bin")), "the replaced object reads new, whole")
+    }
+
+    /// With `--cache-dir`, blocks are kept on disk: a remount reads them without fetching, a second
+    /// mount is refused the folder in use, and a disk too small for them (a 12 MiB tmpfs under a
+    /// 1 GiB `--cache-size`) drops old blocks instead of failing a read.
+    @Test func aDiskCacheOutlivesARemountAndAFullDiskDropsBlocksInsteadOfFailingReads() throws {
+        let store = try MountedStore(.s3)
+        defer { store.cleanUp() }
+        let disk = store.fixture.path + "/cachefs"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        try #require(try store.shell("mount -t tmpfs -o size=12m artifactfs-test-cache cachefs").status == 0)
+        defer { _ = try? store.shell("fusermount3 -u mnt2; umount -l cachefs") }
+        let flags = ["--memory-cache", "0", "--cache-dir", disk + "/blocks", "--cache-size", "1G"]
+        let written = try store.shell(
+            "head -c 24000000 /dev/urandom > data.bin && ./artifactfs cp data.bin '\(store.uri)/data.bin'"
+        )
+        try #require(written.status == 0, "\(written.stderr)")
+        let expected = String(try store.shell("sha256sum < data.bin").stdout.prefix(64))
+        func diskCache() throws -> [String: Int] {
+            let text = try store.shell("cat mnt/.artifactfs/stats").stdout
+            let counters = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return try #require(counters["disk_cache"] as? [String: Int], "\(text)")
+        }
+        func readThroughTheMount() throws -> String { try store.hashReadCold("mnt/data.bin") }
+
+        let mounted = try store.fixture.cli.run(["mount", "store", store.mountpoint] + flags)
+        try #require(mounted.status == 0, "\(mounted.stderr)")
+        #expect(try readThroughTheMount() == expected)
+        #expect(try readThroughTheMount() == expected, "read again while the disk is full")
+        let full = try diskCache()
+        #expect(full["write_failures"] ?? 0 > 0 && full["evictions"] ?? 0 > 0, "the full disk dropped blocks: \(full)")
+        #expect(full["bytes"] ?? .max <= 12 << 20, "\(full)")
+        let leftovers = try store.shell("ls cachefs/blocks/tmp | wc -l").stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
+        #expect(leftovers == "0", "a failed write leaves no temporary file")
+
+        let second = try store.shell("mkdir -p mnt2 && ./artifactfs mount store mnt2 " + flags.joined(separator: " "))
+        #expect(second.status != 0 && second.stderr.contains("in use"), "\(second)")
+
+        #expect(try store.shell("./artifactfs unmount mnt").status == 0)
+        let remounted = try store.fixture.cli.run(["mount", "store", store.mountpoint] + flags)
+        try #require(remounted.status == 0, "\(remounted.stderr)")
+        let kept = try store.shell("ls cachefs/blocks/blocks | wc -l").stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
+        #expect(try readThroughTheMount() == expected)
+        let after = try diskCache()
+        #expect(after["hits"] ?? 0 > 0, "the \(kept) blocks kept by the last mount were read from disk: \(after)")
     }
 }

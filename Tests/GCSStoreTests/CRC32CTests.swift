@@ -1,5 +1,5 @@
+import FileIO
 import Foundation
-import GCSStore
 import TestServers
 import Testing
 

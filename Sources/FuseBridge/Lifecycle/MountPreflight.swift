@@ -52,6 +52,29 @@ public enum MountPreflight {
         return path
     }
 
+    /// Returns `folder` as an absolute path, refused when it lies in the mountpoint (the daemon
+    /// would write its cache through its own mount).
+    /// - Throws: ``MountError`` (`invalidOption`) naming `option`.
+    public static func checkCacheFolder(_ folder: String, option: String, mountpoint: String) throws -> String {
+        let absolute = URL(fileURLWithPath: folder).standardizedFileURL.path
+        var existing = absolute
+        while access(existing, F_OK) != 0, existing != "/" {
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        var resolved = existing
+        if let real = realpath(existing, nil) {
+            resolved = String(cString: real) + absolute.dropFirst(existing.count)
+            free(real)
+        }
+        for candidate in [absolute, resolved] where candidate == mountpoint || candidate.hasPrefix(mountpoint + "/") {
+            throw MountError(
+                .invalidOption,
+                "\(option) \(folder): is inside the mountpoint \(mountpoint): choose a folder outside it"
+            )
+        }
+        return absolute
+    }
+
     /// Checks that `store` answers and that `root` is a directory of it; a missing root is created
     /// (as writing into it would), unless the mount is read-only.
     /// - Throws: ``MountError`` saying why the store cannot be mounted.
