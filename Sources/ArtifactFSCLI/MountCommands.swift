@@ -69,6 +69,22 @@ struct Mount: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Most bytes of data the mount holds at once: --memory-cache, reads ahead and uploads in flight (default: --memory-cache + 512M).",
+            discussion:
+                "At the limit a read fetches only what it asks for and a file being written waits for its own parts; about 40M of code and libraries come on top.",
+            valueName: "size"
+        )
+    )
+    var memoryLimit: ByteCount?
+
+    /// The smallest room for reads and uploads beside the memory cache that `--memory-limit` may leave.
+    static let leastWorkingMemory = 64 << 20
+
+    /// The bytes reads ahead and uploads in flight may hold: the limit less the memory cache.
+    var workingMemory: Int { (memoryLimit?.bytes ?? memoryCache.bytes + 512 << 20) - memoryCache.bytes }
+
+    @Option(
+        help: ArgumentHelp(
             "Folder keeping object blocks on disk too, so re-reads outlive memory and a remount (made 0700; one mount at a time).",
             discussion:
                 "Blocks are keyed by object version and checksummed; a full disk drops the oldest blocks, never fails a read.",
@@ -133,6 +149,13 @@ struct Mount: ParsableCommand {
             guard cacheSize.bytes > 0 else { throw ValidationError("--cache-size must be more than 0 bytes") }
         }
         if cacheDir?.isEmpty == true { throw ValidationError("--cache-dir must name a folder") }
+        if let memoryLimit, workingMemory < Self.leastWorkingMemory {
+            throw ValidationError(
+                "--memory-limit \(memoryLimit.bytes >> 20)M leaves \(max(0, workingMemory) >> 20)M beside "
+                    + "--memory-cache \(memoryCache.bytes >> 20)M for reads and uploads: "
+                    + "give at least \(Self.leastWorkingMemory >> 20)M more than --memory-cache"
+            )
+        }
     }
 
     /// `--metrics-address`, checked.
@@ -186,6 +209,8 @@ struct Mount: ParsableCommand {
         options.attributeTTL = attributeTTL
         options.listTTL = listTTL
         BlockCache.shared.capacity = memoryCache.bytes
+        MemoryBudget.shared.limit = workingMemory
+        MemoryBudget.returnLargeBuffersWhenFreed()
         if let cacheDir {
             BlockCache.shared.disk = try DiskBlockCache(
                 directory: MountPreflight.checkCacheFolder(cacheDir, option: "--cache-dir", mountpoint: mountpoint),

@@ -104,6 +104,11 @@ enum MountHelper {
                 throw UsageError(description: "option memory_cache=\(value): a size in bytes, K, M or G")
             }
             invocation.arguments += ["--memory-cache", value]
+        case ("memory_limit", let value?):
+            guard ByteCount(argument: value) != nil else {
+                throw UsageError(description: "option memory_limit=\(value): a size in bytes, K, M or G")
+            }
+            invocation.arguments += ["--memory-limit", value]
         case ("cache_dir", let value?): invocation.arguments += ["--cache-dir", value]
         case ("cache_size", let value?):
             guard ByteCount(argument: value) != nil else {
@@ -121,7 +126,7 @@ enum MountHelper {
                 throw UsageError(
                     description:
                         "unknown option '\(option)' (known: ro, allow_other, attr_ttl=SECONDS, list_ttl=SECONDS, memory_cache=SIZE, "
-                        + "cache_dir=DIR, cache_size=SIZE, staging_dir=DIR, metrics_address=HOST:PORT, log_level=LEVEL, config=DIR, debug)"
+                        + "memory_limit=SIZE, cache_dir=DIR, cache_size=SIZE, staging_dir=DIR, metrics_address=HOST:PORT, log_level=LEVEL, config=DIR, debug)"
                 )
             }
         }

@@ -2,6 +2,7 @@
 #include <sys/xattr.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -46,3 +47,5 @@ int afs_lremovexattr(const char *path, const char *name) {
 int afs_xattr_create(void) { return XATTR_CREATE; }
 
 int afs_xattr_replace(void) { return XATTR_REPLACE; }
+
+int afs_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }

@@ -26,6 +26,11 @@ final class MountMetrics: Sendable {
     private let diskBytes: Gauge
     /// The block cache's counters as last emitted: counters grow by what changed since.
     private let blocksEmitted = Mutex(BlockCache.Counters())
+    private let memoryInUse: Gauge
+    private let memoryPeak: Gauge
+    private let memoryRefused: Counter
+    /// The memory budget's refusals as last emitted.
+    private let refusalsEmitted = Mutex<UInt64>(0)
     private let uploads: Counter
     private let failedUploads: Counter
     private let uptime: Gauge
@@ -95,6 +100,16 @@ final class MountMetrics: Sendable {
         diskBytes = registry.makeGauge(
             descriptor: Self.named("disk_cache", unit: "bytes", "Bytes of block files the disk cache holds.")
         )
+        memoryInUse = registry.makeGauge(
+            descriptor: Self.named("memory_in_use", unit: "bytes", "Bytes reads ahead and uploads in flight hold now.")
+        )
+        memoryPeak = registry.makeGauge(
+            descriptor: Self.named("memory_peak", unit: "bytes", "The most bytes reads ahead and uploads held at once.")
+        )
+        memoryRefused = counter(
+            "memory_refused",
+            "Blocks not read ahead and parts slowed to stay under --memory-limit."
+        )
         uploads = registry.makeCounter(
             descriptor: Self.named("uploads", unit: "total", "Files published to the store at close, by outcome."),
             labels: [("outcome", "completed")]
@@ -140,6 +155,14 @@ final class MountMetrics: Sendable {
             diskWriteFailures.increment(by: Int64(disk.writeFailures - before.writeFailures))
             diskBytes.set(to: Double(disk.bytes))
         }
+        let memory = MemoryBudget.shared.counters
+        memoryInUse.set(to: Double(memory.inUse))
+        memoryPeak.set(to: Double(memory.peak))
+        let refusals = refusalsEmitted.withLock { last in
+            defer { last = memory.refused }
+            return memory.refused - min(last, memory.refused)
+        }
+        memoryRefused.increment(by: Int64(refusals))
         return registry.emitToString()
     }
 }

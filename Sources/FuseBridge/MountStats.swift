@@ -85,6 +85,7 @@ public final class MountStats: Sendable {
     public func json() -> String {
         let snapshot = counters.withLock { $0 }
         let blocks = BlockCache.shared.counters
+        let memory = MemoryBudget.shared.counters
         var operations: [String: Any] = [:]
         for operation in Operation.allCases {
             guard let calls = snapshot.calls[operation] else { continue }
@@ -117,6 +118,10 @@ public final class MountStats: Sendable {
                 ] as [String: Any]
             } ?? NSNull(),
             "uploads": ["completed": snapshot.uploads, "failed": snapshot.failedUploads],
+            "memory": [
+                "limit": memory.limit == .max ? NSNull() : memory.limit as Any, "in_use": memory.inUse,
+                "peak": memory.peak, "refused": memory.refused,
+            ] as [String: Any],
         ]
         let data =
             (try? JSONSerialization.data(withJSONObject: body, options: [.prettyPrinted, .sortedKeys])) ?? Data()

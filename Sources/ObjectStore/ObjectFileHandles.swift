@@ -90,6 +90,8 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
     private let partSize: Int
     /// The POSIX attributes the object gets (its times set when it goes up); nil where the service keeps none.
     private let attributes: POSIXAttributes?
+    /// Where part buffers take their bytes from.
+    private let budget = MemoryBudget.shared
     private let state: Mutex<WriteState>
 
     private struct WriteState {
@@ -98,6 +100,8 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         var nextPart = 1
         /// The length of the part being filled.
         var partSize: Int
+        /// The bytes the buffer being filled holds in the memory budget.
+        var reserved = 0
         var upload: (any ObjectUpload)?
         var uploader: PartUploader?
         var failure: (any Error)?
@@ -128,6 +132,7 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
             uploader?.drain()
             upload.abort()
         }
+        budget.release(state.withLock { $0.reserved })
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -148,6 +153,8 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
             if state.buffer.capacity < state.partSize, state.buffer.count + remaining.count > 1 << 20 {
                 // Past 1 MiB the file is likely large: size the buffer for a whole part once.
                 state.buffer.reserveCapacity(state.partSize)
+                budget.forceReserve(state.partSize - state.reserved)
+                state.reserved = state.partSize
             }
             while !remaining.isEmpty {
                 if state.buffer.count == state.partSize {
@@ -204,12 +211,17 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
                     }
                 }
                 state.buffer = []
+                budget.release(state.reserved)
+                state.reserved = 0
                 store.published(key, path: path)
             } catch {
                 if let upload = state.upload {
                     state.uploader?.drain()
                     upload.abort()
                 }
+                state.buffer = []
+                budget.release(state.reserved)
+                state.reserved = 0
                 throw error
             }
         }
@@ -265,13 +277,19 @@ final class ObjectWriteHandle<Configuration: ObjectStoreConfiguration>: Artifact
         } else {
             let started = try store.backend.startUpload(key, attributes: attributes(now: state), path: path)
             (upload, uploader) = (
-                started, PartUploader(concurrency: started.partConcurrency) { try started.upload(part: $0, bytes: $1) }
+                started,
+                PartUploader(concurrency: started.partConcurrency, budget: budget) {
+                    try started.upload(part: $0, bytes: $1)
+                }
             )
             (state.upload, state.uploader) = (upload, uploader)
         }
-        try uploader.submit(state.nextPart, bytes: state.buffer)
+        let reserved = state.reserved
+        state.reserved = 0
+        try uploader.submit(state.nextPart, bytes: state.buffer, reserved: reserved)
         state.nextPart += 1
         state.partSize = upload.partSize(state.nextPart, base: partSize)
         state.buffer = uploader.makeBuffer(capacity: state.partSize)
+        state.reserved = state.partSize
     }
 }

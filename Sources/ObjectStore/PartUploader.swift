@@ -1,10 +1,13 @@
 import Dispatch
+import FileIO
 import Synchronization
 
 /// Uploads the parts of one object (S3 multipart, GCS resumable chunks, Azure blocks) in parallel
 /// with bounded memory: at most `concurrency` parts are in flight, and ``submit(_:bytes:)`` blocks
-/// the writer until a slot frees up. Part buffers are recycled, so a long upload reuses the same
-/// few allocations.
+/// the writer until a slot frees up. Part buffers take their bytes from a ``MemoryBudget``
+/// (``makeBuffer(capacity:)``) until sent: a writer refused room waits for its own parts first,
+/// never for another file's, so many uploads at once hold about one part each. Part buffers are
+/// recycled when the budget has no limit, so a long upload reuses the same few allocations.
 public final class PartUploader: Sendable {
     /// Uploads one part and returns what the protocol needs to finish (an ETag, a block id).
     public typealias Upload = @Sendable (_ number: Int, _ bytes: [UInt8]) throws -> String
@@ -12,6 +15,7 @@ public final class PartUploader: Sendable {
     private let slots: DispatchSemaphore
     private let running = DispatchGroup()
     private let upload: Upload
+    private let budget: MemoryBudget
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -20,15 +24,23 @@ public final class PartUploader: Sendable {
         var spare: [[UInt8]] = []
     }
 
-    /// Creates an uploader running `upload` for up to `concurrency` parts at once.
-    public init(concurrency: Int, upload: @escaping Upload) {
+    /// Creates an uploader running `upload` for up to `concurrency` parts at once, their bytes
+    /// counted in `budget`.
+    public init(concurrency: Int, budget: MemoryBudget = .shared, upload: @escaping Upload) {
         slots = DispatchSemaphore(value: max(1, concurrency))
+        self.budget = budget
         self.upload = upload
     }
 
-    /// An empty buffer with room for `capacity` bytes, recycled from a finished upload when one
-    /// is large enough (smaller ones are let go: parts only grow).
+    /// An empty buffer with room for `capacity` bytes, taken from the budget: when it has no room,
+    /// after this upload's parts in flight are sent (so a writer holds about one part under
+    /// pressure, and never waits on another file). Recycled from a sent part when one is large
+    /// enough and the budget has no limit (smaller ones are let go: parts only grow).
     public func makeBuffer(capacity: Int) -> [UInt8] {
+        if !budget.tryReserve(capacity) {
+            running.wait()
+            budget.forceReserve(capacity)
+        }
         let recycled = state.withLock { state -> [UInt8]? in
             state.spare.removeAll { $0.capacity < capacity }
             return state.spare.popLast()
@@ -39,32 +51,42 @@ public final class PartUploader: Sendable {
         return buffer
     }
 
-    /// Starts uploading part `number`, waiting first for a free slot.
+    /// Starts uploading part `number`, waiting first for a free slot; the `reserved` bytes it
+    /// holds in the budget are given back once it is sent (or failed).
     /// - Throws: the error of a part that already failed, so a writer stops early; checked again
     /// once a slot is free, since the part that freed it may have failed (a resumable upload must
     /// send no chunk after a failed one).
-    public func submit(_ number: Int, bytes: [UInt8]) throws {
-        try checkFailure()
-        slots.wait()
+    public func submit(_ number: Int, bytes: [UInt8], reserved: Int = 0) throws {
         do {
             try checkFailure()
+            slots.wait()
+            do {
+                try checkFailure()
+            } catch {
+                slots.signal()
+                throw error
+            }
         } catch {
-            slots.signal()
+            budget.release(reserved)
             throw error
         }
+        let recycles = !budget.isLimited
         running.enter()
         Parallel.detach { [self] in
             defer {
+                budget.release(reserved)
                 slots.signal()
                 running.leave()
             }
             do {
                 let tag = try upload(number, bytes)
-                var recycled = bytes
-                recycled.removeAll(keepingCapacity: true)
                 state.withLock {
                     $0.finished[number] = tag
-                    $0.spare.append(recycled)
+                    if recycles {
+                        var recycled = bytes
+                        recycled.removeAll(keepingCapacity: true)
+                        $0.spare.append(recycled)
+                    }
                 }
             } catch {
                 state.withLock { if $0.failure == nil { $0.failure = error } }

@@ -16,7 +16,10 @@ import Synchronization
 /// Blocks stay aligned to `blockSize`, as the parts of an upload are, so no ranged GET straddles
 /// two stored parts. Given a ``BlockCache`` and the object version's name in it, every block
 /// fetched whole is kept there, and any read (sequential or random) is served from a block held
-/// there before anything is fetched.
+/// there before anything is fetched. Each block fetched takes its bytes from a ``MemoryBudget``
+/// while held: refused, the stream reads ahead no further, and a block it cannot hold at all is
+/// read exactly as asked, into the caller's buffer, so many open files never hold more than the
+/// budget.
 public final class ReadAhead: Sendable {
     /// Fetches `buffer.count` bytes at `offset` into `buffer` and returns how many arrived.
     public typealias Fetch = @Sendable (_ offset: UInt64, _ buffer: UnsafeMutableRawBufferPointer) throws -> Int
@@ -28,6 +31,7 @@ public final class ReadAhead: Sendable {
     /// The object's first bytes, already held.
     private let leading: [UInt8]
     private let cache: (cache: BlockCache, object: String, version: String)?
+    private let budget: MemoryBudget
     private let state: Mutex<State>
 
     private struct State {
@@ -46,12 +50,14 @@ public final class ReadAhead: Sendable {
     /// Creates a reader of an object of `size` bytes whose first bytes, `leading`, are already held;
     /// a read that goes on after them counts as sequential. With `cache`, blocks are shared through
     /// it under `object` (the object and how it is cut, see ``BlockCache/Key/object``) and `version`.
+    /// Blocks held take their bytes from `budget`.
     public init(
         size: UInt64,
         blockSize: Int,
         depth: Int,
         leading: [UInt8] = [],
         cache: (cache: BlockCache, object: String, version: String)? = nil,
+        budget: MemoryBudget = .shared,
         fetch: @escaping Fetch
     ) {
         self.size = size
@@ -59,6 +65,7 @@ public final class ReadAhead: Sendable {
         self.depth = max(1, depth)
         self.leading = leading
         self.cache = cache
+        self.budget = budget
         self.fetch = fetch
         state = Mutex(State(nextSequential: UInt64(leading.count)))
     }
@@ -136,7 +143,10 @@ public final class ReadAhead: Sendable {
             }
             for current in index...min(lastBlock, index + UInt64(state.window))
             where state.blocks[current] == nil && (current == index || !isCached(current)) {
-                let block = Block()
+                // Refused room, the stream reads ahead no further (and the block asked for, if
+                // it is the one refused, is read exactly instead).
+                guard budget.tryReserve(length(of: current)) else { break }
+                let block = Block(budget: budget, holding: length(of: current))
                 state.blocks[current] = block
                 started.append((current, block))
             }
@@ -144,7 +154,7 @@ public final class ReadAhead: Sendable {
         }
         for (current, pending) in started {
             let offset = start(of: current)
-            let length = Int(min((current + 1) * UInt64(blockSize), size) - offset)
+            let length = length(of: current)
             FetchPool.shared.submit { [self] in
                 guard !pending.isAbandoned else { return pending.complete(.success(nil)) }
                 var data = [UInt8](repeating: 0, count: length)
@@ -213,6 +223,11 @@ public final class ReadAhead: Sendable {
         max(index * UInt64(blockSize), UInt64(leading.count))
     }
 
+    /// How many bytes of block `index` are still to fetch.
+    private func length(of index: UInt64) -> Int {
+        Int(min((index + 1) * UInt64(blockSize), size) - start(of: index))
+    }
+
     /// Copies what `buffer` has room for of `data` from `start` on into it at `offset`; returns the count.
     private func copy(
         _ data: [UInt8],
@@ -233,11 +248,23 @@ public final class ReadAhead: Sendable {
 }
 
 /// One block being fetched: readers wait until it holds bytes, an error, or `nil` when it was
-/// dropped before its fetch began (the reader then fetches what it needs itself).
+/// dropped before its fetch began (the reader then fetches what it needs itself). Its bytes are
+/// given back to the budget when the last reference to it goes.
 private final class Block: Sendable {
     private let ready = DispatchSemaphore(value: 0)
     private let result = Mutex<Result<[UInt8]?, any Error>?>(nil)
     private let abandoned = Atomic<Bool>(false)
+    private let budget: MemoryBudget
+    private let reserved: Int
+
+    init(budget: MemoryBudget, holding reserved: Int) {
+        self.budget = budget
+        self.reserved = reserved
+    }
+
+    deinit {
+        budget.release(reserved)
+    }
 
     /// True once no reader wants the block, so a fetch not yet started is skipped.
     var isAbandoned: Bool { abandoned.load(ordering: .relaxed) }

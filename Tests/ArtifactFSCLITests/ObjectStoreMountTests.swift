@@ -495,4 +495,50 @@ struct ObjectStoreMountTests {
         let after = try diskCache()
         #expect(after["hits"] ?? 0 > 0, "the \(kept) blocks kept by the last mount were read from disk: \(after)")
     }
+
+    /// Under `--memory-limit`, six files written at once and then read at once (each read alone
+    /// would read 72 MiB ahead) come back whole while the daemon holds no more than the limit:
+    /// `.artifactfs/stats` shows the budget refused blocks and its peak within it (plus one part
+    /// per file being written), and the daemon's peak RSS stays under the limit and its code.
+    @Test func manyFilesOpenAtOnceKeepTheDaemonUnderItsMemoryLimit() throws {
+        let store = try MountedStore(.s3)
+        defer { store.cleanUp() }
+        let mib = 1 << 20
+        let tooSmall = try store.mount("--memory-limit", "64M", "--memory-cache", "32M")
+        #expect(tooSmall.status != 0 && tooSmall.stderr.contains("--memory-limit 64M leaves 32M"), "\(tooSmall)")
+        #expect(!store.fixture.isMounted, "a refused limit mounts nothing")
+        try #require(try store.mount("--memory-limit", "96M", "--memory-cache", "32M").status == 0)
+        let pid = try #require(try store.fixture.daemonPID())
+        let files = (1...6).map { "f\($0).bin" }
+        let made = try store.shell(
+            "mkdir -p src mnt/dst && for f in \(files.joined(separator: " ")); do head -c 40000000 /dev/urandom > src/$f; done"
+        )
+        try #require(made.status == 0, "\(made.stderr)")
+        let wrote = try store.shell(
+            "for f in \(files.joined(separator: " ")); do cp src/$f mnt/dst/$f & done; wait; sync mnt/dst/*"
+        )
+        try #require(wrote.status == 0, "\(wrote.stderr)")
+        let compared = try store.shell(
+            """
+            python3 -c "
+            import os, sys
+            for path in sys.argv[1:]:
+                fd = os.open(path, os.O_RDONLY)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                os.close(fd)
+            " mnt/dst/*.bin && for f in \(files.joined(separator: " ")); do cmp src/$f mnt/dst/$f & done; wait
+            """
+        )
+        #expect(compared.status == 0 && compared.stdout.isEmpty, "every file reads back whole: \(compared)")
+        let text = try store.shell("cat mnt/.artifactfs/stats").stdout
+        let counters = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let memory = try #require(counters["memory"] as? [String: Int], "\(text)")
+        #expect(memory["limit"] == 64 * mib, "the limit less the memory cache: \(memory)")
+        #expect(memory["refused"] ?? 0 > 0, "six streams wanted more than the budget: \(memory)")
+        #expect(memory["peak"] ?? .max <= (64 + 6 * 8) * mib, "\(memory)")
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        let peakKiB = try #require(Int(line.split(separator: " ").dropFirst().first ?? ""))
+        #expect(peakKiB < (96 + 6 * 8 + 64) * 1024, "the daemon's peak RSS: \(peakKiB) KiB")
+    }
 }

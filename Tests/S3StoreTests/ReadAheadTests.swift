@@ -177,4 +177,43 @@ struct ReadAheadTests {
         #expect(results.withLock { $0 } == [true, true])
         #expect(object.mostInFlight.load(ordering: .relaxed) == 2, "the two reads ran one after the other")
     }
+
+    /// Four streams sharing a budget of three blocks read whole and in order, never hold more than
+    /// the budget (the refused blocks are read exactly as asked), and give it all back when done.
+    @Test func streamsSharingAMemoryBudgetNeverHoldMoreThanItAndReadWhole() throws {
+        let budget = MemoryBudget(limit: 3 * Self.block)
+        let objects = (0..<4).map { _ in Object(size: 12 * Self.block) }
+        let whole = Mutex<[Bool]>([])
+        let group = DispatchGroup()
+        for object in objects {
+            group.enter()
+            Parallel.detach {
+                let reader = ReadAhead(
+                    size: UInt64(object.bytes.count),
+                    blockSize: Self.block,
+                    depth: 4,
+                    budget: budget
+                ) {
+                    try object.fetch($0, $1)
+                }
+                var offset = 0
+                var intact = true
+                while offset < object.bytes.count {
+                    intact = intact && ((try? Self.check(reader, object, at: offset, 128 * Self.kib)) ?? false)
+                    offset += 128 * Self.kib
+                }
+                reader.cancel()
+                whole.withLock { $0.append(intact) }
+                group.leave()
+            }
+        }
+        #expect(group.wait(timeout: .now() + 60) == .success)
+        #expect(whole.withLock { $0 } == [true, true, true, true])
+        // Fetches ahead already started finish after the readers are done, then give back.
+        for _ in 0..<500 where budget.counters.inUse > 0 { usleep(10000) }
+        let counters = budget.counters
+        #expect(counters.peak <= 3 * Self.block, "held \(counters.peak) bytes under a budget of 3 blocks")
+        #expect(counters.refused > 0, "four streams of depth 4 wanted more than 3 blocks")
+        #expect(counters.inUse == 0, "every block's bytes came back")
+    }
 }

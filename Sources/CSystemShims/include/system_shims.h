@@ -26,4 +26,8 @@ int afs_lremovexattr(const char *path, const char *name);
 int afs_xattr_create(void);
 int afs_xattr_replace(void);
 
+/// mallopt(M_MMAP_THRESHOLD, bytes): allocations of `bytes` or more are mapped on their own and
+/// unmapped when freed (and the threshold no longer moves). Returns 1 on success, 0 on failure.
+int afs_set_mmap_threshold(int bytes);
+
 #endif
