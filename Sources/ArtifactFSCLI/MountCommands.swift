@@ -71,7 +71,7 @@ struct Mount: ParsableCommand {
         help: ArgumentHelp(
             "Most bytes of data the mount holds at once: --memory-cache, reads ahead and uploads in flight (default: --memory-cache + 512M).",
             discussion:
-                "At the limit a read fetches only what it asks for and a file being written waits for its own parts; about 40M of code and libraries come on top.",
+                "At the limit a read fetches only what it asks for and a file being written waits for its own parts; about 50M of code and libraries come on top.",
             valueName: "size"
         )
     )
