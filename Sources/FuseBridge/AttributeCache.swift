@@ -37,6 +37,18 @@ final class AttributeCache: Sendable {
                 entries.append(entry)
             }
         }
+
+        /// Takes the entry named `name` out of the listing (the last entry fills its place).
+        mutating func remove(_ name: String) -> DirectoryEntry? {
+            guard let at = index.removeValue(forKey: name) else { return nil }
+            let removed = entries[at]
+            let last = entries.removeLast()
+            if at < entries.count {
+                entries[at] = last
+                index[last.name] = at
+            }
+            return removed
+        }
     }
 
     private struct State {
@@ -176,6 +188,35 @@ final class AttributeCache: Sendable {
         state.withLock { state in
             Self.dropListing(path, &state)
             state.listings[path] = Listing([], expires: expires)
+        }
+    }
+
+    /// Records a file renamed through the mount: its entry moves from the listing of its old
+    /// folder to that of its new one where those are known, so the files written next into either
+    /// still need no lookup of the store. False (nothing changed) unless the old folder's listing
+    /// knows `source` as a file: the caller then forgets both trees.
+    func renamedFile(_ source: String, to destination: String) -> Bool {
+        let from = Self.parent(of: source)
+        let to = Self.parent(of: destination)
+        guard let oldName = Self.name(of: source), let newName = Self.name(of: destination) else { return false }
+        return state.withLock { state in
+            guard let at = state.listings[from]?.index[oldName], state.listings[from]?.entries[at].kind != .directory
+            else { return false }
+            state.generation &+= 1
+            state.entries[source] = nil
+            state.entries[destination] = nil
+            // Taken out and put back, so the listings are changed in place rather than copied.
+            var listing = state.listings.removeValue(forKey: from)!
+            var entry = listing.remove(oldName)!
+            entry.name = newName
+            state.listedNames -= 1
+            state.listings[from] = listing
+            guard var target = state.listings.removeValue(forKey: to) else { return true }
+            let before = target.entries.count
+            target.put(entry)
+            state.listedNames += target.entries.count - before
+            state.listings[to] = target
+            return true
         }
     }
 

@@ -196,7 +196,9 @@ final class FuseFileSystem: Sendable {
         stats.cacheLookup(hit: false)
         let generation = cache.generation()
         do {
-            let info = try store.lstat(target)
+            // The kernel waits on every lookup, and most it sends for names the cache lacks are
+            // new ones (before a create): a store that can ask for a file and a folder at once does.
+            let info = try (store as? any ParallelLookup)?.lstatAtOnce(target) ?? store.lstat(target)
             cache.store(target, info, since: generation)
             return info
         } catch let error as ArtifactStoreError where error.code == .notFound || error.code == .notADirectory {
@@ -766,13 +768,19 @@ final class FuseFileSystem: Sendable {
             guard flags & 2 == 0 else { return -EINVAL }
             let from = storePath(source)
             let to = storePath(destination)
+            // A published file's entry follows it through the listings the mount knows; anything
+            // else (a folder, a file still open, a failed rename) forgets both trees.
+            var moved = false
             defer {
-                cache.invalidateTree(from)
-                cache.invalidateTree(to)
+                if !moved {
+                    cache.invalidateTree(from)
+                    cache.invalidateTree(to)
+                }
             }
             let pending = handles.writer(for: from)
             do {
                 try store.rename(from, to, overwrite: flags & 1 == 0)
+                moved = pending == nil && cache.renamedFile(from, to: to)
             } catch let error as ArtifactStoreError where error.code == .notFound && pending != nil {
                 // Still being written: it will be published under the new name.
             }

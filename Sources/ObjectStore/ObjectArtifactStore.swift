@@ -152,9 +152,16 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
         if let object = try backend.head(key, path: path) {
             return try fileInfo(object, target: target, path: path)
         }
-        let page = try backend.list(prefix: key + "/", delimiter: nil, maxKeys: 1, token: nil, path: path)
-        if target == root || !page.objects.isEmpty || !page.prefixes.isEmpty {
-            return try directoryInfo(target, key: key, marker: page.objects.first?.key == key + "/", path: path)
+        let below = try backend.list(prefix: key + "/", delimiter: nil, maxKeys: 1, token: nil, path: path)
+        return try folderInfo(target, key: key, below: below, path: path)
+    }
+
+    /// What a path that is no object is: a folder when a key lies below it (`below` lists one
+    /// key under `key/`) or when it is the root, else nothing.
+    private func folderInfo(_ target: ArtifactPath, key: String, below: ObjectListPage, path: String) throws -> FileInfo
+    {
+        if target == root || !below.objects.isEmpty || !below.prefixes.isEmpty {
+            return try directoryInfo(target, key: key, marker: below.objects.first?.key == key + "/", path: path)
         }
         throw ArtifactStoreError(.notFound, path: path, "no such file or directory")
     }
@@ -326,8 +333,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     public func copyfile(_ source: String, _ destination: String, overwrite: Bool) throws {
         let from = try resolve(source)
         let to = try resolve(destination)
-        let info = try lstat(source)
-        try checkName(to, path: destination)
+        let (info, destinationFree) = try probeFileTransfer(source, to: to, as: destination, overwrite: overwrite)
         guard info.kind != .directory else {
             throw ArtifactStoreError(
                 .isADirectory,
@@ -335,8 +341,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
                 "is a directory (copy a tree with copyTree or `cp -r`)"
             )
         }
-        try checkDestination(to, path: destination, overwrite: overwrite)
-        try prepareWrite(to, path: destination)
+        try destinationFree.get()
         try backend.copy(
             from: Self.key(of: from),
             version: info.etag,
@@ -350,13 +355,11 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     public func rename(_ source: String, _ destination: String, overwrite: Bool) throws {
         let from = try resolve(source)
         let to = try resolve(destination)
-        let info = try lstat(source)
-        try checkName(to, path: destination)
+        let (info, destinationFree) = try probeFileTransfer(source, to: to, as: destination, overwrite: overwrite)
         let sourceKey = Self.key(of: from)
         let destinationKey = Self.key(of: to)
         if info.kind != .directory {
-            try checkDestination(to, path: destination, overwrite: overwrite)
-            try prepareWrite(to, path: destination)
+            try destinationFree.get()
             try backend.copy(
                 from: sourceKey,
                 version: info.etag,
@@ -494,9 +497,29 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
     private func checkDestination(_ target: ArtifactPath, path: String, overwrite: Bool) throws {
         let key = Self.key(of: target)
         guard !key.isEmpty else { throw ArtifactStoreError(.isADirectory, path: path, "is a directory") }
-        if try backend.head(key, path: path) != nil, !overwrite {
+        if !overwrite, try backend.head(key, path: path) != nil {
             throw ArtifactStoreError(.alreadyExists, path: path, "already exists (pass overwrite to replace it)")
         }
+    }
+
+    /// What a copy or rename of a file needs to know before it starts, asked at once: the source's
+    /// metadata and whether `target` (the path `destination`) may take a file (nothing there, or a
+    /// file when `overwrite`). That second answer only matters when the source is a file, so it is
+    /// handed back for the caller to check.
+    /// - Throws: the source's lookup error, or `invalidPath` for a name the store keeps for itself.
+    private func probeFileTransfer(
+        _ source: String,
+        to target: ArtifactPath,
+        as destination: String,
+        overwrite: Bool
+    ) throws -> (FileInfo, destinationFree: Result<Void, any Error>) {
+        let (info, free) = Parallel.both({ try lstat(source) }) { [self] in
+            try checkDestination(target, path: destination, overwrite: overwrite)
+            try prepareWrite(target, path: destination)
+        }
+        let found = try info.get()
+        try checkName(target, path: destination)
+        return (found, free)
     }
 
     private func allObjects(below prefix: String, path: String) throws -> [ObjectInfo] {
@@ -510,6 +533,19 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
 
     private func allKeys(below prefix: String, path: String) throws -> [String] {
         try allObjects(below: prefix, path: path).map(\.key)
+    }
+}
+
+extension ObjectArtifactStore: ParallelLookup {
+    public func lstatAtOnce(_ path: String) throws -> FileInfo {
+        let target = try resolve(path)
+        let key = Self.key(of: target)
+        guard !key.isEmpty else { return try lstat(path) }
+        let (object, below) = Parallel.both({ try backend.head(key, path: path) }) { [backend] in
+            try backend.list(prefix: key + "/", delimiter: nil, maxKeys: 1, token: nil, path: path)
+        }
+        if let object = try object.get() { return try fileInfo(object, target: target, path: path) }
+        return try folderInfo(target, key: key, below: try below.get(), path: path)
     }
 }
 

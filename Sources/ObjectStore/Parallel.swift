@@ -11,6 +11,24 @@ public enum Parallel {
         thread.start()
     }
 
+    /// Runs `first` on this thread and `second` on one of its own, at once, and waits for both:
+    /// two requests that do not depend on each other cost one round trip instead of two. Each
+    /// outcome is kept apart, so the caller decides which failure matters.
+    public static func both<First, Second: Sendable>(
+        _ first: () throws -> First,
+        _ second: @escaping @Sendable () throws -> Second
+    ) -> (Result<First, any Error>, Result<Second, any Error>) {
+        let secondResult = Outcome<Second>()
+        let done = DispatchSemaphore(value: 0)
+        detach {
+            secondResult.keep(Result { try second() })
+            done.signal()
+        }
+        let firstResult = Result { try first() }
+        done.wait()
+        return (firstResult, secondResult.kept)
+    }
+
     /// Calls `body` for each index in `0..<count` on up to `concurrency` threads and waits for all.
     /// After the first failure no new index starts; that first error is rethrown.
     /// - Throws: the first error `body` threw.
@@ -86,6 +104,14 @@ public final class FetchPool: Sendable {
             state.withLock { $0.busy -= 1 }
         }
     }
+}
+
+/// What work on another thread came to, handed back to the thread waiting for it.
+private final class Outcome<Value: Sendable>: Sendable {
+    private let result = Mutex<Result<Value, any Error>?>(nil)
+    func keep(_ outcome: Result<Value, any Error>) { result.withLock { $0 = outcome } }
+    /// The outcome kept; only read after the work signalled that it finished.
+    var kept: Result<Value, any Error> { result.withLock { $0! } }
 }
 
 /// The next index to work on, shared by worker threads (an `Atomic` cannot be captured by escaping closures).

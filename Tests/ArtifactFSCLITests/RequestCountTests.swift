@@ -54,14 +54,10 @@ struct RequestCountTests {
 struct MountRequestCountTests {
     @Test(arguments: ObjectStoreFlavor.allCases)
     func smallFilesWrittenIntoANewFolderCostTheirUploadAlone(_ flavor: ObjectStoreFlavor) throws {
-        let server = try ObjectTestServer.shared(flavor)
-        let proxy = try FaultProxy(upstream: try #require(server.endpoint))
-        defer { proxy.stop() }
-        let store = try MountedStore(flavor, fields: ["--endpoint_url=\(proxy.endpoint)"])
-        defer { store.cleanUp() }
-        try #require(try store.mount("--attr-ttl", "30").status == 0)
-        let made = try store.shell("mkdir mnt/run && mkdir mnt/run/small")
-        try #require(made.status == 0, "\(made.stderr)")
+        try Self.withCountedMount(flavor, folder: "small") { proxy, store in try Self.smallFiles(proxy, store) }
+    }
+
+    private static func smallFiles(_ proxy: FaultProxy, _ store: MountedStore) throws {
 
         // One open, write and close per file, as a training step saving its outputs does.
         let before = proxy.events.count
@@ -103,6 +99,47 @@ struct MountRequestCountTests {
         }
     }
 
+    /// A file written under a hidden name and renamed into place (how `fileio`, editors and
+    /// atomic writers save) costs its upload, the rename's copy and delete, and one round of
+    /// looks before the copy, asked at once; the next file's names are still known absent, so
+    /// nothing is asked of the store for them before they are written.
+    @Test(arguments: ObjectStoreFlavor.allCases)
+    func aFileWrittenAsideAndRenamedIntoPlaceCostsItsUploadACopyAndADelete(_ flavor: ObjectStoreFlavor) throws {
+        try Self.withCountedMount(flavor, folder: "saved") { proxy, store in try Self.savedAside(proxy, store) }
+    }
+
+    private static func savedAside(_ proxy: FaultProxy, _ store: MountedStore) throws {
+
+        let before = proxy.events.count
+        let saved = try store.shell(
+            """
+            python3 -c "
+            import os
+            for i in range(1, 5):
+                with open(f'mnt/run/saved/.f{i}.bin.tmp', 'wb') as f:
+                    f.write(b'weights %d' % i)
+                os.rename(f'mnt/run/saved/.f{i}.bin.tmp', f'mnt/run/saved/f{i}.bin')
+            " && ls -A mnt/run/saved
+            """
+        )
+        #expect(saved.status == 0, "\(saved.stderr)")
+        #expect(saved.stdout == "f1.bin\nf2.bin\nf3.bin\nf4.bin\n")
+        let requests = Array(proxy.events.dropFirst(before))
+        // Per file: the upload, the rename's looks (the source's metadata, and whether a folder
+        // is at the new name), its copy and its delete.
+        #expect(requests.count == 4 * 5, "\(Self.describe(requests[...]))")
+        #expect(requests.filter { $0.request.method == "DELETE" }.count == 4, "\(Self.describe(requests[...]))")
+
+        // A file renamed out of the middle of a folder's listing leaves the others listed.
+        let moved = try store.shell("mv mnt/run/saved/f2.bin mnt/run/saved/best.bin && ls -A mnt/run/saved")
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stdout == "best.bin\nf1.bin\nf3.bin\nf4.bin\n")
+        for (name, content) in [("f1.bin", "weights 1"), ("best.bin", "weights 2"), ("f4.bin", "weights 4")] {
+            #expect(try store.cli("cat", store.uri + "/run/saved/" + name).stdout == content)
+        }
+        #expect(try store.cli("ls", store.uri + "/run/saved").stdout == "best.bin\nf1.bin\nf3.bin\nf4.bin\n")
+    }
+
     /// A file opened again at the version it had keeps the kernel's cached pages: the re-read
     /// sends only the GET that opens it (the block cache is off, so nothing else could serve it).
     /// Replaced by another client with as many bytes, within the same second (so its size and
@@ -137,6 +174,24 @@ struct MountRequestCountTests {
         let changed = try store.shell("cmp second.bin mnt/model.bin")
         #expect(changed.status == 0, "the new version is read whole: \(changed.stdout)\(changed.stderr)")
         #expect(proxy.events.count - middle > 1, "the new version's bytes were fetched")
+    }
+
+    /// Mounts a store of `flavor` whose requests all pass through a counting proxy, with a long
+    /// attribute TTL, makes `run/FOLDER` through the mount, and hands both to `body`.
+    private static func withCountedMount(
+        _ flavor: ObjectStoreFlavor,
+        folder: String,
+        _ body: (FaultProxy, MountedStore) throws -> Void
+    ) throws {
+        let server = try ObjectTestServer.shared(flavor)
+        let proxy = try FaultProxy(upstream: try #require(server.endpoint))
+        defer { proxy.stop() }
+        let store = try MountedStore(flavor, fields: ["--endpoint_url=\(proxy.endpoint)"])
+        defer { store.cleanUp() }
+        try #require(try store.mount("--attr-ttl", "30").status == 0)
+        let made = try store.shell("mkdir mnt/run && mkdir mnt/run/\(folder)")
+        try #require(made.status == 0, "\(made.stderr)")
+        try body(proxy, store)
     }
 
     private static func isUpload(_ event: FaultEvent) -> Bool {
