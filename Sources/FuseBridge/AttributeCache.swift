@@ -170,12 +170,8 @@ final class AttributeCache: Sendable {
         state.withLock { state in
             state.generation &+= 1
             state.entries[path] = nil
-            // Taken out and put back, so the listing is changed in place rather than copied.
-            guard folder != path, var listing = state.listings.removeValue(forKey: folder) else { return }
-            let before = listing.entries.count
-            listing.put(entry)
-            state.listedNames += listing.entries.count - before
-            state.listings[folder] = listing
+            guard folder != path else { return }
+            Self.changeListing(of: folder, &state) { $0.put(entry) }
         }
     }
 
@@ -205,17 +201,9 @@ final class AttributeCache: Sendable {
             state.generation &+= 1
             state.entries[source] = nil
             state.entries[destination] = nil
-            // Taken out and put back, so the listings are changed in place rather than copied.
-            var listing = state.listings.removeValue(forKey: from)!
-            var entry = listing.remove(oldName)!
+            guard var entry = Self.changeListing(of: from, &state, { $0.remove(oldName) }) ?? nil else { return false }
             entry.name = newName
-            state.listedNames -= 1
-            state.listings[from] = listing
-            guard var target = state.listings.removeValue(forKey: to) else { return true }
-            let before = target.entries.count
-            target.put(entry)
-            state.listedNames += target.entries.count - before
-            state.listings[to] = target
+            Self.changeListing(of: to, &state) { $0.put(entry) }
             return true
         }
     }
@@ -250,6 +238,22 @@ final class AttributeCache: Sendable {
             Self.dropListing(Self.parent(of: path), &state)
             for key in state.listings.keys where key.hasPrefix(prefix) { Self.dropListing(key, &state) }
         }
+    }
+
+    /// Changes the known listing of `folder` in place (taken out and put back rather than copied),
+    /// keeping the count of listed names; nil when that listing is not known.
+    @discardableResult
+    private static func changeListing<Result>(
+        of folder: String,
+        _ state: inout State,
+        _ change: (inout Listing) -> Result
+    ) -> Result? {
+        guard var listing = state.listings.removeValue(forKey: folder) else { return nil }
+        let before = listing.entries.count
+        let result = change(&listing)
+        state.listedNames += listing.entries.count - before
+        state.listings[folder] = listing
+        return result
     }
 
     private static func dropListing(_ path: String, _ state: inout State) {

@@ -22,6 +22,8 @@ final class FuseFileSystem: Sendable {
     let failures: FailureLog
     /// The store, when its files are local files the mount opens in place.
     let inPlace: (any InPlaceFileStore)?
+    /// The store, when it can ask for a name's metadata in one round trip (object stores).
+    private let parallelLookup: (any ParallelLookup)?
     private let owner: (uid: uid_t, gid: gid_t)
     private let mountTime = Date()
 
@@ -30,6 +32,7 @@ final class FuseFileSystem: Sendable {
         self.options = options
         root = try store.resolve(options.root)
         inPlace = store as? any InPlaceFileStore
+        parallelLookup = store as? any ParallelLookup
         // A store with hard links changes a file under all its names at once, and its metadata
         // is cheap to ask (a local lstat, the memory tree): not cached here, so every name shows
         // the change at once (the kernel still caches for the TTL, and is told of other names).
@@ -198,7 +201,7 @@ final class FuseFileSystem: Sendable {
         do {
             // The kernel waits on every lookup, and most it sends for names the cache lacks are
             // new ones (before a create): a store that can ask for a file and a folder at once does.
-            let info = try (store as? any ParallelLookup)?.lstatAtOnce(target) ?? store.lstat(target)
+            let info = try parallelLookup?.lstatAtOnce(target) ?? store.lstat(target)
             cache.store(target, info, since: generation)
             return info
         } catch let error as ArtifactStoreError where error.code == .notFound || error.code == .notADirectory {

@@ -185,19 +185,21 @@ public enum Sync {
         }
     }
 
-    /// Lists both sides at once (a missing destination is empty).
+    /// Lists both sides at once (a missing destination is empty); a failure of the source's
+    /// listing is reported before one of the destination's.
     private static func scan(
         _ source: (any ArtifactStore, ArtifactPath),
         _ destination: (any ArtifactStore, ArtifactPath)?,
         filter: SyncFilter
     ) throws -> (SyncListing, SyncListing) {
-        let listings = Mutex([SyncListing([]), SyncListing([])])
-        try Parallel.forEach(destination == nil ? 1 : 2, concurrency: 2) { index in
-            guard let (store, root) = index == 0 ? source : destination else { return }
-            let listing = try SyncListing.scan(store, root, filter: filter)
-            listings.withLock { $0[index] = listing }
+        guard let destination else {
+            return (try SyncListing.scan(source.0, source.1, filter: filter), SyncListing([]))
         }
-        return listings.withLock { ($0[0], $0[1]) }
+        let (sourceListing, destinationListing) = Parallel.both(
+            { try SyncListing.scan(source.0, source.1, filter: filter) },
+            { try SyncListing.scan(destination.0, destination.1, filter: filter) }
+        )
+        return (try sourceListing.get(), try destinationListing.get())
     }
 
     /// The MD5s of `paths` on both sides, source then destination for each path, read on `jobs` threads.
