@@ -2,7 +2,7 @@
 #ifndef ARTIFACTFS_CFUSE_SHIM_H
 #define ARTIFACTFS_CFUSE_SHIM_H
 
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 #include <fuse.h>
 #include <stdlib.h>
 #include <sys/stat.h>

@@ -322,11 +322,39 @@ struct MountTests {
         #expect(!fixture.isMounted)
         #expect(try fixture.mount().status == 0, "the mountpoint is usable again")
     }
+
+    /// Requests are served by threads that last: libfuse once read our loop settings as its older
+    /// ones and started a thread (and cloned `/dev/fuse`) for every request, which cost a local
+    /// mount more than half its speed. A lasting thread sleeps on `/dev/fuse` between requests,
+    /// so the live threads' voluntary context switches add up to about one per request.
+    @Test func requestsAreServedByThreadsThatLastNotByANewThreadEach() throws {
+        let fixture = try MountFixture()
+        defer { fixture.cleanUp() }
+        try #require(try fixture.mount().status == 0)
+        let pid = try #require(try fixture.daemonPID())
+        let before = MountTestsSupport.voluntarySwitches(of: pid)
+        // One lookup each of 300 names that are not there, one after another.
+        let lookups = try fixture.shell("for i in $(seq 300); do [ -e mnt/absent-$i ] && exit 1; done; exit 0")
+        try #require(lookups.status == 0, "\(lookups.stderr)")
+        let switches = MountTestsSupport.voluntarySwitches(of: pid) - before
+        #expect(switches >= 150, "the daemon's live threads slept \(switches) times over 300 requests")
+    }
 }
 
 enum MountTestsSupport {
     static func isAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0
             && !((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") ?? true)
+    }
+
+    /// The voluntary context switches of the live threads of `pid` (a thread that ended takes its count away).
+    static func voluntarySwitches(of pid: Int32) -> Int {
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return threads.reduce(0) { total, thread in
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+            return total
+                + (line?.split(separator: "\t").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0)
+        }
     }
 }
