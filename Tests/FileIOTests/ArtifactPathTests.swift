@@ -11,6 +11,8 @@ struct ArtifactPathTests {
         ("file:///data/x", "", ["data", "x"]),
         ("file://localhost/data/x", "", ["data", "x"]),
         ("/../../etc", "", ["etc"]),
+        ("My-Store.v2+x://b/k", "my-store.v2+x", ["b", "k"]),
+        ("/runs/s3://b", "", ["runs", "s3:", "b"]),
     ])
     func parsing(text: String, scheme: String, components: [String]) throws {
         let path = try ArtifactPath(parsing: text)
