@@ -24,13 +24,11 @@ final class MountMetrics: Sendable {
     private let diskEvictions: Counter
     private let diskWriteFailures: Counter
     private let diskBytes: Gauge
-    /// The block cache's counters as last emitted: counters grow by what changed since.
-    private let blocksEmitted = Mutex(BlockCache.Counters())
+    /// The counters kept outside the registry as last emitted: each scrape adds what changed since.
+    private let emitted = Mutex(Emitted())
     private let memoryInUse: Gauge
     private let memoryPeak: Gauge
     private let memoryRefused: Counter
-    /// The memory budget's refusals as last emitted.
-    private let refusalsEmitted = Mutex<UInt64>(0)
     private let uploads: Counter
     private let failedUploads: Counter
     private let uptime: Gauge
@@ -139,30 +137,32 @@ final class MountMetrics: Sendable {
     func text(uptime seconds: Double) -> String {
         uptime.set(to: seconds)
         // Taken under the lock, so two scrapes at once never count a change twice or backwards.
-        let (blocks, last) = blocksEmitted.withLock { last in
-            let now = BlockCache.shared.counters
+        let (now, last) = emitted.withLock { last in
+            let now = Emitted(blocks: BlockCache.shared.counters, memory: MemoryBudget.shared.counters)
             defer { last = now }
             return (now, last)
         }
-        blockHits.increment(by: Int64(blocks.hits - last.hits))
-        blockMisses.increment(by: Int64(blocks.misses - last.misses))
-        blockEvictions.increment(by: Int64(blocks.evictions - last.evictions))
+        let blocks = now.blocks
+        blockHits.increment(by: Int64(blocks.hits - last.blocks.hits))
+        blockMisses.increment(by: Int64(blocks.misses - last.blocks.misses))
+        blockEvictions.increment(by: Int64(blocks.evictions - last.blocks.evictions))
         blockBytes.set(to: Double(blocks.bytes))
         if let disk = blocks.disk {
-            let before = last.disk ?? DiskBlockCache.Counters()
+            let before = last.blocks.disk ?? DiskBlockCache.Counters()
             diskHits.increment(by: Int64(disk.hits - before.hits))
             diskEvictions.increment(by: Int64(disk.evictions - before.evictions))
             diskWriteFailures.increment(by: Int64(disk.writeFailures - before.writeFailures))
             diskBytes.set(to: Double(disk.bytes))
         }
-        let memory = MemoryBudget.shared.counters
-        memoryInUse.set(to: Double(memory.inUse))
-        memoryPeak.set(to: Double(memory.peak))
-        let refusals = refusalsEmitted.withLock { last in
-            defer { last = memory.refused }
-            return memory.refused - min(last, memory.refused)
-        }
-        memoryRefused.increment(by: Int64(refusals))
+        memoryInUse.set(to: Double(now.memory.inUse))
+        memoryPeak.set(to: Double(now.memory.peak))
+        memoryRefused.increment(by: Int64(now.memory.refused - min(last.memory.refused, now.memory.refused)))
         return registry.emitToString()
+    }
+
+    /// What the block cache and the memory budget had counted at the last scrape.
+    private struct Emitted {
+        var blocks = BlockCache.Counters()
+        var memory = MemoryBudget.Counters()
     }
 }

@@ -427,10 +427,17 @@ struct ObjectStoreMountTests {
             let counters = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             return try #require(counters["block_cache"] as? [String: Int])
         }
+        /// The block cache's hits as the mount's Prometheus metrics count them.
+        func metricHits() throws -> Int? {
+            let text = try store.shell("cat mnt/.artifactfs/metrics").stdout
+            let line = text.split(separator: "\n").first { $0.hasPrefix("artifactfs_block_cache_hits_total ") }
+            return line?.split(separator: " ").last.flatMap { Double($0) }.map { Int($0) }
+        }
         func readThroughTheMount() throws -> String { try store.hashReadCold("mnt/data.bin") }
         let old = try hash("old.bin")
         #expect(try readThroughTheMount() == old)
         let cold = try blockCache()
+        #expect(try metricHits() == cold["hits"], "the metrics count what the stats count")
         #expect(cold["bytes"] ?? 0 >= 16_000_000, "the blocks read are kept: \(cold)")
         #expect(try readThroughTheMount() == old)
         let warm = try blockCache()
@@ -439,6 +446,8 @@ struct ObjectStoreMountTests {
             "the second read came from the cache: \(cold) then \(warm)"
         )
         #expect(warm["misses"] == cold["misses"], "nothing was fetched again: \(cold) then \(warm)")
+        #expect(try metricHits() == warm["hits"], "each scrape adds only what changed since the last")
+        #expect(try metricHits() == warm["hits"], "a scrape with nothing new adds nothing")
 
         Thread.sleep(forTimeInterval: 1.1)
         let replaced = try store.shell("./artifactfs cp --force new.bin '\(store.uri)/data.bin'")
