@@ -196,12 +196,14 @@ final class AttributeCache: Sendable {
         let to = Self.parent(of: destination)
         guard let oldName = Self.name(of: source), let newName = Self.name(of: destination) else { return false }
         return state.withLock { state in
-            guard let at = state.listings[from]?.index[oldName], state.listings[from]?.entries[at].kind != .directory
-            else { return false }
+            let moved = Self.changeListing(of: from, &state) { listing -> DirectoryEntry? in
+                guard let at = listing.index[oldName], listing.entries[at].kind != .directory else { return nil }
+                return listing.remove(oldName)
+            }
+            guard var entry = moved ?? nil else { return false }
             state.generation &+= 1
             state.entries[source] = nil
             state.entries[destination] = nil
-            guard var entry = Self.changeListing(of: from, &state, { $0.remove(oldName) }) ?? nil else { return false }
             entry.name = newName
             Self.changeListing(of: to, &state) { $0.put(entry) }
             return true
