@@ -79,6 +79,11 @@ extension ArtifactStoreConformance {
                 try expectEqual(info.kind, .symlink, "lstat kind of a link")
                 try expectEqual(try ctx.store.readlink(ctx.path("link")), "target", "readlink")
                 try expectEqual(try ctx.read("link"), "x", "reading through the link")
+                let listed = try ctx.store.scandir(ctx.base.description).first { $0.name == "link" }
+                try expect(
+                    listed?.kind == .symlink || listed?.kindIsKnown == false,
+                    "a listing says a link is one, or that it cannot tell (\(String(describing: listed)))"
+                )
                 try expectError(.alreadyExists, naming: "link", "symlink over an existing name") {
                     try ctx.store.symlink("elsewhere", at: ctx.path("link"))
                 }

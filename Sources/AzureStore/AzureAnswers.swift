@@ -12,12 +12,14 @@ package enum AzureAnswers {
         for blob in blobs?.children("Blob") ?? [] {
             guard let name = blob.text(of: "Name") else { continue }
             let properties = blob.child("Properties")
+            let metadata = blob.child("Metadata")
             page.objects.append(
                 ObjectInfo(
                     key: name,
                     size: UInt64(properties?.text(of: "Content-Length") ?? "") ?? 0,
                     version: properties?.text(of: "Etag"),
-                    modified: properties?.text(of: "Last-Modified").flatMap(HTTPDates.parseHTTP)
+                    modified: properties?.text(of: "Last-Modified").flatMap(HTTPDates.parseHTTP),
+                    attributes: metadata.flatMap { metadata in POSIXAttributes { metadata.text(of: $0) } }
                 )
             )
         }

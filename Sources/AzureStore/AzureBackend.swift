@@ -180,6 +180,9 @@ final class AzureBackend: ObjectBackend {
     /// Blobs keep the attributes in their `x-ms-meta-*` metadata.
     var keepsAttributes: Bool { true }
 
+    /// List Blobs returns each blob's metadata with `include=metadata`.
+    var listsAttributes: Bool { true }
+
     /// Set Blob Metadata, pinned to the ETag: the service changes metadata in place (nothing is
     /// copied), though the blob gets a new ETag.
     func replaceAttributes(
@@ -332,7 +335,7 @@ final class AzureBackend: ObjectBackend {
 
     func list(prefix: String, delimiter: String?, maxKeys: Int?, token: String?, path: String) throws -> ObjectListPage
     {
-        var query = [("restype", "container"), ("comp", "list"), ("prefix", prefix)]
+        var query = [("restype", "container"), ("comp", "list"), ("prefix", prefix), ("include", "metadata")]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let maxKeys { query.append(("maxresults", String(maxKeys))) }
         if let token { query.append(("marker", token)) }

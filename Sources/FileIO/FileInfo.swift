@@ -91,6 +91,10 @@ public struct DirectoryEntry: Sendable, Hashable, Codable {
     public var modified: Date?
     /// The entry's inode number when the listing carries it (a local directory's `d_ino`).
     public var inode: UInt64?
+    /// False when the listing could not tell what the entry is and ``kind`` is only a guess: an S3
+    /// listing carries no metadata, and a symbolic link or a fifo kept as an object looks like a
+    /// small file in it. Ask `lstat` before relying on the kind of such an entry.
+    public var kindIsKnown = true
 
     /// Creates a listing entry.
     public init(name: String, kind: FileKind, size: UInt64? = nil, modified: Date? = nil, inode: UInt64? = nil) {
@@ -99,5 +103,9 @@ public struct DirectoryEntry: Sendable, Hashable, Codable {
         self.size = size
         self.modified = modified
         self.inode = inode
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, kind, size, modified, inode
     }
 }

@@ -7,4 +7,7 @@
 public protocol ParallelLookup: ArtifactStore {
     /// What ``ArtifactStore/lstat(_:)`` answers for `path`, with the same errors, asked at once.
     func lstatAtOnce(_ path: String) throws -> FileInfo
+    /// What ``ArtifactStore/lstat(_:)`` answers for each of `paths` (names a listing just gave),
+    /// asked side by side; nil for a path that went meanwhile or could not be asked.
+    func lstatListed(_ paths: [String]) -> [FileInfo?]
 }

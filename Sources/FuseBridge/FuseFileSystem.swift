@@ -263,6 +263,7 @@ final class FuseFileSystem: Sendable {
             }
             let target = storePath(path)
             var entries = try listing(of: target, isRoot: path == "/")
+            try learnKinds(of: &entries, in: target)
             let pending = handles.writers(in: target)
             if !pending.isEmpty {
                 let listed = Set(entries.map(\.name))
@@ -300,6 +301,34 @@ final class FuseFileSystem: Sendable {
         return entries
     }
 
+    /// Gives entries whose kind the listing could not tell (small objects on S3) their kind: from
+    /// the attribute cache, else asked of the store side by side, the answers kept in the cache for
+    /// the `lstat` that `find` or `ls -l` sends next. Tools trusting a listing's types (`find
+    /// -type`, Python's `scandir`, so `shutil.copytree`) then see links as links; an entry still
+    /// unknown is handed out as of unknown type, so they ask.
+    private func learnKinds(of entries: inout [DirectoryEntry], in target: String) throws {
+        guard let first = entries.firstIndex(where: { !$0.kindIsKnown }) else { return }
+        let parent = try store.resolve(target)
+        var unknown: [(index: Int, path: String)] = []
+        for index in entries.indices[first...] where !entries[index].kindIsKnown {
+            let path = parent.appending(entries[index].name).description
+            if case .some(.some(let info)) = cache.lookup(path) {
+                entries[index].kind = info.kind
+                entries[index].kindIsKnown = true
+            } else {
+                unknown.append((index, path))
+            }
+        }
+        guard let parallelLookup, !unknown.isEmpty else { return }
+        let generation = cache.generation()
+        for (entry, info) in zip(unknown, parallelLookup.lstatListed(unknown.map(\.path))) {
+            guard let info else { continue }
+            cache.store(entry.path, info, since: generation)
+            entries[entry.index].kind = info.kind
+            entries[entry.index].kindIsKnown = true
+        }
+    }
+
     /// Hands out the listing from `offset` until the kernel's buffer is full; the kernel comes
     /// back with the offset of the next entry, so a listing of any size streams in pieces.
     func readdir(
@@ -325,7 +354,7 @@ final class FuseFileSystem: Sendable {
                     )
                 } else {
                     attributes = stat()
-                    attributes.st_mode = Self.fileType(entry.kind)
+                    attributes.st_mode = entry.kindIsKnown ? Self.fileType(entry.kind) : 0
                 }
                 // With the store's inode numbers (use_ino) this is the entry's d_ino, and readdir(3)
                 // skips an entry whose d_ino is 0.

@@ -170,6 +170,9 @@ final class GCSBackend: ObjectBackend {
     /// Cloud Storage keeps the attributes in the object's `metadata` map.
     var keepsAttributes: Bool { true }
 
+    /// `objects.list` returns each object's `metadata` map when its `fields` name it.
+    var listsAttributes: Bool { true }
+
     /// `objects.patch` of the `metadata` map, pinned to the generation: Cloud Storage changes an
     /// object's metadata in place (a new metageneration), so nothing is copied.
     func replaceAttributes(
@@ -448,7 +451,7 @@ final class GCSBackend: ObjectBackend {
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let maxKeys { query.append(("maxResults", String(maxKeys))) }
         if let token { query.append(("pageToken", token)) }
-        query.append(("fields", "items(name,size,generation,updated),prefixes,nextPageToken"))
+        query.append(("fields", "items(name,size,generation,updated,metadata),prefixes,nextPageToken"))
         let response = try send("GET", url: objectURL(nil, query: query), path: path)
         guard response.isSuccess, let page = GCSAnswers.listPage(response.body) else {
             throw failure(response, operation: "objects.list", path: path, bucketLevel: response.status == 404)

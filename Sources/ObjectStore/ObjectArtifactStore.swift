@@ -177,9 +177,7 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
                 sawAnything = true
                 let name = String(object.key.dropFirst(prefix.count))
                 if !name.isEmpty, name != Self.directoryAttributesName {
-                    entries.append(
-                        DirectoryEntry(name: name, kind: .file, size: object.size, modified: object.modified)
-                    )
+                    entries.append(entry(name, object))
                 }
             }
             for common in page.prefixes {
@@ -200,6 +198,20 @@ public final class ObjectArtifactStore<Configuration: ObjectStoreConfiguration>:
             for entry in entries where entry.kind == .directory { known.insert(prefix + entry.name) }
         }
         return entries
+    }
+
+    /// The listing entry of an object: a link or a special file where its listed attributes say
+    /// so. Without them the kind is known only for objects of `PATH_MAX` bytes or more, since a
+    /// link's target is shorter and a special file is empty.
+    private func entry(_ name: String, _ object: ObjectInfo) -> DirectoryEntry {
+        var entry = DirectoryEntry(
+            name: name,
+            kind: object.attributes?.kind ?? .file,
+            size: object.size,
+            modified: object.attributes?.modified ?? object.modified
+        )
+        entry.kindIsKnown = !backend.keepsAttributes || backend.listsAttributes || object.size >= UInt64(PATH_MAX)
+        return entry
     }
 
     public func remove(_ path: String) throws {
@@ -546,6 +558,15 @@ extension ObjectArtifactStore: ParallelLookup {
         }
         if let object = try object.get() { return try fileInfo(object, target: target, path: path) }
         return try folderInfo(target, key: key, below: try below.get(), path: path)
+    }
+
+    public func lstatListed(_ paths: [String]) -> [FileInfo?] {
+        let found = Mutex([FileInfo?](repeating: nil, count: paths.count))
+        try? Parallel.forEach(paths.count, concurrency: backend.concurrency) { [self] index in
+            let info = try? lstat(paths[index])
+            found.withLock { $0[index] = info }
+        }
+        return found.withLock { $0 }
     }
 }
 

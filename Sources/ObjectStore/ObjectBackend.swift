@@ -12,8 +12,8 @@ public struct ObjectInfo: Sendable {
     public var version: String?
     /// When it was last written.
     public var modified: Date?
-    /// The POSIX attributes its metadata holds (a HEAD's answer only: listings carry no metadata);
-    /// nil for an object written without them.
+    /// The POSIX attributes its metadata holds (a HEAD's answer; a listing's only where the
+    /// backend ``ObjectBackend/listsAttributes``); nil for an object written without them.
     public var attributes: POSIXAttributes?
 
     /// Describes an object.
@@ -117,6 +117,9 @@ public protocol ObjectBackend: Sendable {
     /// True when objects keep ``POSIXAttributes`` in their metadata: written by the `attributes:`
     /// variants below, returned by ``head(_:path:)`` and ``open(_:leading:path:)``.
     var keepsAttributes: Bool { get }
+    /// True when ``list(prefix:delimiter:maxKeys:token:path:)`` returns each object's attributes
+    /// too, so a listing tells links and special files from files without a request per name.
+    var listsAttributes: Bool { get }
     /// Writes a whole (small) object carrying `attributes` in its metadata.
     /// - Throws: `io` when the server's checksum differs from the one sent.
     func put(_ key: String, body: UnsafeRawBufferPointer, attributes: POSIXAttributes?, path: String) throws
@@ -180,6 +183,9 @@ extension ObjectBackend {
 
     /// No attributes, unless the service says so.
     public var keepsAttributes: Bool { false }
+
+    /// Listings carry no metadata, unless the service says so.
+    public var listsAttributes: Bool { false }
 
     /// A plain write: a service that keeps no attributes (``keepsAttributes`` false) is never
     /// given any, since its store declares no metadata.

@@ -294,6 +294,12 @@ struct ObjectStoreMountTests {
         #expect(try store.cli("unmount", store.mountpoint).status == 0)
         try #require(try store.mount("--allow-other").status == 0)
         #expect(try store.shell(PosixMountTests.describe("mnt/tar")).stdout == expected, "after a remount")
+        // A fresh mount has only the store's listing to say what each name is, and tools that trust
+        // it (find's -type, Python's scandir and so shutil.copytree) must still see a link.
+        #expect(try store.shell("find mnt/tar -type l").stdout == "mnt/tar/bin/table\n")
+        let out = try store.shell("python3 -c 'import shutil; shutil.copytree(\"mnt/tar\", \"out\", symlinks=True)'")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(try store.shell(PosixMountTests.describe("out")).stdout == expected, "copied out of a fresh mount")
     }
 
     @Test(arguments: ObjectStoreFlavor.allCases)

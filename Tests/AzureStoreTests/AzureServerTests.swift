@@ -70,6 +70,20 @@ struct AzureServerTests {
         #expect(names.first == "k00000" && names.last == "k05999")
     }
 
+    /// List Blobs with `include=metadata` tells a link and a fifo from files, with no request per name.
+    @Test func aListingTellsLinksAndFifosFromFiles() throws {
+        let prefix = SharedAzureServer.uniquePrefix("kinds")
+        let store = try SharedAzureServer.store(prefix: prefix)
+        let root = "az://\(SharedAzureServer.container)/\(prefix)"
+        defer { try? store.rmtree(root) }
+        try store.write(root + "/f", contents: Array("x".utf8))
+        try store.symlink("f", at: root + "/link")
+        try store.makeSpecialFile(root + "/pipe", .fifo, permissions: 0o644)
+        let listed = Dictionary(uniqueKeysWithValues: try store.scandir(root).map { ($0.name, $0) })
+        #expect(listed.mapValues(\.kind) == ["f": .file, "link": .symlink, "pipe": .other])
+        #expect(listed.values.allSatisfy { $0.kindIsKnown })
+    }
+
     @Test func missingContainerAndMissingBlobAreToldApart() throws {
         let store = try AzureArtifactStore(
             configuration: SharedAzureServer.configuration(root: "az://no-such-container")

@@ -55,5 +55,12 @@ struct GCSPOSIXAttributesTests {
         let plain = try store.stat(root + "/plain.csv")
         #expect(plain.permissions == 0o644 && plain.owner == nil, "another client's object shows defaults")
         #expect(try store.listdir(root) == ["big.bin", "d", "f", "link", "plain.csv"])
+        let listed = Dictionary(uniqueKeysWithValues: try store.scandir(root).map { ($0.name, $0) })
+        #expect(
+            listed.mapValues(\.kind) == [
+                "big.bin": .file, "d": .directory, "f": .file, "link": .symlink, "plain.csv": .file,
+            ]
+        )
+        #expect(listed.values.allSatisfy { $0.kindIsKnown }, "the listing's metadata tells the link from the files")
     }
 }
